@@ -1,0 +1,22 @@
+"""kinewrite: handwriting kinematics for writer's cramp.
+
+The public API: :class:`Recording` (one trial's samples), :func:`extract_features` (every
+registered measure of a trial), :data:`FEATURES` (the registry) and :mod:`kinewrite.simulate`
+(synthetic trials with known truth). Nothing here imports Qt.
+"""
+
+from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
+from .model import TASKS, Recording, RecordingError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ANALYSIS_VERSION",
+    "FEATURES",
+    "TASKS",
+    "Recording",
+    "RecordingError",
+    "__version__",
+    "extract_features",
+    "feature_names",
+]

@@ -1,0 +1,194 @@
+"""The ``kinewrite`` command line.
+
+Exit codes (a stable contract, DESIGN.md): 0 success, 2 bad input (one line on stderr naming
+the file and the problem), 1 internal failure. A user's mistake never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .analysis.features import FEATURES, extract_features
+from .model import TASKS, RecordingError
+from .storage.csv_recording import InputError, read_csv_recording, write_csv_recording
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
+
+_UNITS = {f.name: f.unit for f in FEATURES}
+
+#: The key numbers a therapist looks at first (demo and analyze summaries).
+KEY_FEATURES = (
+    "duration_s", "sample_rate_hz", "stroke_frequency_hz", "niv_mean", "automation_pct",
+    "tremor_detected", "tremor_frequency_hz", "tremor_amplitude_pp_mm", "pressure_mean",
+    "pressure_saturation_pct",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own contract)
+        self.exit(EXIT_BAD_INPUT, f"kinewrite: {message} (see kinewrite --help)\n")
+
+
+def _fail(message: str) -> None:
+    print(f"kinewrite: {message}", file=sys.stderr)
+
+
+def _json_value(v: float) -> float | None:
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _format(v: float) -> str:
+    if isinstance(v, float) and math.isnan(v):
+        return "n/a"
+    return f"{v:.4g}"
+
+
+def _analyze_file(path: str, task: str | None) -> tuple[str, dict[str, float]]:
+    recording, header_task = read_csv_recording(path)
+    chosen = task or header_task or "free"
+    try:
+        return chosen, extract_features(recording, task=chosen)
+    except RecordingError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    results, status = [], EXIT_OK
+    for path in args.files:
+        try:
+            task, features = _analyze_file(path, args.task)
+        except InputError as exc:
+            _fail(str(exc))
+            status = EXIT_BAD_INPUT
+            continue
+        results.append({"file": path, "task": task, "features": features})
+    if args.json:
+        doc = [
+            {**r, "features": {k: _json_value(v) for k, v in r["features"].items()}}
+            for r in results
+        ]
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in results:
+            print(f"{r['file']}  (task: {r['task']})")
+            for name, value in r["features"].items():
+                print(f"  {name:<32} {_format(value):>12}  {_UNITS[name]}")
+    return status
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import simulate_trial
+
+    trial = simulate_trial(
+        args.task, args.seconds, seed=args.seed, rate_hz=args.rate_hz,
+        tremor_hz=args.tremor_hz, tremor_mm=args.tremor_mm, tremor_axis_deg=args.tremor_axis_deg,
+        loop_hz=args.loop_hz, pressure_mean=args.pressure_mean,
+        pressure_drift_per_s=args.pressure_drift_per_s, gaps=args.gaps,
+    )
+    truth = ", ".join(f"{k}={v:.4g}" for k, v in trial.truth.items())
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        _fail(f"{out}: directory {out.parent} does not exist")
+        return EXIT_BAD_INPUT
+    write_csv_recording(out, trial.recording, task=args.task,
+                        comment=f"SIMULATED by kinewrite {__version__}; truth: {truth}")
+    print(out)
+    return EXIT_OK
+
+
+def default_samples_dir() -> Path:
+    """``data/samples`` of the source checkout this package runs from."""
+    return Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    samples = Path(args.samples) if args.samples else default_samples_dir()
+    files = sorted(samples.glob("*.csv")) if samples.is_dir() else []
+    if not files:
+        _fail(f"{samples}: no bundled sample recordings (*.csv) found; pass --samples DIR")
+        return EXIT_BAD_INPUT
+    import pandas as pd
+
+    print(f"kinewrite {__version__} demo: {len(files)} SIMULATED sample trials from {samples}")
+    rows = []
+    for path in files:
+        try:
+            task, features = _analyze_file(str(path), None)
+        except InputError as exc:
+            _fail(str(exc))
+            return EXIT_BAD_INPUT
+        rows.append({"file": path.name, "task": task, **features})
+    table = pd.DataFrame(rows)
+    shown = table[["file", "task", *KEY_FEATURES]].copy()
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.float_format", "{:.3g}".format):
+        print(shown.to_string(index=False))
+    out_dir = Path(args.output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / "features.csv"
+    table.to_csv(out, index=False, float_format="%.6g")
+    print(f"\nAll {len(FEATURES)} registered features (units in the column names) written to "
+          f"{out}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kinewrite", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"kinewrite {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("analyze", help="features of recordings (CSV: t, x, y, pressure, pen_down)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--task", choices=TASKS, help="task of every file (default: from the file)")
+    p.add_argument("--json", action="store_true", help="print JSON (NaN as null)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("simulate", help="write a synthetic trial with known truth (CSV)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("--task", choices=TASKS, default="loops")
+    p.add_argument("--seconds", type=float, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--rate-hz", type=float, default=133.0)
+    p.add_argument("--tremor-hz", type=float, default=None)
+    p.add_argument("--tremor-mm", type=float, default=0.0, help="peak amplitude, mm")
+    p.add_argument("--tremor-axis-deg", type=float, default=45.0)
+    p.add_argument("--loop-hz", type=float, default=2.5)
+    p.add_argument("--pressure-mean", type=float, default=0.35)
+    p.add_argument("--pressure-drift-per-s", type=float, default=0.0)
+    p.add_argument("--gaps", type=int, default=0)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("demo", help="analyze the bundled (simulated) samples")
+    p.add_argument("--samples", metavar="DIR", help="folder of sample CSV recordings")
+    p.add_argument("-o", "--output", default="demo-output", metavar="DIR")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with np.errstate(all="ignore"):
+            return int(args.func(args))
+    except (InputError, RecordingError, ValueError) as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal failure: say so, in one line
+        _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Files: recordings in and out. No Qt here (see DESIGN.md)."""
+
+from .csv_recording import InputError, read_csv_recording, write_csv_recording
+
+__all__ = ["InputError", "read_csv_recording", "write_csv_recording"]

@@ -1,0 +1,161 @@
+"""One trial as a CSV file: columns ``t`` (s), ``x``, ``y`` (mm), optional ``pressure`` (0..1),
+``pen_down`` (0/1), ``tilt_x``, ``tilt_y`` (deg).
+
+Lines starting with ``#`` are comments; ``# task: spiral`` names the trial's task. Reading
+validates everything and raises :class:`InputError` with a one-line message naming the file;
+writing goes through a temporary file and an atomic rename, so a crash never leaves half a
+file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..model import TASKS, Recording, RecordingError
+
+__all__ = ["InputError", "read_csv_recording", "write_csv_recording"]
+
+REQUIRED = ("t", "x", "y")
+OPTIONAL = ("pressure", "pen_down", "tilt_x", "tilt_y")
+MAX_BYTES = 1 << 30
+
+
+class InputError(ValueError):
+    """A file cannot be read as a recording; the message is one line naming the file."""
+
+
+def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | None]:
+    """Read a recording from CSV.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    recording : Recording
+    task : str or None
+        The task named by a ``# task: NAME`` comment, if any.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, not CSV, lacks a required column, holds a
+        non-numeric value, or fails :class:`~kinewrite.model.Recording` validation.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{path}: file is larger than 1 GiB; split it first")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text (UTF-8) CSV file") from None
+    task = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        key, _, value = stripped.lstrip("#").partition(":")
+        if key.strip().lower() == "task":
+            task = value.strip()
+            if task not in TASKS:
+                raise InputError(f"{path}: unknown task {task!r} in header")
+    try:
+        frame = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a readable CSV table ({msg})") from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; expected t, x, y "
+            "[, pressure, pen_down, tilt_x, tilt_y]"
+        )
+    if len(frame) == 0:
+        raise InputError(f"{path}: no samples (header only)")
+    cols: dict[str, np.ndarray] = {}
+    for name in REQUIRED + OPTIONAL:
+        if name not in frame.columns:
+            continue
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.isnan(values) & frame[name].notna().to_numpy())
+        if bad.size:
+            row = int(bad[0]) + 2
+            raise InputError(
+                f"{path}: column {name!r} has a non-numeric value {frame[name].iloc[bad[0]]!r}"
+                f" (line {row} of the table)"
+            )
+        cols[name] = values
+    try:
+        rec = Recording(
+            t=cols["t"], x=cols["x"], y=cols["y"], pressure=cols.get("pressure"),
+            pen_down=cols.get("pen_down"), tilt_x=cols.get("tilt_x"), tilt_y=cols.get("tilt_y"),
+        )
+    except RecordingError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    return rec, task
+
+
+def write_csv_recording(
+    path: str | os.PathLike[str], recording: Recording, task: str | None = None,
+    comment: str | None = None,
+) -> Path:
+    """Write a recording as CSV, atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    path : path-like
+    recording : Recording
+    task : str, optional
+        Written as a ``# task:`` header line.
+    comment : str, optional
+        Written as a ``#`` header line (e.g. "simulated").
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    cols = {"t": recording.t, "x": recording.x, "y": recording.y}
+    if recording.pressure is not None:
+        cols["pressure"] = recording.pressure
+    cols["pen_down"] = recording.pen_down.astype(np.int8)
+    if recording.tilt_x is not None:
+        cols["tilt_x"] = recording.tilt_x
+    if recording.tilt_y is not None:
+        cols["tilt_y"] = recording.tilt_y
+    header = ""
+    if comment:
+        header += "".join(f"# {line}\n" for line in comment.splitlines())
+    if task:
+        header += f"# task: {task}\n"
+    body = pd.DataFrame(cols).to_csv(index=False, float_format="%.6f", lineterminator="\n")
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(header + body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
