@@ -141,6 +141,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_features(args: argparse.Namespace) -> int:
+    from .analysis.features import features_markdown
+
+    sys.stdout.write(features_markdown())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kinewrite", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"kinewrite {__version__}")
@@ -171,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", metavar="DIR", help="folder of sample CSV recordings")
     p.add_argument("-o", "--output", default="demo-output", metavar="DIR")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("features", help="print the feature registry as Markdown")
+    p.set_defaults(func=cmd_features)
     return parser
 
 

@@ -233,7 +233,13 @@ def extract_features(
         out.update(_pressure(p))
         if task == "spiral":
             out.update(_spiral(p))
-    return {name: float(out[name]) for name in feature_names(task)}
+    # a ratio or moment that overflows (degenerate input) has no meaning: NaN, never inf
+    return {name: _finite_or_nan(out[name]) for name in feature_names(task)}
+
+
+def _finite_or_nan(value: float) -> float:
+    v = float(value)
+    return v if np.isfinite(v) else NAN
 
 
 NAN = float("nan")
@@ -377,8 +383,8 @@ def features_markdown() -> str:
     lines = [
         "# Features",
         "",
-        "Generated from `kinewrite.analysis.features.FEATURES` by "
-        "`python -m kinewrite.analysis.features > docs/features.md`; a test keeps it current.",
+        "Generated from the registry `kinewrite.analysis.features.FEATURES` by "
+        "`kinewrite features > docs/features.md`; a test keeps it current.",
         f"Analysis version {ANALYSIS_VERSION}. A feature that does not apply to a trial is NaN.",
         "Pressure is a fraction 0..1 of the device range (unit `1`).",
         "",
@@ -392,7 +398,3 @@ def features_markdown() -> str:
     for key in sorted({f.reference for f in FEATURES}):
         lines.append(f"- **{key}**: {REFERENCES[key]}")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover
-    print(features_markdown(), end="")

@@ -343,7 +343,7 @@ def resample_segments(
     starts, stops = segments.starts[keep], segments.stops[keep] - 1
     t0, t1 = t[starts], t[stops]
     lengths = np.floor((t1 - t0) * rate_hz + 1e-9).astype(np.int64) + 1
-    grid_starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    grid_starts = (np.cumsum(lengths) - lengths).astype(np.int64)
     total = int(lengths.sum())
     seg = np.repeat(np.arange(lengths.size), lengths)
     offset = np.arange(total) - grid_starts[seg]

@@ -87,8 +87,10 @@ def thirds_ratio(t: np.ndarray, values: np.ndarray) -> float:
     if t1 <= t0:
         return float("nan")
     span = t1 - t0
-    first = values[t <= t0 + span / 3]
-    last = values[t >= t1 - span / 3]
+    rel = t - t0
+    eps = 1e-9 * span  # a sample on a boundary belongs to both thirds, whatever the rounding
+    first = values[rel <= span / 3 + eps]
+    last = values[rel >= 2 * span / 3 - eps]
     if first.size == 0 or last.size == 0:
         return float("nan")
     m0 = float(first.mean())
