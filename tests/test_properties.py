@@ -47,7 +47,7 @@ def _close(a: float, b: float, rel: float = 1e-6, abs_: float = 1e-9) -> bool:
 @given(params=trial_params, dx=st.floats(-500, 500), dy=st.floats(-500, 500),
        angle=st.floats(-np.pi, np.pi))
 def test_speed_features_invariant_to_translation_and_rotation(params, dx, dy, angle):
-    task, rec = _trial(params)
+    _task, rec = _trial(params)
     c, s = np.cos(angle), np.sin(angle)
     moved = Recording(t=rec.t, x=c * rec.x - s * rec.y + dx, y=s * rec.x + c * rec.y + dy,
                       pressure=rec.pressure, pen_down=rec.pen_down)
