@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import TASKS, Recording
+from ._numeric import norm2, quantiles
 from .kinematics import ldlj, normalized_jerk, segment_gradient
 from .pipeline import WRITING_TASKS, Prepared, prepare
 from .pressure import saturated_mask, thirds_ratio, trend_slope
@@ -279,20 +280,20 @@ def _kinematics(p: Prepared) -> dict[str, float]:
     seg = p.g_segments
     covered = float(np.sum(seg.lengths - 1)) * dt
     # path from the trace itself: sum of steps inside segments
-    step = np.hypot(np.diff(p.g_x), np.diff(p.g_y))
+    step = norm2(np.diff(p.g_x), np.diff(p.g_y))
     inside = np.ones(step.size, dtype=bool)
     inside[seg.starts[1:] - 1] = False
     path = float(step[inside].sum())
     mean_speed = float(speed.mean())
-    q50, q95 = np.percentile(speed, [50, 95])
+    q50, q95 = quantiles(speed, (0.50, 0.95))
     return {
         "path_length_mm": path,
         "speed_mean_mm_s": path / covered if covered > 0 else NAN,
         "speed_median_mm_s": float(q50),
         "speed_p95_mm_s": float(q95),
         "speed_cv": float(speed.std() / mean_speed) if mean_speed > 0 else NAN,
-        "acceleration_mean_mm_s2": float(np.hypot(p.ax, p.ay).mean()),
-        "jerk_mean_mm_s3": float(np.hypot(p.jx, p.jy).mean()),
+        "acceleration_mean_mm_s2": float(norm2(p.ax, p.ay).mean()),
+        "jerk_mean_mm_s3": float(norm2(p.jx, p.jy).mean()),
         "speed_drift_ratio": thirds_ratio(p.g_t, speed),
     }
 
@@ -357,7 +358,7 @@ def _pressure(p: Prepared) -> dict[str, float]:
     sat = saturated_mask(pr, p.pressure_ceiling)
     mean = float(pr.mean())
     sd = float(pr.std(ddof=1)) if pr.size > 1 else NAN
-    q10, q90 = np.percentile(pr, [10, 90])
+    q10, q90 = quantiles(pr, (0.10, 0.90))
     return {
         "pressure_mean": mean,
         "pressure_sd": sd,

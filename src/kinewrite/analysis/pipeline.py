@@ -12,6 +12,7 @@ import numpy as np
 
 from ..model import Recording, RecordingError
 from . import preprocess as pp
+from ._numeric import norm2
 from .kinematics import segment_gradient
 
 __all__ = ["WRITING_TASKS", "Prepared", "prepare"]
@@ -133,6 +134,6 @@ def prepare(
         pressure_ceiling=recording.pressure_ceiling, pen_runs=pp.runs(pen), rate_hz=rate_hz,
         g_t=g_t, g_segments=g_seg, g_x=gx, g_y=gy,
         baseline_rad=angle, vx=vel[0], vy=vel[1], ax=acc[0], ay=acc[1], jx=jerk[0],
-        jy=jerk[1], speed=np.hypot(vel[0], vel[1]),
+        jy=jerk[1], speed=norm2(vel[0], vel[1]),
         tremor_rate_hz=tremor_rate_hz, tr_x=tr_xy[0], tr_y=tr_xy[1], tr_segments=tr_seg,
     )

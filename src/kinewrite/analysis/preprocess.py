@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from ._numeric import dot
+
 __all__ = [
     "Clock",
     "Segments",
@@ -234,20 +236,20 @@ def _fit_common_slope(
     if run_id[-1] == 0:  # one run: the plain line fit
         kc = k - k.mean()
         tm = t.mean()
-        denom = float(np.dot(kc, kc))
+        denom = dot(kc, kc)
         if denom == 0:
             return t.copy(), float("nan")
-        slope = float(np.dot(kc, t - tm) / denom)
+        slope = dot(kc, t - tm) / denom
         return tm + slope * kc, slope
     counts = np.bincount(run_id).astype(np.float64)
     k_mean = np.bincount(run_id, k) / counts
     t_mean = np.bincount(run_id, t) / counts
     kc = k - k_mean[run_id]
     tc = t - t_mean[run_id]
-    denom = float(np.dot(kc, kc))
+    denom = dot(kc, kc)
     if denom == 0:
         return t.copy(), float("nan")
-    slope = float(np.dot(kc, tc) / denom)
+    slope = dot(kc, tc) / denom
     return t_mean[run_id] + slope * kc, slope
 
 
@@ -491,7 +493,7 @@ def baseline_angle(x: np.ndarray, y: np.ndarray) -> float:
     if x.size < 3:
         return 0.0
     xc, yc = x - x.mean(), y - y.mean()
-    sxx, syy, sxy = np.dot(xc, xc), np.dot(yc, yc), np.dot(xc, yc)
+    sxx, syy, sxy = dot(xc, xc), dot(yc, yc), dot(xc, yc)
     angle = 0.5 * np.arctan2(2 * sxy, sxx - syy)
     return float((angle + np.pi / 4) % (np.pi / 2) - np.pi / 4)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._numeric import dot
+
 __all__ = ["saturated_mask", "thirds_ratio", "trend_slope"]
 
 #: A flat top at the recording's own maximum counts as saturation when it holds at least
@@ -69,10 +71,10 @@ def trend_slope(t: np.ndarray, values: np.ndarray) -> float:
     if values.size < 2:
         return float("nan")
     tc = t - t.mean()
-    denom = float(np.dot(tc, tc))
+    denom = dot(tc, tc)
     if denom <= 0:
         return float("nan")
-    return float(np.dot(tc, values - values.mean()) / denom)
+    return dot(tc, values - values.mean()) / denom
 
 
 def thirds_ratio(t: np.ndarray, values: np.ndarray) -> float:

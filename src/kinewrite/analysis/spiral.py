@@ -12,12 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from ._numeric import dot
+
 __all__ = ["SpiralFit", "fit_spiral", "spiral_indices"]
 
 #: Below this many turns a drawing is not analysed as a spiral.
 MIN_TURNS = 1.5
 #: Samples per turn of the unravelled grid.
 GRID_PER_TURN = 360
+#: Samples used to fit the centre.
+FIT_POINTS = 4000
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,8 @@ def _unravel(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> tuple[np.nda
 
 def _linear_fit(theta: np.ndarray, r: np.ndarray) -> tuple[float, float, np.ndarray]:
     tc = theta - theta.mean()
-    denom = float(np.dot(tc, tc))
-    b = float(np.dot(tc, r - r.mean()) / denom) if denom > 0 else 0.0
+    denom = dot(tc, tc)
+    b = dot(tc, r - r.mean()) / denom if denom > 0 else 0.0
     a = float(r.mean() - b * theta.mean())
     return a, b, r - (a + b * theta)
 
@@ -72,13 +76,18 @@ def fit_spiral(x: np.ndarray, y: np.ndarray) -> SpiralFit | None:
     if x.size < 20:
         return None
 
+    # the centre is found on at most FIT_POINTS samples spread over the whole drawing (at
+    # 1° of turn per point or finer, unwrapping stays exact); the final unravel uses all
+    step = max(1, int(np.ceil(x.size / FIT_POINTS)))
+    xs, ys = x[::step], y[::step]
+
     def residual(c: np.ndarray) -> np.ndarray:
-        theta, r = _unravel(x, y, c[0], c[1])
+        theta, r = _unravel(xs, ys, c[0], c[1])
         return _linear_fit(theta, r)[2]
 
     starts = [
-        np.array([x.mean(), y.mean()]),
-        np.array([(x.min() + x.max()) / 2, (y.min() + y.max()) / 2]),
+        np.array([xs.mean(), ys.mean()]),
+        np.array([(xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2]),
     ]
     best = None
     for c0 in starts:  # two starting points, not a loop over samples
