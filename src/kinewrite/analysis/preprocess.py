@@ -18,6 +18,7 @@ concatenated signal; this is how every function here stays free of Python loops 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,23 +351,19 @@ def resample_segments(
     seg = np.repeat(np.arange(lengths.size), lengths)
     offset = np.arange(total) - grid_starts[seg]
     t_grid = t0[seg] + offset / rate_hz
-    # Each grid point lies inside its own segment's span, so the bracketing samples are the
-    # segment's own: one vectorized search serves every channel.
-    right = np.searchsorted(t, t_grid, side="right")
-    right = np.clip(right, (starts + 1)[seg], stops[seg])
-    left = right - 1
-    t_left = t[left]
-    span = t[right] - t_left
-    w = np.divide(t_grid - t_left, span, out=np.zeros_like(t_grid), where=span > 0)
-    lo = columns[:, left]
-    out = lo + w * (columns[:, right] - lo)
+    # Each grid point lies inside its own segment's time span, and the samples inside that
+    # span are the segment's own (contiguous indices), so interpolating over the whole clock
+    # never mixes segments.
+    out = np.empty((columns.shape[0], total))
+    for i in range(columns.shape[0]):  # loop over channels (2-4), not samples
+        out[i] = np.interp(t_grid, t, columns[i])
     return t_grid, out, Segments(grid_starts, lengths)
 
 
 def butter_sos(
     cutoff_hz: float, rate_hz: float, order: int = 4, btype: str = "lowpass"
 ) -> np.ndarray:
-    """Second-order sections of a Butterworth filter.
+    """Second-order sections of a Butterworth filter (designs are cached).
 
     Parameters
     ----------
@@ -382,7 +379,22 @@ def butter_sos(
         raise ValueError(
             f"cutoff {cutoff_hz} Hz must lie between 0 and the Nyquist frequency {nyquist} Hz"
         )
-    return signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="sos")
+    return _butter_sos(float(cutoff_hz), float(rate_hz), int(order), btype).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _butter_sos(cutoff_hz: float, rate_hz: float, order: int, btype: str) -> np.ndarray:
+    sos = signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="sos")
+    sos.setflags(write=False)
+    return sos
+
+
+@functools.lru_cache(maxsize=64)
+def _sos_zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6)
+    zi = signal.sosfilt_zi(sos)
+    zi.setflags(write=False)
+    return zi
 
 
 def settle_samples(cutoff_hz: float, rate_hz: float, order: int = 4, decays: float = 10.0) -> int:
@@ -436,22 +448,20 @@ def filtfilt_segments(
     body_dest = body + (block_start - starts + pad)[seg_of]
     j = np.arange(1, pad + 1)
     reach = np.minimum(j[None, :], (lengths - 1)[:, None])  # short segments reflect less
-    source = np.empty(total, dtype=np.int64)
-    edge = np.zeros(total, dtype=np.int64)
-    mirrored = np.zeros(total, dtype=bool)
-    source[body_dest] = body
-    left_dest = (block_start[:, None] + np.arange(pad)[None, :]).ravel()
-    right_dest = ((block_start + pad + lengths)[:, None] + np.arange(pad)[None, :]).ravel()
-    source[left_dest] = (starts[:, None] + reach[:, ::-1]).ravel()
-    source[right_dest] = ((starts + lengths - 1)[:, None] - reach).ravel()
-    edge[left_dest] = np.repeat(starts, pad)
-    edge[right_dest] = np.repeat(starts + lengths - 1, pad)
-    mirrored[left_dest] = mirrored[right_dest] = True
-    ext = np.take(sig, source, axis=1)
-    ext[:, mirrored] = 2 * np.take(sig, edge[mirrored], axis=1) - ext[:, mirrored]
+    left_dest = block_start[:, None] + np.arange(pad)[None, :]
+    right_dest = (block_start + pad + lengths)[:, None] + np.arange(pad)[None, :]
+    left_src = starts[:, None] + reach[:, ::-1]
+    right_src = (starts + lengths - 1)[:, None] - reach
+    ext = np.empty((sig.shape[0], total))
+    ext[:, body_dest] = sig if tiled else np.take(sig, body, axis=1)
+    first = sig[:, starts][:, :, None]
+    last = sig[:, starts + lengths - 1][:, :, None]
+    ext[:, left_dest] = 2 * first - sig[:, left_src]
+    ext[:, right_dest] = 2 * last - sig[:, right_src]
     # forward-backward pass, each started in steady state at its first value (the padding
     # absorbs what remains of the start-up, as in scipy.signal.sosfiltfilt)
-    zi = signal.sosfilt_zi(sos)[:, None, :]
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
+    zi = _sos_zi(sos.tobytes(), sos.shape[0])[:, None, :]
     fwd, _ = signal.sosfilt(sos, ext, axis=-1, zi=zi * ext[None, :, :1])
     rev = fwd[:, ::-1]
     bwd, _ = signal.sosfilt(sos, rev, axis=-1, zi=zi * rev[None, :, :1])

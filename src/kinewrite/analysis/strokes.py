@@ -188,12 +188,13 @@ def segment_strokes(
     np.add.at(member, start, 1)
     np.add.at(member, stop, -1)
     inside = np.cumsum(member[:-1]) > 0
+    gapless = bool(inside[start[0]:].all())  # usual case: strokes tile every sample from the first
 
     def total(values: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(np.where(inside, values, 0), idx)
+        return np.add.reduceat(values if gapless else np.where(inside, values, 0), idx)
 
     def peak(values: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(np.where(inside, values, -np.inf), idx)
+        return np.maximum.reduceat(values if gapless else np.where(inside, values, -np.inf), idx)
 
     y_max = peak(y)
     y_min = -peak(-y)
