@@ -9,18 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, cli_export, cli_import
+from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
 from .analysis.features import FEATURES, extract_features
 from .model import TASKS, RecordingError
 from .storage.csv_recording import InputError, read_csv_recording, write_csv_recording
-
-EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 _UNITS = {f.name: f.unit for f in FEATURES}
 
@@ -37,8 +37,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"kinewrite: {message} (see kinewrite --help)\n")
 
 
-def _fail(message: str) -> None:
-    print(f"kinewrite: {message}", file=sys.stderr)
+_fail = fail
 
 
 def _json_value(v: float) -> float | None:
@@ -51,25 +50,58 @@ def _format(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _analyze_file(path: str, task: str | None) -> tuple[str, dict[str, float]]:
+def _analyze_csv(path: str, task: str | None) -> list[dict]:
     recording, header_task = read_csv_recording(path)
     chosen = task or header_task or "free"
     try:
-        return chosen, extract_features(recording, task=chosen)
+        features = extract_features(recording, task=chosen)
     except RecordingError as exc:
         raise InputError(f"{path}: {exc}") from None
+    return [{"file": path, "trial": None, "task": chosen, "status": "complete",
+             "features": features}]
+
+
+def _analyze_session(path: str, task: str | None) -> list[dict]:
+    from .analysis.features import ANALYSIS_VERSION
+    from .storage.session import load_session
+
+    session = load_session(path)
+    rows = []
+    for trial in session.trials:
+        chosen = task or trial.task
+        if trial.features is not None and trial.features_version == ANALYSIS_VERSION \
+                and chosen == trial.task:
+            features = trial.features  # cached by the same analysis version
+        else:
+            try:
+                rec = trial.recording
+                if rec is None:
+                    _fail(f"{path}: trial {trial.name} holds no sample; skipped")
+                    continue
+                features = extract_features(rec, task=chosen)
+            except RecordingError as exc:
+                raise InputError(f"{path}: trial {trial.name}: {exc}") from None
+        rows.append({"file": path, "trial": trial.name, "task": chosen, "status": trial.status,
+                     "patient_code": session.patient_code, "features": features})
+    return rows
+
+
+def _analyze_file(path: str, task: str | None) -> list[dict]:
+    from .storage.study import is_session_file
+
+    if is_session_file(path):
+        return _analyze_session(path, task)
+    return _analyze_csv(path, task)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     results, status = [], EXIT_OK
     for path in args.files:
         try:
-            task, features = _analyze_file(path, args.task)
+            results.extend(_analyze_file(path, args.task))
         except InputError as exc:
             _fail(str(exc))
             status = EXIT_BAD_INPUT
-            continue
-        results.append({"file": path, "task": task, "features": features})
     if args.json:
         doc = [
             {**r, "features": {k: _json_value(v) for k, v in r["features"].items()}}
@@ -79,9 +111,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         for r in results:
-            print(f"{r['file']}  (task: {r['task']})")
+            trial = f", trial {r['trial']} ({r['status']})" if r["trial"] else ""
+            print(f"{r['file']}  (task: {r['task']}{trial})")
             for name, value in r["features"].items():
-                print(f"  {name:<32} {_format(value):>12}  {_UNITS[name]}")
+                print(f"  {name:<32} {_format(value):>12}  {_UNITS.get(name, '')}")
     return status
 
 
@@ -94,6 +127,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         loop_hz=args.loop_hz, pressure_mean=args.pressure_mean,
         pressure_drift_per_s=args.pressure_drift_per_s, gaps=args.gaps,
     )
+    if args.realtime:
+        return _simulate_realtime(args, trial)
+    if not args.output:
+        _fail("simulate needs -o FILE, or --realtime --study DIR --patient CODE")
+        return EXIT_BAD_INPUT
     truth = ", ".join(f"{k}={v:.4g}" for k, v in trial.truth.items())
     out = Path(args.output)
     if not out.parent.is_dir():
@@ -102,6 +140,31 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     write_csv_recording(out, trial.recording, task=args.task,
                         comment=f"SIMULATED by kinewrite {__version__}; truth: {truth}")
     print(out)
+    return EXIT_OK
+
+
+def _simulate_realtime(args: argparse.Namespace, trial) -> int:
+    from .acquisition.stream import stream_trial
+    from .storage.codes import validate_patient_code
+    from .storage.session import SessionWriter
+
+    if not args.study or not args.patient:
+        _fail("simulate --realtime needs --study DIR and --patient CODE")
+        return EXIT_BAD_INPUT
+    validate_patient_code(args.patient)
+    writer = SessionWriter.create(args.study, args.patient,
+                                  metadata={"device": "simulated pen (kinewrite simulate)"})
+    print(writer.path, flush=True)  # first line: where the session is, before any sample
+    writer.begin_trial(args.task, nominal_rate_hz=args.rate_hz, input_kind="simulated",
+                       channels=("t", "host_time", "x", "y", "pressure", "state"),
+                       units={"x": "mm", "y": "mm", "pressure": "1"})
+    try:
+        n = stream_trial(writer, trial)
+        features = writer.end_trial("complete")
+    finally:
+        writer.close()
+    print(f"{n} samples written; stroke_frequency_hz="
+          f"{_format((features or {}).get('stroke_frequency_hz', float('nan')))}")
     return EXIT_OK
 
 
@@ -122,11 +185,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     rows = []
     for path in files:
         try:
-            task, features = _analyze_file(str(path), None)
+            (result,) = _analyze_csv(str(path), None)
         except InputError as exc:
             _fail(str(exc))
             return EXIT_BAD_INPUT
-        rows.append({"file": path.name, "task": task, **features})
+        rows.append({"file": path.name, "task": result["task"], **result["features"]})
     table = pd.DataFrame(rows)
     shown = table[["file", "task", *KEY_FEATURES]].copy()
     with pd.option_context("display.width", 200, "display.max_columns", 20,
@@ -153,14 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kinewrite {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("analyze", help="features of recordings (CSV: t, x, y, pressure, pen_down)")
+    p = sub.add_parser("analyze", help="features of session files (.h5) or CSV recordings")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--task", choices=TASKS, help="task of every file (default: from the file)")
     p.add_argument("--json", action="store_true", help="print JSON (NaN as null)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("simulate", help="write a synthetic trial with known truth (CSV)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help="CSV file to write")
+    p.add_argument("--realtime", action="store_true",
+                   help="stream at tablet rate into a session of --study for --patient")
+    p.add_argument("--study", metavar="DIR")
+    p.add_argument("--patient", metavar="CODE")
     p.add_argument("--task", choices=TASKS, default="loops")
     p.add_argument("--seconds", type=float, default=None)
     p.add_argument("--seed", type=int, default=None)
@@ -181,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("features", help="print the feature registry as Markdown")
     p.set_defaults(func=cmd_features)
+
+    cli_import.add_parser(sub)
+    cli_export.add_parser(sub)
     return parser
 
 
@@ -195,6 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into head or less, closed early: not an error
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
     except Exception as exc:  # an internal failure: say so, in one line
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL

@@ -1,0 +1,731 @@
+"""The session file, format v1: one HDF5 file per session (see ``docs/file-format.md``).
+
+Layout::
+
+    /                      attrs: format, format_version, session_id, patient_code, created,
+                                  software_version, and the session metadata (SCIENCE.md §8)
+    /calibration           attrs: device units to mm, pressure levels and newton curve
+    /trials/001/           attrs: task, status, started, ended, nominal_rate_hz, input, ...
+    /trials/001/<channel>  1-D chunked resizable datasets, raw device values, attrs unit, ...
+    /trials/001/features   attrs: one per feature, plus analysis_version and computed
+    /clinical/001          attrs: scale (ADDS | WCRS), date, rater, items (JSON), score
+    /events/001            attrs: kind, date, muscles (JSON), dose_units, notes
+
+Writing is crash-safe: while a trial records, the file is in HDF5's single-writer /
+multiple-reader (SWMR) mode and samples are flushed at least every ``flush_interval_s``
+(default 0.1 s, well inside the 250 ms the project promises); a reader can follow the
+recording live, and a killed writer leaves a file that opens with every flushed sample. Such a
+file keeps HDF5's "open for writing" status flag: :func:`load_session` opens it read-only in
+SWMR mode, and :meth:`SessionWriter.open` recovers it (copying it into a fresh file, then an
+atomic rename) before writing to it again. Nothing is ever deleted: a redo marks the earlier
+trial ``superseded``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from ..model import TASKS, Recording, RecordingError
+from .codes import validate_patient_code
+from .csv_recording import InputError
+
+__all__ = [
+    "CHANNELS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "SESSION_FIELDS",
+    "Calibration",
+    "ClinicalEntry",
+    "Session",
+    "SessionWriter",
+    "TreatmentEvent",
+    "Trial",
+    "adds_score",
+    "load_session",
+]
+
+FORMAT = "kinewrite-session"
+FORMAT_VERSION = 1
+
+#: Pen state codes of the ``state`` channel.
+STATE_OUT, STATE_HOVER, STATE_TOUCH = 0, 1, 2
+
+#: Channel name -> (dtype, unit of the stored values when the device gives no other).
+CHANNELS: dict[str, tuple[str, str]] = {
+    "t": ("f8", "s"),
+    "host_time": ("f8", "s"),
+    "x": ("f8", "device"),
+    "y": ("f8", "device"),
+    "pressure": ("f8", "level"),
+    "tilt_x": ("f4", "deg"),
+    "tilt_y": ("f4", "deg"),
+    "rotation": ("f4", "deg"),
+    "state": ("u1", "code"),
+}
+
+#: Session metadata a therapist records (SCIENCE.md §8). Nothing else is accepted: no field
+#: for a name exists.
+SESSION_FIELDS: tuple[str, ...] = (
+    "hand", "handedness", "wc_subtype", "pen_grip", "tremor_present", "last_botox_date",
+    "last_botox_muscles", "eyes", "device", "stylus", "paper_overlay", "operator", "site",
+    "protocol", "notes",
+)
+TRIAL_STATUSES = ("recording", "complete", "aborted", "superseded")
+EVENT_KINDS = ("botulinum_toxin", "pen_grip_training", "other")
+CLINICAL_SCALES = ("ADDS", "WCRS")
+CHUNK = 4096
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How raw device values map to physical units; stored in ``/calibration``.
+
+    ``x_mm = x * x_mm_per_unit + x_offset_mm`` (likewise y; a negative ``y_mm_per_unit``
+    turns screen coordinates, y down, into y up); ``pressure fraction = level /
+    pressure_max``; ``force_N = polyval(pressure_newton_coeffs, fraction) - tare_N`` where
+    calibrated (coefficients highest power first, as :func:`numpy.polyval`).
+    """
+
+    x_mm_per_unit: float = 1.0
+    y_mm_per_unit: float = 1.0
+    x_offset_mm: float = 0.0
+    y_offset_mm: float = 0.0
+    pressure_max: float = 1.0
+    pressure_saturation: float | None = None
+    pressure_newton_coeffs: tuple[float, ...] = ()
+    tare_N: float = 0.0
+    source: str = "identity: values already in mm"
+
+    def to_attrs(self) -> dict[str, Any]:
+        return {
+            "x_mm_per_unit": self.x_mm_per_unit, "y_mm_per_unit": self.y_mm_per_unit,
+            "x_offset_mm": self.x_offset_mm, "y_offset_mm": self.y_offset_mm,
+            "pressure_max": self.pressure_max,
+            "pressure_saturation": (self.pressure_max if self.pressure_saturation is None
+                                    else self.pressure_saturation),
+            "pressure_newton_coeffs": np.asarray(self.pressure_newton_coeffs, dtype="f8"),
+            "tare_N": self.tare_N, "source": self.source,
+        }
+
+    @classmethod
+    def from_attrs(cls, attrs: Mapping[str, Any]) -> Calibration:
+        return cls(
+            x_mm_per_unit=float(attrs.get("x_mm_per_unit", 1.0)),
+            y_mm_per_unit=float(attrs.get("y_mm_per_unit", 1.0)),
+            x_offset_mm=float(attrs.get("x_offset_mm", 0.0)),
+            y_offset_mm=float(attrs.get("y_offset_mm", 0.0)),
+            pressure_max=float(attrs.get("pressure_max", 1.0)),
+            pressure_saturation=float(attrs.get("pressure_saturation",
+                                                attrs.get("pressure_max", 1.0))),
+            pressure_newton_coeffs=tuple(float(c) for c in
+                                         np.atleast_1d(attrs.get("pressure_newton_coeffs", []))),
+            tare_N=float(attrs.get("tare_N", 0.0)),
+            source=str(attrs.get("source", "")),
+        )
+
+
+def adds_score(items: Mapping[str, int] | None = None, level_pct: int | None = None) -> float:
+    """Arm Dystonia Disability Scale score in % (Fahn).
+
+    Parameters
+    ----------
+    items : mapping of activity -> 0..3, optional
+        The 7 activities, each scored 0 (normal) to 3 (unable).
+    level_pct : {100, 95, 90}, optional
+        The top levels, used when no activity is impaired.
+
+    Returns
+    -------
+    float
+        ``level_pct`` if given without items, else ``90 - 90 * total / 21``.
+
+    Examples
+    --------
+    >>> adds_score({"writing": 3, "buttoning": 0, "eating": 1, "drinking": 0,
+    ...             "brushing_teeth": 0, "combing_hair": 0, "handling_coins": 0})
+    72.85714285714286
+    """
+    if items:
+        values = list(items.values())
+        if len(values) != 7 or any(int(v) != v or not 0 <= v <= 3 for v in values):
+            raise ValueError("ADDS needs 7 activities, each scored 0, 1, 2 or 3")
+        return 90.0 - 90.0 * sum(values) / 21.0
+    if level_pct in (100, 95, 90):
+        return float(level_pct)
+    raise ValueError("ADDS needs either 7 scored activities or a level of 100, 95 or 90 %")
+
+
+@dataclass(frozen=True)
+class ClinicalEntry:
+    scale: str
+    date: str
+    rater: str
+    items: dict[str, float]
+    score: float
+
+
+@dataclass(frozen=True)
+class TreatmentEvent:
+    kind: str
+    date: str
+    muscles: list[str]
+    dose_units: float | None
+    notes: str
+
+
+@dataclass
+class Trial:
+    """One trial of a loaded session."""
+
+    name: str
+    task: str
+    status: str
+    started: str
+    ended: str
+    nominal_rate_hz: float
+    input: str
+    superseded_by: str
+    attrs: dict[str, Any]
+    channels: dict[str, np.ndarray]
+    calibration: Calibration
+    features: dict[str, float] | None = None
+    features_version: str | None = None
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.channels["t"].size) if "t" in self.channels else 0
+
+    @property
+    def recording(self) -> Recording | None:
+        """The trial as a :class:`Recording` in mm, s and 0..1; None if it holds no sample.
+
+        Raises
+        ------
+        RecordingError
+            If the stored samples are not a valid recording (e.g. NaN timestamps).
+        """
+        if self.n_samples == 0:
+            return None
+        return channels_to_recording(self.channels, self.calibration)
+
+
+@dataclass
+class Session:
+    """A loaded session file."""
+
+    path: Path
+    session_id: str
+    patient_code: str
+    created: str
+    format_version: int
+    software_version: str
+    metadata: dict[str, str]
+    calibration: Calibration
+    trials: list[Trial] = field(default_factory=list)
+    clinical: list[ClinicalEntry] = field(default_factory=list)
+    events: list[TreatmentEvent] = field(default_factory=list)
+    recovered_from_crash: bool = False
+
+    def trial(self, name: str) -> Trial:
+        for tr in self.trials:
+            if tr.name == name:
+                return tr
+        raise KeyError(name)
+
+
+def channels_to_recording(channels: Mapping[str, np.ndarray], cal: Calibration) -> Recording:
+    """Convert raw stored channels to a :class:`Recording` through the calibration."""
+    x = channels["x"] * cal.x_mm_per_unit + cal.x_offset_mm
+    y = channels["y"] * cal.y_mm_per_unit + cal.y_offset_mm
+    def optional(name: str) -> np.ndarray | None:
+        values = channels.get(name)
+        if values is None or values.size == 0 or np.all(np.isnan(values)):
+            return None  # channel the device does not have (a mouse has no pressure)
+        return values
+
+    pressure = optional("pressure")
+    if pressure is not None:
+        pressure = np.clip(pressure / cal.pressure_max, 0.0, 1.0)
+    state = channels.get("state")
+    pen_down = None if state is None else state == STATE_TOUCH
+    ceiling = 1.0
+    if cal.pressure_saturation is not None and cal.pressure_max > 0:
+        ceiling = float(np.clip(cal.pressure_saturation / cal.pressure_max, 1e-9, 1.0))
+    return Recording(
+        t=channels["t"], x=x, y=y, pressure=pressure, pen_down=pen_down,
+        tilt_x=optional("tilt_x"), tilt_y=optional("tilt_y"), pressure_ceiling=ceiling,
+    )
+
+
+# --------------------------------------------------------------------------------- reading
+
+
+def _open_for_read(path: Path) -> tuple[h5py.File, bool]:
+    """Open read-only; a file left in SWMR-write state by a crash opens in SWMR read mode."""
+    try:
+        return h5py.File(path, "r"), False
+    except OSError as first:
+        try:
+            return h5py.File(path, "r", swmr=True), True
+        except OSError:
+            raise first from None
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    """Load a session file with every trial's samples, features, scales and events.
+
+    Raises
+    ------
+    InputError
+        One line naming the file: missing, not HDF5, truncated or corrupt, not a kinewrite
+        session, or written by a newer format version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such session file")
+    try:
+        if not h5py.is_hdf5(path):
+            raise InputError(f"{path}: not an HDF5 file (a kinewrite session is HDF5)")
+        f, crashed = _open_for_read(path)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
+    try:
+        with f:
+            return _read(f, path, crashed)
+    except InputError:
+        raise
+    except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
+        raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
+
+
+def _feature_order() -> list[str]:
+    from ..analysis.features import feature_names
+
+    return feature_names()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _attr_str(attrs: Mapping[str, Any], key: str, default: str = "") -> str:
+    v = attrs.get(key, default)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return str(v)
+
+
+def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
+    if _attr_str(f.attrs, "format") != FORMAT:
+        raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
+    version = int(f.attrs.get("format_version", 0))
+    if version > FORMAT_VERSION:
+        raise InputError(
+            f"{path}: session format v{version} is newer than this kinewrite reads "
+            f"(v{FORMAT_VERSION}); upgrade kinewrite"
+        )
+    cal = Calibration.from_attrs(f["calibration"].attrs) if "calibration" in f else Calibration()
+    metadata = {k: _attr_str(f.attrs, k) for k in SESSION_FIELDS if k in f.attrs}
+    session = Session(
+        path=path, session_id=_attr_str(f.attrs, "session_id"),
+        patient_code=_attr_str(f.attrs, "patient_code"), created=_attr_str(f.attrs, "created"),
+        format_version=version, software_version=_attr_str(f.attrs, "software_version"),
+        metadata=metadata, calibration=cal, recovered_from_crash=crashed,
+    )
+    for name in sorted(f.get("trials", {})):
+        g = f["trials"][name]
+        n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
+        channels = {c: np.asarray(g[c][:n]) for c in CHANNELS if c in g}
+        features, fversion = None, None
+        if "features" in g:
+            fa = g["features"].attrs
+            fversion = _attr_str(fa, "analysis_version")
+            stored = {k: float(v) for k, v in fa.items()
+                      if k not in ("analysis_version", "computed")}
+            order = {name: i for i, name in enumerate(_feature_order())}
+            features = dict(sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order))))
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
+        status = str(attrs.get("status", "recording"))
+        session.trials.append(Trial(
+            name=name, task=str(attrs.get("task", "free")), status=status,
+            started=str(attrs.get("started", "")), ended=str(attrs.get("ended", "")),
+            nominal_rate_hz=float(attrs.get("nominal_rate_hz", float("nan"))),
+            input=str(attrs.get("input", "")), superseded_by=str(attrs.get("superseded_by", "")),
+            attrs=attrs, channels=channels, calibration=cal, features=features,
+            features_version=fversion,
+        ))
+    for name in sorted(f.get("clinical", {})):
+        a = f["clinical"][name].attrs
+        session.clinical.append(ClinicalEntry(
+            scale=_attr_str(a, "scale"), date=_attr_str(a, "date"), rater=_attr_str(a, "rater"),
+            items=json.loads(_attr_str(a, "items", "{}")), score=float(a.get("score", np.nan)),
+        ))
+    for name in sorted(f.get("events", {})):
+        a = f["events"][name].attrs
+        dose = a.get("dose_units", np.nan)
+        session.events.append(TreatmentEvent(
+            kind=_attr_str(a, "kind"), date=_attr_str(a, "date"),
+            muscles=json.loads(_attr_str(a, "muscles", "[]")),
+            dose_units=None if np.isnan(dose) else float(dose), notes=_attr_str(a, "notes"),
+        ))
+    return session
+
+
+# --------------------------------------------------------------------------------- writing
+
+
+def session_filename(created: str, session_id: str) -> str:
+    stamp = created.replace("-", "").replace(":", "").split(".")[0]
+    return f"session-{stamp}Z-{session_id[:8]}.h5"
+
+
+def recover_session(path: Path) -> None:
+    """Copy a crashed session (HDF5 status flag set) into a clean file, then replace it.
+
+    Every flushed sample is kept; the copy is atomic (temporary file, ``os.replace``).
+    """
+    tmp = path.with_name(f".{path.name}.recover.tmp")
+    with h5py.File(path, "r", swmr=True) as src, h5py.File(tmp, "w", libver="latest") as dst:
+        for k, v in src.attrs.items():
+            dst.attrs[k] = v
+        for name in src:
+            src.copy(src[name], dst, name=name)
+        if "trials" in dst:  # trials cut short by the crash: aligned channels, marked
+            for tname in dst["trials"]:
+                g = dst["trials"][tname]
+                n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
+                for c in CHANNELS:
+                    if c in g and g[c].shape[0] != n:
+                        g[c].resize((n,))
+                if _attr_str(g.attrs, "status") == "recording":
+                    g.attrs["status"] = "aborted"
+                    g.attrs["ended"] = _attr_str(g.attrs, "last_flush", "")
+                    g.attrs["abort_reason"] = "writer stopped without closing the trial (crash)"
+                    g.attrs["n_samples"] = n
+    os.replace(tmp, path)
+
+
+class SessionWriter:
+    """Writes one session file: trials while they record, clinical scales, treatment events.
+
+    Use :meth:`create` for a new session in a study folder or :meth:`open` for an existing
+    file; then :meth:`begin_trial`, :meth:`append` (as samples arrive), :meth:`end_trial`.
+    :meth:`append` flushes to disk whenever ``flush_interval_s`` has passed since the last
+    flush, so a crash loses at most that much; call :meth:`flush_if_due` from a timer when
+    samples may stop arriving.
+    """
+
+    def __init__(self, path: Path, flush_interval_s: float = 0.1) -> None:
+        self.path = path
+        self.flush_interval_s = float(flush_interval_s)
+        self._f: h5py.File | None = None
+        self._trial: h5py.Group | None = None
+        self._last_flush = 0.0
+        self._n = 0
+
+    # -- life cycle
+    @classmethod
+    def create(
+        cls,
+        study_dir: str | os.PathLike[str],
+        patient_code: str,
+        metadata: Mapping[str, Any] | None = None,
+        calibration: Calibration | None = None,
+        flush_interval_s: float = 0.1,
+    ) -> SessionWriter:
+        """Create a new session file in ``study_dir/<patient_code>/``."""
+        code = validate_patient_code(patient_code)
+        meta = dict(metadata or {})
+        unknown = sorted(set(meta) - set(SESSION_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown session field(s) {', '.join(unknown)}; "
+                             f"allowed: {', '.join(SESSION_FIELDS)}")
+        folder = Path(study_dir) / code
+        folder.mkdir(parents=True, exist_ok=True)
+        session_id = uuid.uuid4().hex
+        created = _now()
+        path = folder / session_filename(created, session_id)
+        tmp = folder / f".{path.name}.tmp"
+        with h5py.File(tmp, "w", libver="latest") as f:
+            f.attrs.update({
+                "format": FORMAT, "format_version": FORMAT_VERSION, "session_id": session_id,
+                "patient_code": code, "created": created, "software_version": __version__,
+            })
+            for k, v in meta.items():
+                f.attrs[k] = str(v)
+            f.create_group("calibration").attrs.update((calibration or Calibration()).to_attrs())
+            f.create_group("trials")
+            f.create_group("clinical")
+            f.create_group("events")
+        os.replace(tmp, path)  # the session exists whole or not at all
+        return cls(path, flush_interval_s)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], flush_interval_s: float = 0.1) -> SessionWriter:
+        """Open an existing session to add trials, scales or events (recovering a crash)."""
+        path = Path(path)
+        load_session(path)  # validates, one-line InputError otherwise
+        try:
+            h5py.File(path, "r+").close()
+        except OSError:
+            recover_session(path)
+        return cls(path, flush_interval_s)
+
+    def _file(self) -> h5py.File:
+        if self._f is None:
+            self._f = h5py.File(self.path, "r+", libver="latest")
+        return self._f
+
+    def close(self) -> None:
+        if self._trial is not None:
+            self.end_trial("aborted", compute_features=False)
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- trials
+    @property
+    def recording(self) -> bool:
+        return self._trial is not None
+
+    def begin_trial(
+        self,
+        task: str,
+        nominal_rate_hz: float = float("nan"),
+        input_kind: str = "tablet",
+        channels: tuple[str, ...] = tuple(CHANNELS),
+        units: Mapping[str, str] | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Create the next trial and switch the file to SWMR mode for recording.
+
+        Parameters
+        ----------
+        task : str
+            One of :data:`kinewrite.model.TASKS`.
+        nominal_rate_hz : float
+            The device's nominal rate.
+        input_kind : str
+            ``tablet``, ``mouse`` (fallback, no pressure), ``import`` or ``simulated``.
+        channels : tuple of str
+            Channels to create (``t``, ``x``, ``y`` always).
+        units : mapping, optional
+            Unit of the stored raw values per channel (default :data:`CHANNELS`).
+        attrs : mapping, optional
+            Further trial attributes (feedback mode and threshold, source file ...).
+
+        Returns
+        -------
+        str
+            The trial's name (``"001"``, ``"002"`` ...).
+        """
+        if self._trial is not None:
+            raise RuntimeError("a trial is already recording; end it first")
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+        f = self._file()
+        if f.swmr_mode:  # cannot create objects in SWMR mode: reopen
+            f.close()
+            self._f = None
+            f = self._file()
+        trials = f.require_group("trials")
+        name = f"{len(trials) + 1:03d}"
+        g = trials.create_group(name)
+        g.attrs.update({
+            "task": task, "status": "recording", "started": _now(), "ended": "",
+            "nominal_rate_hz": float(nominal_rate_hz), "input": input_kind, "superseded_by": "",
+            "n_samples": 0,
+        })
+        for k, v in (attrs or {}).items():
+            g.attrs[k] = v if isinstance(v, int | float | str | np.ndarray) else json.dumps(v)
+        wanted = set(channels) | {"t", "x", "y"}
+        for c, (dtype, unit) in CHANNELS.items():
+            if c in wanted:
+                ds = g.create_dataset(c, shape=(0,), maxshape=(None,), dtype=dtype,
+                                      chunks=(CHUNK,))
+                ds.attrs["unit"] = (units or {}).get(c, unit)
+        f.flush()
+        f.swmr_mode = True
+        self._trial = g
+        self._n = 0
+        self._last_flush = time.monotonic()
+        return name
+
+    def append(self, **columns: np.ndarray) -> None:
+        """Append samples to the recording trial: equal-length arrays per channel.
+
+        ``t`` is required; channels of the trial not given are filled with NaN (0 for
+        ``state``). Non-finite timestamps are refused (ValueError), nothing written.
+        """
+        g = self._trial
+        if g is None:
+            raise RuntimeError("no trial is recording; call begin_trial first")
+        t = np.atleast_1d(np.asarray(columns.get("t"), dtype=np.float64))
+        k = t.size
+        if k == 0:
+            self.flush_if_due()
+            return
+        if not np.all(np.isfinite(t)):
+            raise ValueError("non-finite timestamp in appended samples")
+        unknown = set(columns) - set(CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(sorted(unknown))}")
+        n = self._n
+        for c in CHANNELS:
+            if c not in g:
+                continue
+            ds = g[c]
+            values = columns.get(c)
+            if values is None:
+                values = np.zeros(k) if c == "state" else np.full(k, np.nan)
+            values = np.atleast_1d(np.asarray(values))
+            if values.size != k:
+                raise ValueError(f"channel {c} has {values.size} samples, t has {k}")
+            ds.resize((n + k,))
+            ds[n:] = values
+        self._n = n + k
+        self.flush_if_due()
+
+    def flush_if_due(self) -> bool:
+        """Flush if ``flush_interval_s`` has passed since the last flush."""
+        if self._trial is None:
+            return False
+        if time.monotonic() - self._last_flush >= self.flush_interval_s:
+            self.flush()
+            return True
+        return False
+
+    def flush(self) -> None:
+        """Write everything appended so far to the file (readers see it)."""
+        if self._f is not None:
+            self._f.flush()
+        self._last_flush = time.monotonic()
+
+    def end_trial(self, status: str = "complete", compute_features: bool = True,
+                  attrs: Mapping[str, Any] | None = None) -> dict[str, float] | None:
+        """Close the recording trial: leave SWMR mode, set its status, cache its features.
+
+        Returns
+        -------
+        dict or None
+            The trial's features (None if not computed or if the trial cannot be analyzed).
+        """
+        if status not in TRIAL_STATUSES:
+            raise ValueError(f"status must be one of {TRIAL_STATUSES}")
+        g = self._trial
+        if g is None:
+            raise RuntimeError("no trial is recording")
+        name = g.name.rsplit("/", 1)[-1]
+        self.flush()
+        self._trial = None
+        self._f.close()  # leave SWMR mode: attributes cannot change in it
+        self._f = None
+        f = self._file()
+        g = f["trials"][name]
+        g.attrs["status"] = status
+        g.attrs["ended"] = _now()
+        g.attrs["n_samples"] = self._n
+        for k, v in (attrs or {}).items():
+            g.attrs[k] = v if isinstance(v, int | float | str) else json.dumps(v)
+        features = None
+        if compute_features and self._n:
+            features = self._compute_features(f, name)
+        f.flush()
+        return features
+
+    def _compute_features(self, f: h5py.File, name: str) -> dict[str, float] | None:
+        from ..analysis.features import ANALYSIS_VERSION, extract_features
+
+        g = f["trials"][name]
+        channels = {c: np.asarray(g[c][...]) for c in CHANNELS if c in g}
+        cal = Calibration.from_attrs(f["calibration"].attrs)
+        try:
+            rec = channels_to_recording(channels, cal)
+            features = extract_features(rec, task=_attr_str(g.attrs, "task", "free"))
+        except (RecordingError, ValueError) as exc:
+            g.attrs["analysis_error"] = _short(exc)
+            return None
+        write_features(g, features, ANALYSIS_VERSION)
+        return features
+
+    def supersede(self, trial: str, by: str) -> None:
+        """Mark `trial` superseded by the redo `by`; nothing is deleted."""
+        f = self._ensure_not_recording()
+        g = f["trials"][trial]
+        g.attrs["status"] = "superseded"
+        g.attrs["superseded_by"] = by
+        f.flush()
+
+    def _ensure_not_recording(self) -> h5py.File:
+        if self._trial is not None:
+            raise RuntimeError("a trial is recording; end it first")
+        f = self._file()
+        if f.swmr_mode:
+            f.close()
+            self._f = None
+            f = self._file()
+        return f
+
+    # -- clinical scales and treatment events
+    def add_clinical(self, scale: str, items: Mapping[str, float], date: str, rater: str = "",
+                     level_pct: int | None = None) -> float:
+        """Store a clinical scale entry; returns its score (ADDS computed, WCRS summed)."""
+        if scale not in CLINICAL_SCALES:
+            raise ValueError(f"scale must be one of {CLINICAL_SCALES}")
+        score = adds_score(items, level_pct) if scale == "ADDS" else float(sum(items.values()))
+        f = self._ensure_not_recording()
+        grp = f.require_group("clinical")
+        g = grp.create_group(f"{len(grp) + 1:03d}")
+        g.attrs.update({"scale": scale, "date": date, "rater": rater,
+                        "items": json.dumps(dict(items)), "score": score})
+        f.flush()
+        return score
+
+    def add_event(self, kind: str, date: str, muscles: list[str] | None = None,
+                  dose_units: float | None = None, notes: str = "") -> None:
+        """Store a treatment event (botulinum toxin with muscles and dose, training...)."""
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"event kind must be one of {EVENT_KINDS}")
+        f = self._ensure_not_recording()
+        grp = f.require_group("events")
+        g = grp.create_group(f"{len(grp) + 1:03d}")
+        g.attrs.update({"kind": kind, "date": date, "muscles": json.dumps(list(muscles or [])),
+                        "dose_units": np.nan if dose_units is None else float(dose_units),
+                        "notes": notes})
+        f.flush()
+
+
+def write_features(group: h5py.Group, features: Mapping[str, float], version: str) -> None:
+    """(Re)write a trial's cached feature row."""
+    if "features" in group:
+        del group["features"]  # a cache, recomputed: not user data
+    fg = group.create_group("features")
+    fg.attrs["analysis_version"] = version
+    fg.attrs["computed"] = _now()
+    for k, v in features.items():
+        fg.attrs[k] = float(v)
