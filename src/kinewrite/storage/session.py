@@ -281,6 +281,11 @@ def _open_for_read(path: Path) -> tuple[h5py.File, bool]:
     try:
         return h5py.File(path, "r"), False
     except OSError as first:
+        # Only the status flag of a writer that died in SWMR mode warrants the SWMR reader;
+        # other failures (truncation above all: HDF5 2.0's SWMR reader skips the end-of-file
+        # check and can then loop forever on a truncated file) are errors.
+        if "already open for write" not in str(first):
+            raise
         try:
             return h5py.File(path, "r", swmr=True), True
         except OSError:
