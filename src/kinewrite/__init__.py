@@ -1,12 +1,15 @@
 """kinewrite: handwriting kinematics for writer's cramp.
 
 The public API: :class:`Recording` (one trial's samples), :func:`extract_features` (every
-registered measure of a trial), :data:`FEATURES` (the registry) and :mod:`kinewrite.simulate`
-(synthetic trials with known truth). Nothing here imports Qt.
+registered measure of a trial), :data:`FEATURES` (the registry), :func:`load_session` (one
+session file), :func:`open_study` (a folder of them) and :mod:`kinewrite.simulate` (synthetic
+trials with known truth). Nothing here imports Qt.
 """
 
 from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
 from .model import TASKS, Recording, RecordingError
+from .storage.session import load_session
+from .storage.study import open_study
 
 __version__ = "0.1.0"
 
@@ -19,4 +22,6 @@ __all__ = [
     "__version__",
     "extract_features",
     "feature_names",
+    "load_session",
+    "open_study",
 ]
