@@ -6,12 +6,11 @@ session file), :func:`open_study` (a folder of them) and :mod:`kinewrite.simulat
 trials with known truth). Nothing here imports Qt.
 """
 
+from ._version import __version__
 from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
 from .model import TASKS, Recording, RecordingError
 from .storage.session import load_session
 from .storage.study import open_study
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ANALYSIS_VERSION",

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, cli_export, cli_import
+from . import cli_export, cli_import
 from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
+from ._version import __version__
 from .analysis.features import FEATURES, extract_features
 from .model import TASKS, RecordingError
 from .storage.csv_recording import InputError, read_csv_recording, write_csv_recording

@@ -36,7 +36,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..model import TASKS, Recording, RecordingError
 from .codes import validate_patient_code
 from .csv_recording import InputError
