@@ -1,18 +1,119 @@
-"""``kinewrite import``: recordings from other tools into a study (placeholder, being built)."""
+"""``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML) into a study.
+
+One invocation writes one new session for the patient, with one trial per file. Every file is
+read and validated first; if any is bad, nothing is written (one line per bad file on stderr,
+exit 2). The stored channels keep the file's own values; the unit conversion is the session's
+calibration and each trial's ``unit_conversion`` attribute (``docs/import.md``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+from pathlib import Path
 
-from ._cli_common import EXIT_INTERNAL, fail
+from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+from .model import TASKS
+from .storage.codes import InvalidCodeError, validate_patient_code
+from .storage.csv_recording import InputError
+from .storage.importers import (
+    FORMATS,
+    SVC_PRESSURE_LEVELS,
+    SVC_UNITS_PER_MM,
+    ImportedTrial,
+    ImportOptions,
+    read_recording_file,
+    session_calibration,
+    write_import_session,
+)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _levels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"needs at least 2 levels, got {text!r}")
+    return value
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="import SVC, CSV or InkML recordings into a study")
+    p = sub.add_parser(
+        "import", help="import SVC, CSV or InkML recordings into a study",
+        description="Import recordings into one new session of a patient (one trial per "
+                    "file). Nothing is written unless every file is valid.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--study", required=True, metavar="DIR", help="existing study folder")
+    p.add_argument("--patient", required=True, metavar="CODE", help="patient code")
+    p.add_argument("--format", choices=FORMATS,
+                   help="format of every file (default: by extension, else by content)")
+    p.add_argument("--task", choices=TASKS,
+                   help="task of every trial (default: the CSV header's, else free)")
+    p.add_argument("--x-first", action="store_true",
+                   help="SVC: the first column is x (default: y first, as in PaHaW)")
+    p.add_argument("--device-units-per-mm", type=_positive_float, metavar="N",
+                   help="resolution of coordinates without physical units (SVC default "
+                        f"{SVC_UNITS_PER_MM:g}, Wacom Intuos 4; InkML channels without units)")
+    p.add_argument("--pressure-levels", type=_levels, metavar="N",
+                   help=f"device pressure levels, max level N-1 (SVC default "
+                        f"{SVC_PRESSURE_LEVELS}; InkML F channel without max)")
+    p.add_argument("--time-unit", choices=("ms", "s"),
+                   help="unit of SVC timestamps (default ms) and of an InkML T without units")
     p.set_defaults(func=run)
 
 
+def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
+    """Every file read into memory; None (after one line per bad file) if any is bad."""
+    options = ImportOptions(
+        x_first=args.x_first, device_units_per_mm=args.device_units_per_mm,
+        pressure_levels=args.pressure_levels, time_unit=args.time_unit,
+    )
+    trials, ok = [], True
+    for path in args.files:
+        try:
+            trials.append(read_recording_file(path, args.format, options))
+        except InputError as exc:
+            fail(str(exc))
+            ok = False
+    return trials if ok else None
+
+
 def run(args: argparse.Namespace) -> int:
-    fail("import is not built yet")
-    return EXIT_INTERNAL
+    """Validate everything, then write one session; print its path."""
+    try:
+        code = validate_patient_code(args.patient)
+    except InvalidCodeError as exc:
+        fail(str(exc))
+        return EXIT_BAD_INPUT
+    study = Path(args.study)
+    if not study.is_dir():
+        fail(f"{study}: study folder does not exist (import never creates a study; "
+             "create the folder first)")
+        return EXIT_BAD_INPUT
+    trials = _read_all(args)
+    if trials is None:
+        return EXIT_BAD_INPUT
+    try:
+        session_calibration(trials)
+        path = write_import_session(study, code, trials, task=args.task)
+    except InputError as exc:
+        fail(str(exc))
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        fail(f"{study}: cannot write the session ({exc.strerror or exc}); the study is "
+             "unchanged")
+        return EXIT_BAD_INPUT
+    print(path)
+    return EXIT_OK

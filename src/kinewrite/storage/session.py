@@ -470,6 +470,17 @@ class SessionWriter:
         created = _now()
         path = folder / session_filename(created, session_id)
         tmp = folder / f".{path.name}.tmp"
+        try:
+            cls._write_new(tmp, session_id, code, created, meta, calibration)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, path)  # the session exists whole or not at all
+        return cls(path, flush_interval_s)
+
+    @staticmethod
+    def _write_new(tmp: Path, session_id: str, code: str, created: str,
+                   meta: Mapping[str, Any], calibration: Calibration | None) -> None:
         with h5py.File(tmp, "w", libver="latest") as f:
             f.attrs.update({
                 "format": FORMAT, "format_version": FORMAT_VERSION, "session_id": session_id,
@@ -481,8 +492,6 @@ class SessionWriter:
             f.create_group("trials")
             f.create_group("clinical")
             f.create_group("events")
-        os.replace(tmp, path)  # the session exists whole or not at all
-        return cls(path, flush_interval_s)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], flush_interval_s: float = 0.1) -> SessionWriter:

@@ -1,0 +1,1119 @@
+"""Recordings made by other tools, read for ``kinewrite import``: SVC, kinewrite CSV, InkML.
+
+Every reader works in memory and validates everything before anything is written: an import
+either writes one whole session or leaves the study exactly as it was
+(:func:`write_import_session`). A bad file raises :class:`InputError` with one line naming
+the file and the problem; no other exception escapes a reader (the fuzz tests hold it to
+that).
+
+The channels keep the values the file holds (device units, pressure levels); the conversion to
+mm and to the 0..1 pressure fraction is the session's :class:`Calibration`, and every trial
+records the conversion it used in its ``unit_conversion`` attribute. See ``docs/import.md``.
+
+Formats
+-------
+SVC
+    The text format of Wacom tablet recordings used by PaHaW and BDALab: a first line with the
+    sample count N, then N rows of 7 integers. PaHaW's column order is ``y x timestamp(ms)
+    pen_status azimuth altitude pressure`` (``--x-first`` for files whose first column is x,
+    as BDALab's ``handwriting-sample`` package writes them). Drotár et al. (2016), "Evaluation
+    of handwriting kinematics and pressure for differential diagnosis of Parkinson's disease",
+    Artif. Intell. Med. 67:39-46 (PaHaW); https://github.com/BDALab/handwriting-sample.
+CSV
+    kinewrite's own recording format (:mod:`kinewrite.storage.csv_recording`), already in mm,
+    s and 0..1: stored as is, identity calibration.
+InkML
+    W3C Ink Markup Language, Recommendation 20 September 2011,
+    https://www.w3.org/TR/2011/REC-InkML-20110920/ . Read with the standard library's expat
+    parser; any DOCTYPE or entity declaration is refused (no entity expansion, no external
+    entity or DTD is ever fetched).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+import numpy as np
+
+from .. import __version__
+from ..model import TASKS, RecordingError
+from .codes import validate_patient_code
+from .csv_recording import InputError, read_csv_recording
+from .session import (
+    STATE_HOVER,
+    STATE_OUT,
+    STATE_TOUCH,
+    Calibration,
+    SessionWriter,
+    channels_to_recording,
+)
+
+__all__ = [
+    "FORMATS",
+    "MAX_BYTES",
+    "SVC_PRESSURE_LEVELS",
+    "SVC_UNITS_PER_MM",
+    "ImportOptions",
+    "ImportedTrial",
+    "decode_recording",
+    "detect_format",
+    "parse_inkml",
+    "parse_svc",
+    "read_recording_file",
+    "session_calibration",
+    "write_import_session",
+]
+
+FORMATS: tuple[str, ...] = ("svc", "csv", "inkml")
+EXTENSIONS = {".svc": "svc", ".csv": "csv", ".inkml": "inkml", ".xml": "inkml"}
+
+#: Largest file an import reads (bytes): the whole file is held in memory.
+MAX_BYTES = 200 * 1024 * 1024
+
+#: Default SVC resolution, device units per mm. PaHaW was recorded on a Wacom Intuos 4M
+#: (PTK-640). The Linux wacom driver (drivers/hid/wacom_wac.c) gives that tablet 200 units per
+#: mm (WACOM_INTUOS3_RES, used for the Intuos 3/4/5 families; 5080 lines per inch) and a
+#: 44704 x 27940 unit area, i.e. the published 223.5 x 139.7 mm active area. BDALab's
+#: handwriting-sample uses the same 5080 lpi as its default. Override with
+#: ``--device-units-per-mm`` for another tablet.
+SVC_UNITS_PER_MM = 200.0
+
+#: Default SVC pressure levels: the Intuos 4 reports 2048 levels, 0..2047 (Linux wacom driver,
+#: pressure_max 2047 for the Intuos4 entries). Override with ``--pressure-levels``.
+SVC_PRESSURE_LEVELS = 2048
+
+SVC_COLUMNS_Y_FIRST = ("y", "x", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
+SVC_COLUMNS_X_FIRST = ("x", "y", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
+
+#: Largest |timestamp| an SVC file may hold: integers beyond 2**53 lose precision as floats.
+_MAX_EXACT_INT = 2**53
+
+TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
+
+# InkML units (lower case) -> mm, and -> s. "himetric" (0.01 mm) is what Microsoft Office
+# writes; "dev" or no units means device units (--device-units-per-mm).
+_LENGTH_MM = {"m": 1000.0, "cm": 10.0, "mm": 1.0, "um": 1e-3, "µm": 1e-3, "in": 25.4,
+              "pt": 25.4 / 72.0, "pc": 25.4 / 6.0, "himetric": 0.01}
+_TIME_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+_DEVICE_UNITS = ("", "dev")
+
+#: XML limits: nesting depth and element count (an InkML file is shallow).
+MAX_XML_DEPTH = 64
+MAX_XML_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read files whose units the file does not state.
+
+    Parameters
+    ----------
+    x_first : bool
+        SVC only: the first column is x (default: PaHaW's y first).
+    device_units_per_mm : float, optional
+        Resolution of coordinates without physical units (SVC; InkML channels without units
+        or with ``units="dev"``). SVC default :data:`SVC_UNITS_PER_MM`.
+    pressure_levels : int, optional
+        Pressure levels of the device (maximum level = levels - 1): SVC, and InkML ``F``
+        channels without a ``max``. SVC default :data:`SVC_PRESSURE_LEVELS`.
+    time_unit : {"ms", "s"}, optional
+        Unit of SVC timestamps (default ms) and of an InkML ``T`` channel without units.
+    """
+
+    x_first: bool = False
+    device_units_per_mm: float | None = None
+    pressure_levels: int | None = None
+    time_unit: str | None = None
+
+
+@dataclass(frozen=True)
+class _Scale:
+    """A file's conversion to physical units; becomes the session's calibration."""
+
+    x_mm_per_unit: float
+    y_mm_per_unit: float
+    xy_note: str
+    pressure_max: float | None = None  # None: the file has no pressure channel
+    pressure_note: str = ""
+
+
+@dataclass
+class ImportedTrial:
+    """One imported file, in memory: stored channel values, their units and conversion."""
+
+    source: str
+    fmt: str
+    channels: dict[str, np.ndarray]
+    units: dict[str, str]
+    scale: _Scale
+    task: str | None = None
+    nominal_rate_hz: float = float("nan")
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def calibration(self) -> Calibration:
+        """This file's own calibration (the session's, when all files agree)."""
+        return _calibration([self.scale])
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def read_recording_file(
+    path: str | os.PathLike[str], fmt: str | None = None,
+    options: ImportOptions | None = None,
+) -> ImportedTrial:
+    """Read and validate one file to import.
+
+    Parameters
+    ----------
+    path : path-like
+    fmt : {"svc", "csv", "inkml"}, optional
+        Format; default from the extension (``.svc``, ``.csv``, ``.inkml``/``.xml``), else
+        sniffed from the content.
+    options : ImportOptions, optional
+
+    Returns
+    -------
+    ImportedTrial
+
+    Raises
+    ------
+    InputError
+        One line naming the file: missing, unreadable, too large, empty, of unknown format,
+        or not a valid recording of its format.
+    """
+    name = str(path)
+    p = Path(path)
+    options = options or ImportOptions()
+    try:
+        if not p.is_file():
+            raise InputError(f"{name}: no such file" if not p.exists() else f"{name}: not a file")
+        if p.stat().st_size > MAX_BYTES:
+            raise InputError(f"{name}: file is larger than {MAX_BYTES // 2**20} MB; split it")
+        with p.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read file ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{name}: file is larger than {MAX_BYTES // 2**20} MB; split it")
+    fmt = fmt or detect_format(name, data)
+    if fmt == "csv":
+        if not data.strip():
+            raise InputError(f"{name}: file is empty")
+        trial = _read_csv(p, name)
+    else:
+        trial = decode_recording(data, name, fmt, options)
+    trial.attrs["source_sha256"] = hashlib.sha256(data).hexdigest()
+    return trial
+
+
+def decode_recording(data: bytes, name: str, fmt: str, options: ImportOptions) -> ImportedTrial:
+    """Parse and validate SVC or InkML bytes (what :func:`read_recording_file` does after
+    reading the file). Raises only :class:`InputError`."""
+    if not data.strip():
+        raise InputError(f"{name}: file is empty")
+    if fmt == "svc":
+        trial = parse_svc(data, name, options)
+    elif fmt == "inkml":
+        trial = parse_inkml(data, name, options)
+    else:
+        raise InputError(f"{name}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    _validate(trial)
+    return trial
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """The format of a file: by extension, else by content.
+
+    Raises
+    ------
+    InputError
+        If neither tells (one line, suggesting ``--format``).
+    """
+    by_ext = EXTENSIONS.get(Path(name).suffix.lower())
+    if by_ext:
+        return by_ext
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "inkml"  # UTF-16: of the three formats only XML may be UTF-16
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if not text:
+        raise InputError(f"{name}: file is empty")
+    if text.startswith("<"):
+        return "inkml"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if len(lines) >= 2 and lines[0].isdigit() and re.fullmatch(r"[+-]?\d+(\s+[+-]?\d+){6}",
+                                                               lines[1]):
+        return "svc"
+    if lines[0].startswith("#") or (
+        "," in lines[0] and {"t", "x", "y"} <= {c.strip().lower() for c in lines[0].split(",")}
+    ):
+        return "csv"
+    raise InputError(f"{name}: cannot tell the format from the name or the content; "
+                     f"pass --format {'|'.join(FORMATS)}")
+
+
+# ------------------------------------------------------------------------------ validation
+
+
+def _validate(trial: ImportedTrial) -> None:
+    """Check that the stored channels convert to a valid, analyzable recording."""
+    try:
+        recording = channels_to_recording(trial.channels, trial.calibration)
+    except RecordingError as exc:
+        raise InputError(f"{trial.source}: {exc}") from None
+    if not recording.pen_down.any():
+        raise InputError(f"{trial.source}: pen never touches the surface "
+                         "(all samples are pen up)")
+
+
+def _estimated_rate_hz(t_s: np.ndarray) -> float:
+    """1 / median positive sample interval (NaN if none)."""
+    dt = np.diff(t_s)
+    dt = dt[dt > 0]
+    return float(1.0 / np.median(dt)) if dt.size else float("nan")
+
+
+def _rate_attrs() -> dict[str, str]:
+    return {"nominal_rate_hz_source": "estimated: 1 / median positive sample interval"}
+
+
+# ------------------------------------------------------------------------------------- CSV
+
+
+def _read_csv(path: Path, name: str) -> ImportedTrial:
+    """kinewrite's CSV recording: values already in s, mm and 0..1 (identity calibration)."""
+    recording, task = read_csv_recording(path)
+    channels: dict[str, np.ndarray] = {
+        "t": recording.t, "x": recording.x, "y": recording.y,
+        "state": np.where(recording.pen_down, STATE_TOUCH, STATE_HOVER).astype(np.uint8),
+    }
+    units = {"t": "s", "x": "mm", "y": "mm", "state": "code"}
+    if recording.pressure is not None:
+        channels["pressure"] = recording.pressure
+        units["pressure"] = "1"
+    for tilt in ("tilt_x", "tilt_y"):
+        if getattr(recording, tilt) is not None:
+            channels[tilt] = getattr(recording, tilt)
+            units[tilt] = "deg"
+    scale = _Scale(1.0, 1.0, "identity: values already in mm (kinewrite CSV)",
+                   1.0 if recording.pressure is not None else None,
+                   "pressure already a fraction 0..1" if recording.pressure is not None else "")
+    trial = ImportedTrial(
+        source=name, fmt="csv", channels=channels, units=units, scale=scale, task=task,
+        nominal_rate_hz=_estimated_rate_hz(recording.t),
+        attrs={"source_file": Path(name).name, "source_format": "csv",
+               "unit_conversion": "none: t in s, x and y in mm, pressure 0..1 (kinewrite CSV); "
+                                  "pen_down 1 -> state 2 (touch), 0 -> 1 (hover)",
+               **_rate_attrs()},
+    )
+    _validate(trial)
+    return trial
+
+
+# ------------------------------------------------------------------------------------- SVC
+
+
+def _text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not a text file (SVC is plain text)") from None
+
+
+def _svc_rows(body: str, name: str) -> np.ndarray:
+    """The sample rows as an (n, 7) int64 array (numpy's C parser, no Python loop)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "input contained no data": handled by the caller
+            rows = np.loadtxt(io.StringIO(body), dtype=np.int64, ndmin=2, comments=None)
+    except ValueError as exc:
+        detail = str(exc).splitlines()[0].split("; use `usecols`")[0] if str(exc) else ""
+        detail = re.sub(r"at row (\d+)", lambda m: f"at sample row {int(m[1]) + 1}", detail)
+        raise InputError(f"{name}: SVC sample rows must be 7 integers ({detail})") from None
+    if rows.size and rows.shape[1] != 7:
+        raise InputError(f"{name}: SVC sample rows must be 7 integers, got {rows.shape[1]} "
+                         "per row")
+    return rows.reshape(-1, 7)
+
+
+def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
+    """Parse an SVC file (Wacom tablet text export, PaHaW/BDALab).
+
+    Layout: line 1 is the sample count N; then N rows of 7 whitespace-separated integers,
+    ``y x timestamp pen_status azimuth altitude pressure`` (PaHaW; x first with
+    ``options.x_first``). Timestamps are device ticks in ms (often large absolute numbers):
+    converted to s and shifted so the first sample is at 0. pen_status 1 is on the surface,
+    0 in the air. Times need not increase (the analysis sorts them).
+
+    Parameters
+    ----------
+    data : bytes
+    name : str
+        The file name for messages.
+    options : ImportOptions
+
+    Returns
+    -------
+    ImportedTrial
+        x, y in device units and pressure in levels, as in the file.
+
+    Raises
+    ------
+    InputError
+        Not text, no count line, count and row number differ, a row that is not 7 integers,
+        pen status other than 0/1, pressure outside 0..levels-1.
+    """
+    text = _text(data, name).strip()
+    first, _, body = text.partition("\n")
+    first = first.strip()
+    if not first:
+        raise InputError(f"{name}: file is empty")
+    if not re.fullmatch(r"\+?\d{1,12}", first):
+        raise InputError(f"{name}: the first line of an SVC file is the sample count, "
+                         f"got {first[:40]!r}")
+    declared = int(first)
+    rows = _svc_rows(body, name)
+    if rows.shape[0] != declared:
+        raise InputError(f"{name}: the count line says {declared} samples but the file has "
+                         f"{rows.shape[0]} sample rows")
+    if declared == 0:
+        raise InputError(f"{name}: no samples (the count line says 0)")
+    columns = SVC_COLUMNS_X_FIRST if options.x_first else SVC_COLUMNS_Y_FIRST
+    col = {c: rows[:, i] for i, c in enumerate(columns)}
+    levels = options.pressure_levels or SVC_PRESSURE_LEVELS
+    units_per_mm = options.device_units_per_mm or SVC_UNITS_PER_MM
+    time_unit = options.time_unit or "ms"
+    _check_svc_columns(col, levels, name)
+    stamp = col["timestamp"]
+    t_s = (stamp - stamp[0]).astype(np.float64) * TIME_UNITS_S[time_unit]
+    state = np.where(col["pen_status"] == 1, STATE_TOUCH, STATE_HOVER).astype(np.uint8)
+    channels = {"t": t_s, "x": col["x"].astype(np.float64), "y": col["y"].astype(np.float64),
+                "pressure": col["pressure"].astype(np.float64), "state": state}
+    mm_per_unit = 1.0 / units_per_mm
+    res_note = ("--device-units-per-mm" if options.device_units_per_mm else
+                "default for the Wacom Intuos 4 (PaHaW), Linux wacom driver")
+    lvl_note = "--pressure-levels" if options.pressure_levels else "default, Wacom Intuos 4"
+    scale = _Scale(
+        mm_per_unit, mm_per_unit,
+        f"SVC device units, {units_per_mm:g} units/mm ({res_note}); y up as in the file",
+        float(levels - 1), f"pressure level / {levels - 1} ({levels} levels, {lvl_note})",
+    )
+    conversion = (
+        f"x, y: device units x {mm_per_unit:g} mm/unit ({units_per_mm:g} units/mm); "
+        f"t: {time_unit} -> s, minus the first timestamp; pressure: level / {levels - 1}; "
+        "pen_status 1 -> state 2 (touch), 0 -> state 1 (hover)"
+    )
+    return ImportedTrial(
+        source=name, fmt="svc", channels=channels,
+        units={"t": "s", "x": "device", "y": "device", "pressure": "level", "state": "code"},
+        scale=scale, nominal_rate_hz=_estimated_rate_hz(t_s),
+        attrs={"source_file": Path(name).name, "source_format": "svc",
+               "unit_conversion": conversion, "svc_column_order": " ".join(columns),
+               "source_first_timestamp": int(stamp[0]), "source_time_unit": time_unit,
+               "svc_not_stored": "azimuth, altitude (session format v1 has no channel for "
+                                 "them)",
+               **_rate_attrs()},
+    )
+
+
+def _check_svc_columns(col: Mapping[str, np.ndarray], levels: int, name: str) -> None:
+    pen = col["pen_status"]
+    bad = np.flatnonzero((pen != 0) & (pen != 1))
+    if bad.size:
+        raise InputError(f"{name}: pen status must be 0 (in air) or 1 (on surface), got "
+                         f"{int(pen[bad[0]])} in sample row {int(bad[0]) + 1}")
+    pressure = col["pressure"]
+    if pressure.min() < 0:
+        row = int(np.argmin(pressure))
+        raise InputError(f"{name}: negative pressure {int(pressure[row])} in sample row "
+                         f"{row + 1}")
+    if pressure.max() > levels - 1:
+        row = int(np.argmax(pressure))
+        raise InputError(f"{name}: pressure level {int(pressure[row])} (sample row {row + 1}) "
+                         f"exceeds the maximum {levels - 1} of {levels} pressure levels; "
+                         "pass the device's --pressure-levels")
+    stamp = col["timestamp"]
+    if np.abs(stamp).max() > _MAX_EXACT_INT:
+        raise InputError(f"{name}: timestamp out of range (|t| > 2**53)")
+
+
+# ----------------------------------------------------------------------------------- InkML
+
+
+@dataclass
+class _Node:
+    """An XML element: local tag name, attributes by local name, children, and (for
+    ``<trace>`` only) its text."""
+
+    tag: str
+    attrs: dict[str, str]
+    children: list[_Node] = field(default_factory=list)
+    text: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class _Channel:
+    name: str
+    type: str
+    units: str
+    max: float | None
+    orientation: str
+    respect_to: str
+
+
+def _local(qname: str) -> str:
+    return qname.rsplit(" ", 1)[-1]
+
+
+def _parse_xml(data: bytes, name: str) -> tuple[_Node, dict[str, _Node]]:
+    """Parse XML safely: expat, no DOCTYPE or entity declaration, bounded depth and size.
+
+    Returns
+    -------
+    root : _Node
+    ids : dict
+        Elements by ``xml:id`` (or ``id``).
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+
+    def refuse(*_args: object) -> None:
+        raise InputError(f"{name}: XML with a DOCTYPE or entity declaration is refused "
+                         "(entity expansion and external entities are unsafe)")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.NotationDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    stack: list[_Node] = []
+    ids: dict[str, _Node] = {}
+    holder: list[_Node] = []
+    count = [0]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        count[0] += 1
+        if len(stack) >= MAX_XML_DEPTH or count[0] > MAX_XML_ELEMENTS:
+            raise InputError(f"{name}: XML nested deeper than {MAX_XML_DEPTH} or with more "
+                             f"than {MAX_XML_ELEMENTS} elements; refused")
+        local = _local(tag)
+        node = _Node(local, {_local(k): v for k, v in attrs.items()},
+                     text=[] if local == "trace" else None)
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            holder.append(node)
+        if "id" in node.attrs:
+            ids[node.attrs["id"]] = node
+        stack.append(node)
+
+    def end(_tag: str) -> None:
+        stack.pop()
+
+    def chars(text: str) -> None:
+        if stack and stack[-1].text is not None:
+            stack[-1].text.append(text)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise InputError(f"{name}: not well-formed XML ({expat.ErrorString(exc.code)}, "
+                         f"line {exc.lineno})") from None
+    except (LookupError, UnicodeError, ValueError) as exc:  # e.g. encoding="nonsense"
+        raise InputError(f"{name}: unreadable XML encoding ({str(exc)[:80]})") from None
+    except RecursionError:  # pragma: no cover - depth is bounded above
+        raise InputError(f"{name}: XML nested too deeply") from None
+    if not holder:
+        raise InputError(f"{name}: no XML element")
+    return holder[0], ids
+
+
+def _lookup(ref: str, ids: Mapping[str, _Node], name: str, wanted: tuple[str, ...]) -> _Node:
+    if ("#" in ref and not ref.startswith("#")) or ref.startswith(("http:", "https:", "file:")):
+        raise InputError(f"{name}: reference {ref[:60]!r} points outside the file; "
+                         "external references are not followed")
+    node = ids.get(ref.lstrip("#"))
+    if node is None or node.tag not in wanted:
+        raise InputError(f"{name}: reference {ref[:60]!r} names no <{'/'.join(wanted)}> "
+                         "in the file")
+    return node
+
+
+def _format_of(node: _Node, ids: Mapping[str, _Node], name: str, depth: int = 0) -> _Node | None:
+    """The ``<traceFormat>`` a context (or inkSource) applies: its own child, its
+    traceFormatRef, its inkSource, then the context it refers to."""
+    if depth > 16:
+        raise InputError(f"{name}: context references nest more than 16 deep (a cycle?)")
+    if node.tag == "traceFormat":
+        return node
+    for child in node.children:
+        if child.tag == "traceFormat":
+            return child
+    if "traceFormatRef" in node.attrs:
+        return _lookup(node.attrs["traceFormatRef"], ids, name, ("traceFormat",))
+    for child in node.children:
+        if child.tag == "inkSource":
+            found = _format_of(child, ids, name, depth + 1)
+            if found is not None:
+                return found
+    for attr, wanted in (("inkSourceRef", ("inkSource",)), ("contextRef", ("context",))):
+        if attr in node.attrs:
+            target = _lookup(node.attrs[attr], ids, name, wanted)
+            return _format_of(target, ids, name, depth + 1)
+    return None
+
+
+def _collect_traces(root: _Node, ids: Mapping[str, _Node],
+                    name: str) -> list[tuple[_Node, _Node | None]]:
+    """Every ``<trace>`` in document order (also inside ``<traceGroup>``), with the context
+    (or top-level traceFormat) that applies to it: the trace's contextRef, else its group's,
+    else the last ``<context>``/``<traceFormat>`` directly under ``<ink>`` before it."""
+    out: list[tuple[_Node, _Node | None]] = []
+    current: list[_Node | None] = [None]
+
+    def ref_of(node: _Node) -> _Node | None:
+        ref = node.attrs.get("contextRef")
+        return _lookup(ref, ids, name, ("context",)) if ref else None
+
+    def visit(node: _Node, group_ctx: _Node | None) -> None:
+        for child in node.children:
+            if node is root and child.tag in ("context", "traceFormat"):
+                current[0] = child
+            elif child.tag == "traceGroup":
+                visit(child, ref_of(child) or group_ctx)
+            elif child.tag == "trace":
+                out.append((child, ref_of(child) or group_ctx or current[0]))
+
+    visit(root, None)
+    return out
+
+
+def _all_formats(node: _Node) -> list[_Node]:
+    found = [node] if node.tag == "traceFormat" else []
+    for child in node.children:
+        found.extend(_all_formats(child))
+    return found
+
+
+def _channels(fmt: _Node | None, name: str) -> tuple[_Channel, ...]:
+    """The regular channels of a traceFormat, in order (default X Y, InkML §3.1.2)."""
+    if fmt is None:
+        return (_Channel("X", "decimal", "", None, "+ve", ""),
+                _Channel("Y", "decimal", "", None, "+ve", ""))
+    nodes: list[_Node] = []
+    for child in fmt.children:
+        if child.tag == "channel":
+            nodes.append(child)
+        elif child.tag == "regularChannels":
+            nodes.extend(c for c in child.children if c.tag == "channel")
+        elif child.tag == "intermittentChannels" and any(c.tag == "channel"
+                                                         for c in child.children):
+            raise InputError(f"{name}: InkML intermittent channels are not supported")
+    if not nodes:
+        raise InputError(f"{name}: a <traceFormat> declares no channel")
+    channels = tuple(_channel(n, name) for n in nodes)
+    names = [c.name for c in channels]
+    if len(set(names)) != len(names):
+        raise InputError(f"{name}: a <traceFormat> declares a channel twice ({' '.join(names)})")
+    return channels
+
+
+def _channel(node: _Node, name: str) -> _Channel:
+    a = node.attrs
+    cname = a.get("name", "").strip()
+    if not cname:
+        raise InputError(f"{name}: a <channel> has no name")
+    maximum = None
+    if "max" in a:
+        try:
+            maximum = float(a["max"])
+        except ValueError:
+            raise InputError(f"{name}: channel {cname} has max={a['max'][:30]!r}, not a "
+                             "number") from None
+    return _Channel(cname, a.get("type", "decimal").strip() or "decimal",
+                    a.get("units", "").strip(), maximum,
+                    a.get("orientation", "+ve").strip() or "+ve", a.get("respectTo", "").strip())
+
+
+# One trace token per match: a comma, a (qualified) value, or up to 40 other characters (an
+# error). Quantifiers are possessive and bounded and every non-space character starts some
+# match, so the scan is linear in the text (no retry inside a long run of digits).
+_TOKEN = re.compile(
+    r"(,)"
+    r"""|([!'"]?)((?:[+-]?+(?:\d{1,40}+(?:\.\d{0,40}+)?+|\.\d{1,40}+)(?:[eE][+-]?+\d{1,4}+)?+"""
+    r"""|[TF])(?=[\s,+\-!'"]|\Z))"""
+    r"|([^\s,]{1,40})"
+)
+_QUALIFIER_CODE = {"!": 1, "'": 2, '"': 3}
+#: Trace text is tokenized in pieces of about this many characters (cut at commas), which
+#: bounds the memory of the token arrays; no point may be longer.
+_CHUNK_CHARS = 1 << 16
+
+
+def _trace_pieces(text: str, where: str) -> Iterator[str]:
+    """Split trace text at commas into pieces of about :data:`_CHUNK_CHARS` characters."""
+    pos, n = 0, len(text)
+    while pos < n:
+        cut = text.find(",", pos + _CHUNK_CHARS)
+        stop = n if cut < 0 else cut
+        if stop - pos > 2 * _CHUNK_CHARS:
+            raise InputError(f"{where}: a point longer than {_CHUNK_CHARS} characters")
+        yield text[pos:stop]
+        pos = stop + 1
+
+
+def _piece_matrix(piece: str, channels: Sequence[_Channel], where: str,
+                  first_point: int) -> tuple[np.ndarray, np.ndarray]:
+    """Values and qualifier codes of whole points, as (n_points, n_channels) arrays."""
+    nch = len(channels)
+    tokens = _TOKEN.findall(piece)
+    arr = np.array(tokens, dtype=str).reshape(-1, 4)
+    junk = np.flatnonzero(arr[:, 3] != "")
+    if junk.size:
+        raise InputError(f"{where}: cannot read {str(arr[junk[0], 3])!r} (values are numbers "
+                         "separated by spaces, points by commas)")
+    comma = arr[:, 0] == ","
+    values = arr[~comma]
+    n_points = int(np.count_nonzero(comma)) + 1
+    counts = np.bincount(np.cumsum(comma)[~comma], minlength=n_points)
+    bad = np.flatnonzero(counts != nch)
+    if bad.size:
+        k = int(bad[0])
+        names = " ".join(c.name for c in channels)
+        raise InputError(f"{where}: point {first_point + k + 1} has {int(counts[k])} values "
+                         f"but the trace format ({names}) has {nch}")
+    raw = values[:, 2]
+    is_bool = (raw == "T") | (raw == "F")
+    numbers = np.where(raw == "T", "1", np.where(raw == "F", "0", raw)).astype(np.float64)
+    codes = np.zeros(raw.size, dtype=np.int8)
+    for qualifier, code in _QUALIFIER_CODE.items():
+        codes[values[:, 1] == qualifier] = code
+    numeric = np.array([c.type != "boolean" for c in channels])
+    if np.any(is_bool.reshape(-1, nch) & numeric):
+        raise InputError(f"{where}: a T/F value in a numeric channel")
+    return numbers.reshape(-1, nch), codes.reshape(-1, nch)
+
+
+def _trace_matrix(text: str, channels: Sequence[_Channel], name: str,
+                  index: int) -> tuple[np.ndarray, np.ndarray]:
+    """A trace's values as (n_points, n_channels) arrays: numbers and qualifier codes.
+
+    Points are separated by commas, values by whitespace or by the sign or qualifier that
+    starts the next value (InkML §3.2.1); ``T``/``F`` are booleans. Tokenized with one linear
+    regular-expression pass per piece and converted by numpy, no Python loop per value.
+    """
+    where = f"{name}: trace {index}"
+    nch = len(channels)
+    text = text.strip()
+    if not text:
+        return np.empty((0, nch)), np.empty((0, nch), dtype=np.int8)
+    for char, what in (("*", "'*' (value unchanged)"), ("?", "'?' (value unknown)"),
+                       ("#", "'#' (hexadecimal)")):
+        if char in text:
+            raise InputError(f"{where}: InkML {what} values are not supported")
+    if text.endswith(","):
+        raise InputError(f"{where}: ends with a comma (an empty point)")
+    numbers, codes, done = [], [], 0
+    for piece in _trace_pieces(text, where):
+        v, c = _piece_matrix(piece, channels, where, done)
+        numbers.append(v)
+        codes.append(c)
+        done += v.shape[0]
+    return np.concatenate(numbers), np.concatenate(codes)
+
+
+def _undifference(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Decode one channel's InkML difference encoding.
+
+    ``!`` explicit value, ``'`` first difference (``x[i] = x[i-1] + d``), ``"`` second
+    difference (``x[i] = 2 x[i-1] - x[i-2] + d``). A qualifier holds for the channel's later
+    values until another one; unqualified values before any qualifier are explicit.
+
+    Raises
+    ------
+    ValueError
+        A difference with no earlier point to refer to.
+    """
+    n = values.size
+    last = np.where(codes != 0, np.arange(n), 0)
+    np.maximum.accumulate(last, out=last)
+    mode = codes[last]
+    mode[mode == 0] = 1
+    if np.all(mode == 1):
+        return values
+    out = np.empty(n)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(mode)) + 1))
+    stops = np.concatenate((starts[1:], [n]))
+    for s, e in zip(starts.tolist(), stops.tolist(), strict=True):
+        if mode[s] == 1:
+            out[s:e] = values[s:e]
+        elif mode[s] == 2:
+            if s < 1:
+                raise ValueError("a first difference (') at the first point")
+            out[s:e] = out[s - 1] + np.cumsum(values[s:e])
+        else:
+            if s < 2:
+                raise ValueError('a second difference (") needs two earlier points')
+            velocity = (out[s - 1] - out[s - 2]) + np.cumsum(values[s:e])
+            out[s:e] = out[s - 1] + np.cumsum(velocity)
+    return out
+
+
+@dataclass(frozen=True)
+class _InkUnits:
+    """The unit conversion of one trace format (all traces of a file must share it)."""
+
+    x_mm: float
+    y_mm: float
+    t_s: float
+    pressure_max: float | None
+    note: str  # coordinates and time
+    pressure_note: str = ""
+    x_unit: str = "device"  # unit of the stored X values
+    y_unit: str = "device"
+
+
+def _length_mm(ch: _Channel, options: ImportOptions, name: str) -> tuple[float, str, str]:
+    """mm per stored unit of an X or Y channel, a note, and the stored unit's name."""
+    unit = ch.units.lower()
+    if unit in _LENGTH_MM:
+        return _LENGTH_MM[unit], f"{ch.name} in {ch.units}", unit
+    if unit in _DEVICE_UNITS:
+        if not options.device_units_per_mm:
+            raise InputError(f"{name}: InkML channel {ch.name} has no physical units "
+                             f"(units={ch.units!r}); pass --device-units-per-mm N")
+        return (1.0 / options.device_units_per_mm,
+                f"{ch.name} in device units, {options.device_units_per_mm:g}/mm "
+                "(--device-units-per-mm)", "device")
+    raise InputError(f"{name}: unsupported units {ch.units[:20]!r} on InkML channel {ch.name}; "
+                     f"expected one of {', '.join(_LENGTH_MM)} or dev")
+
+
+def _ink_units(channels: Sequence[_Channel], options: ImportOptions, name: str) -> _InkUnits:
+    by_name = {c.name: c for c in channels}
+    missing = [c for c in ("X", "Y", "T") if c not in by_name]
+    if missing:
+        what = "time (T)" if missing == ["T"] else " and ".join(missing)
+        raise InputError(f"{name}: the InkML trace format ({' '.join(by_name)}) has no "
+                         f"{what} channel; kinematics need X, Y and T")
+    x_mm, x_note, x_unit = _length_mm(by_name["X"], options, name)
+    y_mm, y_note, y_unit = _length_mm(by_name["Y"], options, name)
+    # InkML §3.1.2: X increases to the right, Y downward, for orientation "+ve". The session
+    # wants y up, so a "+ve" Y is flipped (negative mm per unit), a "-ve" X too.
+    x_mm *= -1.0 if by_name["X"].orientation == "-ve" else 1.0
+    y_mm *= 1.0 if by_name["Y"].orientation == "-ve" else -1.0
+    t_ch = by_name["T"]
+    t_unit = t_ch.units.lower()
+    if t_unit in _TIME_S:
+        t_s, t_note = _TIME_S[t_unit], f"T in {t_ch.units}"
+    elif not t_unit and options.time_unit:
+        t_s, t_note = TIME_UNITS_S[options.time_unit], f"T in {options.time_unit} (--time-unit)"
+    elif not t_unit:
+        raise InputError(f"{name}: the InkML T channel declares no units; pass --time-unit "
+                         "ms or s")
+    else:
+        raise InputError(f"{name}: unsupported time units {t_ch.units[:20]!r} on InkML channel "
+                         "T; expected s or ms")
+    pressure_max, f_note = None, ""
+    flips = [a for a, mm in (("X", x_mm), ("Y", y_mm)) if mm < 0]
+    note = f"{x_note}, {y_note}, {t_note}; {' and '.join(flips) or 'no axis'} flipped"
+    if "F" in by_name:
+        f_ch = by_name["F"]
+        if f_ch.max is not None and f_ch.max > 0:
+            pressure_max = f_ch.max
+            f_note = f"pressure: F / {f_ch.max:g} (channel max)"
+        elif options.pressure_levels:
+            pressure_max = float(options.pressure_levels - 1)
+            f_note = (f"pressure: F / {pressure_max:g} "
+                      f"(--pressure-levels {options.pressure_levels})")
+        else:
+            raise InputError(f"{name}: the InkML F channel declares no max; pass "
+                             "--pressure-levels N")
+    return _InkUnits(x_mm, y_mm, t_s, pressure_max, note, f_note, x_unit, y_unit)
+
+
+@dataclass
+class _Stroke:
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    force: np.ndarray | None
+    state: np.ndarray
+    joins_previous: bool  # continuation of the previous trace: no pen lift between them
+
+
+def _decode_trace(node: _Node, channels: Sequence[_Channel], units: _InkUnits, name: str,
+                  index: int) -> _Stroke | None:
+    text = "".join(node.text or [])
+    numbers, codes = _trace_matrix(text, channels, name, index)
+    if numbers.shape[0] == 0:
+        return None
+    cols: dict[str, np.ndarray] = {}
+    for j, ch in enumerate(channels):
+        if ch.name in ("X", "Y", "T", "F", "S"):
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+                    cols[ch.name] = _undifference(numbers[:, j], codes[:, j])
+            except ValueError as exc:
+                raise InputError(f"{name}: trace {index}, channel {ch.name}: {exc}") from None
+    for key, values in cols.items():
+        if not np.all(np.isfinite(values)):
+            raise InputError(f"{name}: trace {index}, channel {key}: value out of range")
+    kind = node.attrs.get("type", "penDown")
+    if kind not in ("penDown", "penUp", "indeterminate"):
+        raise InputError(f"{name}: trace {index} has type={kind[:20]!r}; expected penDown, "
+                         "penUp or indeterminate")
+    state = np.full(numbers.shape[0], STATE_HOVER if kind == "penUp" else STATE_TOUCH, np.uint8)
+    if "S" in cols and kind != "penUp":  # tip switch: touching where true
+        state = np.where(cols["S"] != 0, STATE_TOUCH, STATE_HOVER).astype(np.uint8)
+    force = cols.get("F")
+    if force is not None and units.pressure_max is not None:
+        bad = np.flatnonzero((force < 0) | (force > units.pressure_max))
+        if bad.size:
+            raise InputError(f"{name}: trace {index}: F value {force[bad[0]]:g} outside "
+                             f"0..{units.pressure_max:g} (the channel max)")
+    return _Stroke(cols["T"] * units.t_s, cols["X"], cols["Y"], force, state,
+                   node.attrs.get("continuation", "") in ("middle", "end"))
+
+
+def _join_strokes(strokes: Sequence[_Stroke], respect_to: bool, name: str) -> dict[str, Any]:
+    """Concatenate traces; between two pen-down traces insert one pen-lift marker sample
+    (state 0, halfway in time and space, pressure 0) so the lift is not lost."""
+    parts: list[list[np.ndarray]] = [[], [], [], [], []]
+    markers = 0
+    has_force = strokes[0].force is not None
+    for k, s in enumerate(strokes):
+        if (s.force is not None) != has_force:
+            raise InputError(f"{name}: some traces have an F channel and some have none")
+        if k and not respect_to and s.t[0] < strokes[k - 1].t[-1]:
+            raise InputError(f"{name}: T restarts in trace {k + 1} and the T channel has no "
+                             "respectTo, so the traces' relative timing is unknown")
+        prev = strokes[k - 1] if k else None
+        if (prev is not None and not s.joins_previous and prev.state[-1] == STATE_TOUCH
+                and s.state[0] == STATE_TOUCH):
+            mid = [(prev.t[-1] + s.t[0]) / 2, (prev.x[-1] + s.x[0]) / 2,
+                   (prev.y[-1] + s.y[0]) / 2, 0.0, STATE_OUT]
+            for part, value in zip(parts, mid, strict=True):
+                part.append(np.array([value]))
+            markers += 1
+        force = s.force if s.force is not None else np.full(s.t.size, np.nan)
+        for part, value in zip(parts, (s.t, s.x, s.y, force, s.state), strict=True):
+            part.append(value)
+    t, x, y, force, state = (np.concatenate(p) for p in parts)
+    return {"t": t, "x": x, "y": y, "force": force if has_force else None,
+            "state": state.astype(np.uint8), "markers": markers}
+
+
+def parse_inkml(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
+    """Parse a W3C InkML file: each ``<trace>`` is one stroke.
+
+    Channels X, Y and T are required, F (force) is read as pressure and S (tip switch) as pen
+    state; others are parsed and ignored. The trace format comes from the trace's context
+    (``contextRef`` of the trace or its ``<traceGroup>``, else the last ``<context>`` or
+    ``<traceFormat>`` directly under ``<ink>``); a document with no applicable context but
+    exactly one ``<traceFormat>`` uses that one; otherwise the default is ``X Y``
+    (InkML §3.1.2). ``penDown`` traces are on the surface, ``penUp`` traces in the air;
+    between two consecutive pen-down traces a pen lift happened, marked by one inserted
+    sample (see :func:`_join_strokes`). Values may be explicit or use the ``!``, ``'`` and
+    ``"`` qualifiers (§3.2.1).
+
+    Raises
+    ------
+    InputError
+        Unsafe or malformed XML, not InkML, no trace, unsupported trace syntax, missing
+        X/Y/T, units unknown, inconsistent formats between traces.
+    """
+    root, ids = _parse_xml(data, name)
+    if root.tag != "ink":
+        raise InputError(f"{name}: root element is <{root.tag[:30]}>, not <ink>; not InkML")
+    pairs = _collect_traces(root, ids, name)
+    if not pairs:
+        raise InputError(f"{name}: no <trace> element")
+    formats = _all_formats(root)
+    fallback = formats[0] if len(formats) == 1 else None
+    strokes: list[_Stroke] = []
+    seen: _InkUnits | None = None
+    respect_to = True
+    empty = 0
+    for index, (trace, ctx) in enumerate(pairs, start=1):
+        fmt = _format_of(ctx, ids, name) if ctx is not None else None
+        channels = _channels(fmt or fallback, name)
+        units = _ink_units(channels, options, name)
+        if seen is not None and units != seen:
+            raise InputError(f"{name}: traces use different units or trace formats "
+                             f"({seen.note} vs {units.note})")
+        seen = units
+        respect_to &= bool(next(c for c in channels if c.name == "T").respect_to)
+        stroke = _decode_trace(trace, channels, units, name, index)
+        if stroke is None:
+            empty += 1
+        else:
+            strokes.append(stroke)
+    if not strokes or seen is None:
+        raise InputError(f"{name}: every <trace> is empty")
+    joined = _join_strokes(strokes, respect_to, name)
+    t0 = float(joined["t"][0])
+    t_s = joined["t"] - t0
+    channels = {"t": t_s, "x": joined["x"], "y": joined["y"], "state": joined["state"]}
+    units_out = {"t": "s", "x": seen.x_unit, "y": seen.y_unit, "state": "code"}
+    if joined["force"] is not None:
+        channels["pressure"] = joined["force"]
+        units_out["pressure"] = "level"
+    scale = _Scale(seen.x_mm, seen.y_mm, f"InkML: {seen.note}", seen.pressure_max,
+                   seen.pressure_note)
+    return ImportedTrial(
+        source=name, fmt="inkml", channels=channels, units=units_out, scale=scale,
+        nominal_rate_hz=_estimated_rate_hz(np.concatenate([s.t for s in strokes])),
+        attrs={"source_file": Path(name).name, "source_format": "inkml",
+               "unit_conversion": (f"{seen.note} (x {seen.x_mm:g} mm/unit, y "
+                                   f"{seen.y_mm:g} mm/unit); t minus the first sample time"
+                                   + (f"; {seen.pressure_note}" if seen.pressure_note
+                                      else "")),
+               "inkml_traces": len(strokes), "inkml_empty_traces_skipped": empty,
+               "inkml_lift_markers": int(joined["markers"]),
+               "inkml_lift_marker_rule": "one sample with state 0 and pressure 0 inserted "
+                                         "halfway between consecutive pen-down traces",
+               "source_first_time_s": t0, **_rate_attrs()},
+    )
+
+
+# ------------------------------------------------------------------------- session writing
+
+
+def _calibration(scales: Sequence[_Scale]) -> Calibration:
+    first = scales[0]
+    pressures = [s for s in scales if s.pressure_max is not None]
+    pressure_max = pressures[0].pressure_max if pressures else 1.0
+    notes = list(dict.fromkeys(s.xy_note for s in scales))
+    pnote = pressures[0].pressure_note if pressures else "no pressure channel"
+    return Calibration(
+        x_mm_per_unit=first.x_mm_per_unit, y_mm_per_unit=first.y_mm_per_unit,
+        pressure_max=float(pressure_max),
+        source=f"kinewrite import: {' | '.join(notes)}; {pnote}",
+    )
+
+
+def session_calibration(trials: Sequence[ImportedTrial]) -> Calibration:
+    """The one calibration all imported files share.
+
+    Raises
+    ------
+    InputError
+        If two files need different conversions (coordinates or pressure maximum); the
+        message names both files. Import such files in separate runs (one session each).
+    """
+    if not trials:
+        raise InputError("no file to import")
+    ref = trials[0]
+    ref_p = next((tr for tr in trials if tr.scale.pressure_max is not None), None)
+    for tr in trials[1:]:
+        if (tr.scale.x_mm_per_unit, tr.scale.y_mm_per_unit) != (ref.scale.x_mm_per_unit,
+                                                                ref.scale.y_mm_per_unit):
+            raise InputError(
+                f"{tr.source}: needs a different calibration than {ref.source} "
+                f"({tr.scale.xy_note} vs {ref.scale.xy_note}); one session holds one "
+                "calibration, so import these files in separate runs")
+        if (ref_p is not None and tr.scale.pressure_max is not None
+                and tr.scale.pressure_max != ref_p.scale.pressure_max):
+            raise InputError(
+                f"{tr.source}: pressure maximum {tr.scale.pressure_max:g} differs from "
+                f"{ref_p.source} ({ref_p.scale.pressure_max:g}); import them in separate runs")
+    return _calibration([tr.scale for tr in trials])
+
+
+def write_import_session(
+    study_dir: str | os.PathLike[str], patient_code: str, trials: Sequence[ImportedTrial],
+    task: str | None = None,
+) -> Path:
+    """Write one new session holding one trial per imported file; all or nothing.
+
+    Parameters
+    ----------
+    study_dir : path-like
+        An existing study folder.
+    patient_code : str
+    trials : sequence of ImportedTrial
+        Already read and validated (:func:`read_recording_file`).
+    task : str, optional
+        Task of every trial; default the file's own (CSV header), else ``free``.
+
+    Returns
+    -------
+    Path
+        The new session file.
+
+    Raises
+    ------
+    InputError
+        The files need different calibrations (nothing written).
+    Exception
+        Whatever writing raised (e.g. OSError, disk full), after the partial session file,
+        and the patient folder if this call created it, were removed again.
+    """
+    code = validate_patient_code(patient_code)
+    if not Path(study_dir).is_dir():
+        raise InputError(f"{study_dir}: study folder does not exist")
+    if task is not None and task not in TASKS:
+        raise InputError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    calibration = session_calibration(trials)
+    folder = Path(study_dir) / code
+    folder_existed = folder.is_dir()
+    writer: SessionWriter | None = None
+    import_id = uuid.uuid4().hex  # shared by the trials of this import
+    try:
+        writer = SessionWriter.create(
+            study_dir, code, calibration=calibration,
+            metadata={"notes": f"imported by kinewrite {__version__} import from "
+                               f"{len(trials)} file(s)"},
+        )
+        for trial in trials:
+            _write_trial(writer, trial, task, import_id)
+        writer.close()
+    except BaseException:
+        _discard(writer, folder, folder_existed)
+        raise
+    return writer.path
+
+
+def _write_trial(writer: SessionWriter, trial: ImportedTrial, task: str | None,
+                 import_id: str) -> None:
+    writer.begin_trial(
+        task or trial.task or "free", nominal_rate_hz=trial.nominal_rate_hz,
+        input_kind="import", channels=tuple(trial.channels), units=trial.units,
+        attrs={"import_id": import_id, **trial.attrs},
+    )
+    writer.append(**trial.channels)
+    writer.end_trial("complete")
+
+
+def _discard(writer: SessionWriter | None, folder: Path, folder_existed: bool) -> None:
+    """Remove what a failed import wrote: its session file (SessionWriter.create removes
+    its own temporary file), and the patient folder if the import created it and it is
+    empty again."""
+    if writer is not None:
+        try:
+            writer.close()
+        except Exception:
+            pass  # already failing; the file is removed below
+        writer.path.unlink(missing_ok=True)
+    try:
+        if not folder_existed:
+            folder.rmdir()  # only if empty again
+    except OSError:
+        pass
