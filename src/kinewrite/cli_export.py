@@ -1,18 +1,198 @@
-"""``kinewrite export``: one tidy feature table of a study (placeholder, being built)."""
+"""``kinewrite export``: one tidy feature table of a study, as CSV or Parquet.
+
+::
+
+    kinewrite export STUDY -o OUT.csv|OUT.parquet [--workers N | --scheduler tcp://HOST:PORT]
+                     [--tasks T,...] [--include-superseded] [--metadata FIELD,...]
+                     [--recompute] [--connect-timeout-s S]
+
+One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
+patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
+absolute paths. The study is only read, never written.
+
+Exit codes: 0 the table was written; 2 bad input: nothing written (bad arguments, no study,
+no session file, unreachable scheduler, missing optional package), or the table was written
+without the session files that could not be read, each named on stderr in one line, then a
+last line saying how many were left out (so that a script notices); 1 internal failure.
+
+With ``--scheduler`` the session files are read by the Dask workers, not by this process:
+the study must be on a filesystem every worker mounts at the same path, and the workers must
+run the same kinewrite (the analysis version is checked).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
 
-from ._cli_common import EXIT_INTERNAL, fail
+from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+
+__all__ = ["Progress", "add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("export", help="export the features of a study as CSV or Parquet")
-    p.add_argument("study", metavar="STUDY")
+    """Register ``export`` on the ``kinewrite`` subcommand parser."""
+    p = sub.add_parser(
+        "export", help="export the features of a study as CSV or Parquet, one row per trial",
+        description="One row per trial of a study: patient code, session, trial, status and "
+                    "every feature (units in the column names). Columns: see the docstring "
+                    "of kinewrite.storage.export.",
+    )
+    p.add_argument("study", metavar="STUDY", help="study folder (<code>/session-*.h5)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="file to write: .csv or .parquet (Parquet needs pyarrow)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="local worker processes (default: one per CPU; 1 = this process)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on the Dask cluster of this scheduler (tcp://HOST:PORT); "
+                            "the study must be on a filesystem the workers share")
+    p.add_argument("--connect-timeout-s", type=float, default=5.0, metavar="S",
+                   help="how long to try to reach the scheduler (default 5 s)")
+    p.add_argument("--tasks", type=_csv_list, metavar="T,...",
+                   help="only trials of these tasks (default: all)")
+    p.add_argument("--include-superseded", action="store_true",
+                   help="also export trials redone later (status superseded)")
+    p.add_argument("--metadata", type=_csv_list, default=(), metavar="FIELD,...",
+                   help="session metadata fields to export (default none), e.g. hand,device")
+    p.add_argument("--recompute", action="store_true",
+                   help="compute every feature again instead of using the cached values")
     p.set_defaults(func=run)
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _csv_list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+class Progress:
+    """A one-line progress bar on a terminal: count, rate and ETA; silent otherwise.
+
+    Parameters
+    ----------
+    total : int
+        Units of work (trials).
+    stream : text stream, default sys.stderr
+        Drawn only if this is a TTY.
+    label : str, default "trials"
+        What is counted.
+    min_interval_s : float, default 0.1
+        Redraw at most this often (and once at the end).
+    """
+
+    WIDTH = 24
+
+    def __init__(self, total: int, stream: TextIO | None = None, label: str = "trials",
+                 min_interval_s: float = 0.1) -> None:
+        self.total = max(int(total), 0)
+        self.stream = sys.stderr if stream is None else stream
+        self.label = label
+        self.min_interval_s = min_interval_s
+        self.done = 0
+        self.enabled = _isatty(self.stream)
+        self._start = time.monotonic()
+        self._drawn = -float("inf")
+
+    def update(self, n: int = 1) -> None:
+        """Count `n` more units done; redraw if due."""
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and (now - self._drawn >= self.min_interval_s or self.done >= self.total):
+            self._drawn = now
+            self.stream.write("\r" + self.line(now - self._start))
+            self.stream.flush()
+
+    def line(self, elapsed_s: float) -> str:
+        """The bar's text after `elapsed_s` seconds."""
+        fraction = min(self.done / self.total, 1.0) if self.total else 1.0
+        filled = round(fraction * self.WIDTH)
+        rate = self.done / elapsed_s if elapsed_s > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        return (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total} "
+                f"{self.label}  {rate:.1f}/s  ETA {_clock(eta)} ")
+
+    def close(self) -> None:
+        """End the line (only if something was drawn)."""
+        if self.enabled and self._drawn > -float("inf"):
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):  # no rate yet
+        return "--:--"
+    s = round(seconds)
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
 def run(args: argparse.Namespace) -> int:
-    fail("export is not built yet")
-    return EXIT_INTERNAL
+    """Run ``kinewrite export``; returns the exit code."""
+    from .storage import export
+
+    out = Path(args.output)
+    kind = export.output_format(out)
+    if not out.parent.is_dir():
+        fail(f"{out}: folder {out.parent} does not exist")
+        return EXIT_BAD_INPUT
+    if kind == "parquet":
+        export.require_pyarrow()
+    options = export.ExportOptions(
+        study_dir=str(Path(args.study).absolute()), tasks=args.tasks,
+        include_superseded=args.include_superseded, metadata=tuple(args.metadata),
+        recompute=args.recompute,
+    )
+    paths = export.session_paths(args.study)
+    rows, problems = _collect(args, paths, options, export)
+    for problem in problems:
+        fail(problem)
+    if len(problems) == len(paths):
+        fail(f"{args.study}: no readable session file; nothing exported")
+        return EXIT_BAD_INPUT
+    frame = export.rows_to_frame(rows, options.metadata)
+    try:
+        export.write_table(frame, out)
+    except OSError as exc:
+        fail(f"{out}: cannot write ({exc.strerror or exc})")
+        return EXIT_BAD_INPUT
+    print(f"{out}: {len(frame)} trials from {len(paths) - len(problems)} session files of "
+          f"{frame['patient_code'].nunique()} patients")
+    if problems:
+        fail(f"{len(problems)} session file(s) could not be read and are not in {out}")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _collect(args: argparse.Namespace, paths: list[Path], options: Any,
+             export: ModuleType) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows and problems of every session file, locally or on the cluster."""
+    client = None
+    if args.scheduler:
+        client = export.connect_scheduler(args.scheduler, args.connect_timeout_s)
+    progress = Progress(len(paths), label="session files")
+    try:
+        return export.collect_rows(paths, options, workers=args.workers, client=client,
+                                   on_done=progress.update)
+    finally:
+        progress.close()
+        if client is not None:
+            client.close()

@@ -1,0 +1,730 @@
+"""Export a study as one tidy table: one row per trial, one column per variable.
+
+The table is built from the session files of a study folder (``<study>/<code>/session-*.h5``)
+and written as CSV or Parquet. It is computed per session file by the pure function
+:func:`session_rows`, either in local worker processes or on a Dask cluster
+(:func:`collect_rows`); the rows are then sorted, so the table is the same either way.
+
+Column dictionary
+-----------------
+Session columns (one value per session file):
+
+``patient_code`` (text)
+    The patient's study code, the only identity a session holds.
+``session_id`` (text)
+    The session's random identifier (32 hex digits, UUID4).
+``session_date`` (text, ``YYYY-MM-DD``)
+    The UTC date the session was created (the first 10 characters of ``session_created``).
+``session_created`` (text, ISO 8601 UTC, ms)
+    When the session file was created, e.g. ``2026-03-01T09:15:02.123Z``.
+``session_file`` (text)
+    The session file's path relative to the study folder, ``/``-separated, e.g.
+    ``WC-017/session-20260301T091502Z-1a2b3c4d.h5``. It holds nothing the other session
+    columns do not (the folder is the patient code, the name the creation time and the id).
+*metadata fields* (text, only those asked for)
+    Session metadata of :data:`~kinewrite.storage.session.SESSION_FIELDS` named with
+    ``--metadata`` (column name = field name), empty where the session does not record it.
+    None is exported unless asked for; ``notes`` is free text and may hold anything a
+    therapist typed.
+
+Trial columns:
+
+``trial`` (integer)
+    The trial's number in its session, 1-based (HDF5 group ``/trials/001`` is trial 1).
+``task`` (text)
+    The writing task: ``spiral``, ``loops``, ``sentence``, ``circles``, ``lines`` or ``free``.
+``trial_status`` (text)
+    ``complete``, ``aborted``, ``recording`` (a session still being written, or a writer that
+    crashed) or ``superseded`` (redone later; exported only with ``--include-superseded``).
+``n_samples`` (integer)
+    Number of samples the trial holds.
+``analysis_version`` (text)
+    :data:`~kinewrite.analysis.features.ANALYSIS_VERSION` of the feature values of the row.
+    Cached features of another version are recomputed, so all rows of one export agree.
+``analysis_error`` (text)
+    Empty when the features were computed; otherwise why the trial cannot be analyzed (no
+    sample, pen never down, invalid samples), and every feature of the row is empty (NaN).
+
+Feature columns, in the order of the registry :data:`~kinewrite.analysis.features.FEATURES`:
+one column per feature, named with its unit suffix (``duration_s``, ``speed_mean_mm_s``,
+``tremor_frequency_hz``, ``ldlj_median`` ...), floating point. A feature that does not apply
+to a trial (e.g. the spiral indices of a loops trial) is empty (NaN). ``kinewrite features``
+prints every feature's unit, definition and reference; :func:`column_dictionary` returns the
+whole dictionary as data.
+
+Order and format
+----------------
+Rows are sorted by patient code, session creation time, session id and trial number.
+CSV (RFC 4180): UTF-8, comma-separated, header line, CRLF line ends, a text cell holding a
+comma, quote, CR or LF quoted; NaN and missing text as an empty cell; floats written with the
+shortest text that reads back to the same number (pandas 3 reads them back bit-exact;
+pandas 2 needs ``read_csv(..., float_precision="round_trip")``). A text cell that starts with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with a single quote ``'``
+so that a spreadsheet shows it as text and never runs it as a formula (OWASP, *CSV
+Injection*); numeric cells are never altered (a negative ``ldlj_median`` stays a number).
+
+Parquet (needs ``pyarrow``): the exact values with their types (text as strings, ``trial``
+and ``n_samples`` as int64, features as float64), no escaping.
+
+Reading and privacy
+-------------------
+The study is only read. With ``ExportOptions.metadata`` empty, a row holds the patient code
+and nothing else about the person: no notes, no operator, no absolute path. On a Dask
+cluster each worker opens its session files itself, so the study must be on a filesystem
+every worker mounts at the same path, and the workers must run the same kinewrite (the
+analysis version of every row is checked).
+
+Examples
+--------
+>>> [c for c in export_columns(("hand",))][:7]
+['patient_code', 'session_id', 'session_date', 'session_created', 'session_file', 'hand', 'trial']
+>>> escape_formula("=HYPERLINK(1)"), escape_formula("right")
+("'=HYPERLINK(1)", 'right')
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
+from ..model import TASKS, RecordingError
+from .csv_recording import InputError
+from .session import SESSION_FIELDS, Session, Trial, load_session
+from .study import SESSION_GLOB
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "SESSION_COLUMNS",
+    "TRIAL_COLUMNS",
+    "ExportError",
+    "ExportOptions",
+    "collect_rows",
+    "column_dictionary",
+    "connect_scheduler",
+    "escape_formula",
+    "export_columns",
+    "output_format",
+    "require_distributed",
+    "require_pyarrow",
+    "rows_to_frame",
+    "session_paths",
+    "session_rows",
+    "write_table",
+]
+
+#: Columns describing the session, before the requested metadata fields.
+SESSION_COLUMNS: tuple[str, ...] = (
+    "patient_code", "session_id", "session_date", "session_created", "session_file",
+)
+#: Columns describing the trial, after the metadata fields and before the features.
+TRIAL_COLUMNS: tuple[str, ...] = (
+    "trial", "task", "trial_status", "n_samples", "analysis_version", "analysis_error",
+)
+_INT_COLUMNS = ("trial", "n_samples")
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMATS = {".csv": "csv", ".parquet": "parquet"}
+EXTRA_PARQUET = "pip install 'kinewrite[export]'"
+EXTRA_DASK = "pip install 'kinewrite[scale]'"
+
+_DESCRIPTIONS = {
+    "patient_code": ("", "patient's study code"),
+    "session_id": ("", "session's random identifier (UUID4 hex)"),
+    "session_date": ("", "UTC date the session was created, YYYY-MM-DD"),
+    "session_created": ("", "when the session was created, ISO 8601 UTC"),
+    "session_file": ("", "session file, relative to the study folder"),
+    "trial": ("1", "trial number in its session, 1-based"),
+    "task": ("", "writing task"),
+    "trial_status": ("", "complete, aborted, recording or superseded"),
+    "n_samples": ("1", "samples in the trial"),
+    "analysis_version": ("", "analysis version of the feature values"),
+    "analysis_error": ("", "why the trial could not be analyzed; empty if it was"),
+}
+
+
+class ExportError(InputError):
+    """The export cannot run as asked; the message is one line (command-line exit 2)."""
+
+
+# ------------------------------------------------------------------------------- columns
+
+
+def export_columns(metadata: Sequence[str] = ()) -> list[str]:
+    """The columns of an export, in order.
+
+    Parameters
+    ----------
+    metadata : sequence of str
+        Session metadata fields to include (from ``SESSION_FIELDS``), in this order.
+
+    Returns
+    -------
+    list of str
+        Session columns, metadata fields, trial columns, then every registered feature.
+    """
+    return [*SESSION_COLUMNS, *metadata, *TRIAL_COLUMNS, *feature_names()]
+
+
+def column_dictionary(metadata: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Name, unit and description of every export column (units of features from FEATURES).
+
+    Examples
+    --------
+    >>> d = {row["column"]: row for row in column_dictionary()}
+    >>> d["speed_mean_mm_s"]["unit"], d["trial"]["unit"]
+    ('mm/s', '1')
+    """
+    units = {f.name: (f.unit, f.definition) for f in FEATURES}
+    rows = []
+    for name in export_columns(metadata):
+        unit, text = _DESCRIPTIONS.get(name) or units.get(name) or ("", "session metadata")
+        rows.append({"column": name, "unit": unit, "description": text})
+    return rows
+
+
+# ------------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export; picklable, shipped with every session file to the workers.
+
+    Parameters
+    ----------
+    study_dir : str
+        The study folder (``session_file`` is relative to it).
+    tasks : tuple of str, optional
+        Export only trials of these tasks (default: every task).
+    include_superseded : bool, default False
+        Also export trials marked ``superseded`` by a redo.
+    metadata : tuple of str, default ()
+        Session metadata fields to export (see ``SESSION_FIELDS``).
+    recompute : bool, default False
+        Compute every trial's features, ignoring the features cached in the file.
+    """
+
+    study_dir: str
+    tasks: tuple[str, ...] | None = None
+    include_superseded: bool = False
+    metadata: tuple[str, ...] = ()
+    recompute: bool = False
+
+    def __post_init__(self) -> None:
+        if self.tasks is not None:
+            unknown = [t for t in self.tasks if t not in TASKS]
+            if unknown:
+                raise ExportError(f"unknown task(s) {', '.join(unknown)}; "
+                                  f"expected some of {', '.join(TASKS)}")
+        unknown = [m for m in self.metadata if m not in SESSION_FIELDS]
+        if unknown:
+            raise ExportError(f"unknown metadata field(s) {', '.join(unknown)}; "
+                              f"allowed: {', '.join(SESSION_FIELDS)}")
+        if len(set(self.metadata)) != len(self.metadata):
+            raise ExportError("a metadata field is named twice")
+
+    def wants(self, trial: Trial) -> bool:
+        """Whether `trial` belongs in the export."""
+        if trial.status == "superseded" and not self.include_superseded:
+            return False
+        return self.tasks is None or trial.task in self.tasks
+
+
+# ------------------------------------------------------------------------------ per file
+
+
+def session_paths(study_dir: str | os.PathLike[str]) -> list[Path]:
+    """The session files of a study folder (``<code>/session-*.h5``), sorted.
+
+    Files are not opened here: each is read once, by :func:`session_rows`, which reports the
+    unreadable ones.
+
+    Raises
+    ------
+    ExportError
+        If `study_dir` does not exist, is not a folder, or holds no session file.
+    """
+    folder = Path(study_dir)
+    if not folder.exists():
+        raise ExportError(f"{folder}: no such study folder")
+    if not folder.is_dir():
+        raise ExportError(f"{folder}: not a folder (a study is a folder of "
+                          "<code>/session-*.h5 files)")
+    paths = sorted(p for p in folder.glob(SESSION_GLOB) if p.is_file())
+    if not paths:
+        raise ExportError(f"{folder}: no session files (expected <code>/session-*.h5)")
+    return paths
+
+
+def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[dict[str, Any]]:
+    """The export rows of one session file (pure: reads the file, never writes it).
+
+    Features cached in the file are reused when they were computed by this
+    ``ANALYSIS_VERSION`` for the trial's task (and ``options.recompute`` is false); otherwise
+    they are computed with :func:`~kinewrite.analysis.features.extract_features`, as the
+    session writer does. A trial that cannot be analyzed gives a row with NaN features and
+    its reason in ``analysis_error``.
+
+    Parameters
+    ----------
+    path : path-like
+        A session file.
+    options : ExportOptions
+
+    Returns
+    -------
+    list of dict
+        One row per exported trial, in trial order, keys as :func:`export_columns`.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, if it cannot be read as a session.
+    """
+    _refuse_truncated(path)
+    session = load_session(path)
+    base = _session_part(session, options)
+    rows = []
+    for trial in session.trials:
+        if options.wants(trial):
+            rows.append({**base, **_trial_part(session, trial, options.recompute)})
+    return rows
+
+
+def _refuse_truncated(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`InputError` for a truncated HDF5 file (shorter than its superblock says).
+
+    ``load_session`` retries a file HDF5 will not open in SWMR-read mode (meant for a crashed
+    writer's file), where HDF5 skips its end-of-file check and can then spin for minutes on
+    the missing metadata of a truncated file. A crashed writer's file fails the plain open
+    with "already open for write" instead, so it still goes through.
+    """
+    import h5py
+
+    try:
+        h5py.File(path, "r").close()
+    except OSError as exc:
+        if "truncated file" in str(exc):
+            raise InputError(f"{path}: truncated session file ({_first(exc)})") from None
+    except Exception:
+        pass  # anything else: load_session gives the one-line error
+
+
+def _session_part(session: Session, options: ExportOptions) -> dict[str, Any]:
+    relative = os.path.relpath(os.path.abspath(session.path), os.path.abspath(options.study_dir))
+    part: dict[str, Any] = {
+        "patient_code": session.patient_code,
+        "session_id": session.session_id,
+        "session_date": session.created[:10],
+        "session_created": session.created,
+        "session_file": Path(relative).as_posix(),
+    }
+    for name in options.metadata:
+        part[name] = session.metadata.get(name)
+    return part
+
+
+def _trial_part(session: Session, trial: Trial, recompute: bool) -> dict[str, Any]:
+    if not trial.name.isdigit():
+        raise InputError(f"{session.path}: trial {trial.name!r} is not numbered")
+    features, error = _features(trial, recompute)
+    part: dict[str, Any] = {
+        "trial": int(trial.name), "task": trial.task, "trial_status": trial.status,
+        "n_samples": trial.n_samples, "analysis_version": ANALYSIS_VERSION,
+        "analysis_error": error,
+    }
+    for name in feature_names():
+        part[name] = float(features.get(name, math.nan))
+    return part
+
+
+def _features(trial: Trial, recompute: bool) -> tuple[dict[str, float], str | None]:
+    """The trial's features (cached when valid) and the analysis error, if any."""
+    cached = trial.features
+    if (not recompute and cached is not None and trial.features_version == ANALYSIS_VERSION
+            and set(cached) == set(feature_names(trial.task))):
+        return cached, None  # same analysis version, computed for this task
+    try:
+        recording = trial.recording
+        if recording is None:
+            return {}, "trial holds no sample"
+        return extract_features(recording, task=trial.task), None
+    except (RecordingError, ValueError) as exc:  # the documented "cannot analyze" errors
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return {}, text[:200]
+
+
+#: One file's rows, or its one-line problem.
+FileResult = tuple[list[dict[str, Any]], str | None]
+#: Most session files in one task of a worker.
+MAX_BATCH = 10
+
+
+def _rows_or_problem(path: str, options: ExportOptions) -> FileResult:
+    """:func:`session_rows`, with an unreadable file turned into its one-line problem."""
+    try:
+        return session_rows(path, options), None
+    except InputError as exc:
+        return [], str(exc).splitlines()[0]
+
+
+def _batch_rows(paths: list[str], options: ExportOptions) -> list[FileResult]:
+    """The task a worker runs, local or Dask: :func:`_rows_or_problem` of a few files."""
+    return [_rows_or_problem(path, options) for path in paths]
+
+
+# ------------------------------------------------------------------------------ executors
+
+#: Called with the number of session files done, as they finish (a few at a time).
+ProgressCallback = Callable[[int], None]
+
+
+def collect_rows(
+    paths: Sequence[str | os.PathLike[str]],
+    options: ExportOptions,
+    *,
+    workers: int | None = None,
+    client: Any = None,
+    on_done: ProgressCallback | None = None,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of every session file, sorted; and the files that could not be read.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Session files.
+    options : ExportOptions
+    workers : int, optional
+        Local worker processes (default: the CPUs this process may use). With 1, or a single
+        file, everything runs in this process. Ignored when `client` is given.
+    client : distributed.Client, optional
+        Run on this Dask cluster instead: each worker reads its files itself, so the paths
+        must be valid on the workers (a shared filesystem, mounted at the same path).
+
+    Notes
+    -----
+    Either way the work is the same: tasks of a few consecutive files (``_batch_rows``,
+    :func:`session_rows` per file), about 4 per worker and at most :data:`MAX_BATCH` files
+    each; the rows are then sorted, so the result does not depend on where or in which
+    order the tasks ran.
+    on_done : callable, optional
+        Progress callback, called with the number of files just done.
+
+    Returns
+    -------
+    rows : list of dict
+        Sorted by patient code, session creation time, session id and trial.
+    problems : list of str
+        One line per unreadable file, in the order of `paths`.
+
+    Raises
+    ------
+    ExportError
+        If the Dask workers cannot run kinewrite or run another analysis version.
+    """
+    names = [os.path.abspath(p) for p in paths]
+    if client is not None:
+        batches = _batches(names, _dask_slots(client))
+        done = _run_dask(client, batches, options)
+    else:
+        workers = max(1, min(workers or default_workers(), len(names)))
+        batches = _batches(names, workers)
+        done = _run_local(batches, options, workers)
+    results: list[list[FileResult]] = [[] for _ in batches]
+    for i, batch_results in done:
+        results[i] = batch_results
+        if on_done is not None:
+            on_done(len(batch_results))
+    flat = [result for batch_results in results for result in batch_results]
+    rows = [row for file_rows, _ in flat for row in file_rows]
+    problems = [_hint(problem, client) for _, problem in flat if problem]
+    _check_versions(rows)
+    rows.sort(key=_row_key)
+    return rows, problems
+
+
+def default_workers() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def _batches(paths: list[str], slots: int) -> list[list[str]]:
+    """Consecutive groups of files, one task each: about 4 tasks per worker slot, at most
+    :data:`MAX_BATCH` files per task (fewer, larger tasks cost less scheduling and fewer
+    round trips; enough of them keep every worker busy to the end)."""
+    size = max(1, min(MAX_BATCH, len(paths) // (4 * max(slots, 1))))
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def _row_key(row: dict[str, Any]) -> tuple:
+    return (row["patient_code"], row["session_created"], row["session_id"], row["trial"])
+
+
+def _hint(problem: str, client: Any) -> str:
+    if client is not None and problem.endswith("no such session file"):
+        return (f"{problem} on a Dask worker (the study must be on a filesystem the workers "
+                "share, at the same path)")
+    return problem
+
+
+def _check_versions(rows: list[dict[str, Any]]) -> None:
+    versions = {row["analysis_version"] for row in rows}
+    if versions - {ANALYSIS_VERSION}:
+        raise ExportError(f"workers compute analysis version {', '.join(sorted(versions))}, "
+                          f"this kinewrite {ANALYSIS_VERSION}: install the same kinewrite "
+                          "everywhere")
+
+
+def _run_local(
+    batches: list[list[str]], options: ExportOptions, workers: int
+) -> Iterator[tuple[int, list[FileResult]]]:
+    """(index, results) per batch, as they finish: in this process, or a process pool."""
+    if workers == 1:
+        for i, batch in enumerate(batches):
+            yield i, _batch_rows(batch, options)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    try:
+        futures = {pool.submit(_batch_rows, batch, options): i
+                   for i, batch in enumerate(batches)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """A fork-server where the OS has one (safe with threads and open HDF5 state), else spawn.
+
+    The fork-server imports this module once, so each worker starts without re-importing
+    numpy, scipy and h5py.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _run_dask(
+    client: Any, batches: list[list[str]], options: ExportOptions
+) -> Iterator[tuple[int, list[FileResult]]]:
+    """(index, results) per batch, as they finish, from a Dask cluster."""
+    distributed = require_distributed()
+    futures = client.map(_batch_rows, batches, options=options, pure=False)
+    index = {future.key: i for i, future in enumerate(futures)}
+    finished = distributed.as_completed(futures, with_results=True, loop=client.loop)
+    try:
+        while True:
+            try:
+                future, results = next(finished)
+            except StopIteration:
+                return
+            except ImportError as exc:
+                raise ExportError(f"a Dask worker cannot run kinewrite ({exc}); install "
+                                  "kinewrite on every worker") from None
+            yield index[future.key], results
+    finally:
+        client.cancel(futures)
+
+
+def _dask_slots(client: Any) -> int:
+    """Threads of the cluster's workers (at least 1)."""
+    workers = client.scheduler_info().get("workers", {})
+    return max(sum(int(w.get("nthreads", 1)) for w in workers.values()), 1)
+
+
+# -------------------------------------------------------------------- optional packages
+
+
+def require_pyarrow() -> None:
+    """Raise a one-line :class:`ExportError` if Parquet output is unavailable."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ExportError(f"Parquet output needs pyarrow: {EXTRA_PARQUET}") from None
+
+
+def require_distributed() -> Any:
+    """The ``distributed`` module, or a one-line :class:`ExportError` if it is missing."""
+    try:
+        import distributed
+    except ImportError:
+        raise ExportError(f"--scheduler needs dask.distributed: {EXTRA_DASK}") from None
+    return distributed
+
+
+def connect_scheduler(address: str, timeout_s: float = 5.0) -> Any:
+    """A ``distributed.Client`` connected to the scheduler at `address`, with a worker.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (``HOST:PORT`` means tcp), ``tls://...`` or another protocol
+        Dask knows.
+    timeout_s : float, default 5
+        Connection timeout, and the longest wait for a first worker.
+
+    Raises
+    ------
+    ExportError
+        One line, if the scheduler cannot be reached or has no worker.
+    """
+    distributed = require_distributed()
+    if "://" not in address:
+        address = f"tcp://{address}"
+    _probe(address, timeout_s)
+    try:
+        client = distributed.Client(address, timeout=timeout_s, set_as_default=False)
+    except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address ...
+        raise ExportError(f"cannot connect to Dask scheduler {address}: {_first(exc)}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout_s)
+    except Exception:
+        client.close()
+        raise ExportError(f"Dask scheduler {address} has no worker "
+                          f"(waited {timeout_s:g} s)") from None
+    return client
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Fail fast and cleanly before ``Client`` is built.
+
+    A refused port or an unknown host fails at once (Dask would retry until its timeout); a
+    port where something else listens (the dashboard, say) fails the Dask handshake, here
+    rather than inside ``Client``, which leaves a half-built client behind.
+    """
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ExportError(f"bad Dask scheduler address {address}: {exc}") from None
+    if not host or port is None:
+        raise ExportError(f"bad Dask scheduler address {address}: expected tcp://HOST:PORT")
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else _first(exc)
+        raise ExportError(f"cannot connect to Dask scheduler {address}: {reason}") from None
+    if parts.scheme == "tcp":  # tls needs the cluster's security settings: Client checks it
+        _handshake(address, timeout_s)
+
+
+def _handshake(address: str, timeout_s: float) -> None:
+    """Ask the scheduler for its identity (in a thread: callers may run an event loop)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+
+    async def identity() -> None:
+        comm = await connect(address, timeout=timeout_s)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            await comm.read()
+        finally:
+            comm.abort()
+
+    def run() -> None:
+        asyncio.run(asyncio.wait_for(identity(), timeout_s))
+
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(run).result()
+        except TimeoutError:
+            raise ExportError(f"cannot connect to Dask scheduler {address}: no Dask answer "
+                              f"within {timeout_s:g} s (the scheduler's port, not the "
+                              "dashboard's?)") from None
+        except Exception as exc:
+            raise ExportError(f"cannot connect to Dask scheduler {address}: the server there "
+                              f"does not speak the Dask protocol ({_first(exc)})") from None
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+# --------------------------------------------------------------------------------- output
+
+
+def output_format(path: str | os.PathLike[str]) -> str:
+    """``"csv"`` or ``"parquet"`` from the file name's extension.
+
+    Raises
+    ------
+    ExportError
+        For any other extension.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ExportError(f"{path}: output must end in .csv or .parquet")
+    return FORMATS[suffix]
+
+
+def rows_to_frame(rows: Sequence[dict[str, Any]], metadata: Sequence[str] = ()) -> pd.DataFrame:
+    """The export table: columns of :func:`export_columns`, text as strings, typed numbers."""
+    columns = export_columns(metadata)
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    features = set(feature_names())
+    types = {c: "int64" if c in _INT_COLUMNS else "float64" if c in features else "string"
+             for c in columns}
+    return frame.astype(types)
+
+
+def escape_formula(text: str) -> str:
+    """Prefix `text` with ``'`` if a spreadsheet would read it as a formula (OWASP).
+
+    Examples
+    --------
+    >>> escape_formula("-2+3"), escape_formula("@SUM(A1)"), escape_formula("WC-017")
+    ("'-2+3", "'@SUM(A1)", 'WC-017')
+    """
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(escape_formula, na_action="ignore")
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write `frame` as CSV (formula-escaped) or Parquet, atomically.
+
+    The table goes to a temporary file in the same folder, which then replaces `path`
+    (:func:`os.replace`): a reader never sees half a table, and a failure leaves any earlier
+    file as it was.
+    """
+    path = Path(path)
+    kind = output_format(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        if kind == "csv":
+            _csv_safe(frame).to_csv(tmp, index=False, na_rep="", lineterminator="\r\n",
+                                    encoding="utf-8")
+        else:
+            require_pyarrow()
+            frame.to_parquet(tmp, engine="pyarrow", index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
