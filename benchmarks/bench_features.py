@@ -23,6 +23,9 @@ Single core
     ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` are set to 1 at the
     top of this file, before numpy is imported (overriding the environment), so the BLAS and
     OpenMP back ends run one thread. The process is not pinned to a CPU.
+Allocator
+    By default glibc's mmap and trim thresholds are raised as the ``kinewrite`` command does
+    (``kinewrite._allocator.tune_allocator``); ``--default-allocator`` measures without.
 Ours
     ``extract_features(recording, task=task)``: every registered feature at once. ns/sample
     is best time / n. x/decade is the best time at n over the best time at n/10 (ideal 10;
@@ -94,6 +97,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kinewrite import Recording, extract_features  # noqa: E402
+from kinewrite._allocator import tune_allocator  # noqa: E402
 from kinewrite.simulate import simulate_trial  # noqa: E402
 
 RATE_HZ = 133.0
@@ -471,7 +475,8 @@ def report(out: dict[str, Any]) -> None:
           f"numpy {m['versions']['numpy']}, scipy {m['versions']['scipy']}, "
           f"kinewrite {m['versions']['kinewrite']}, "
           f"handwriting-features {m['versions']['handwriting-features']}")
-    print(f"mode: {out['settings']['mode']}; threads: OMP/OPENBLAS/MKL_NUM_THREADS=1")
+    print(f"mode: {out['settings']['mode']}; threads: OMP/OPENBLAS/MKL_NUM_THREADS=1; "
+          f"malloc: {out['settings']['allocator']}")
 
     rows = []
     for r in out["ours"]:
@@ -587,7 +592,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="fewer repeats, peer at 1k and 10k only (under a minute)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
                         help=f"where to write the results (default {DEFAULT_JSON})")
+    parser.add_argument("--default-allocator", action="store_true",
+                        help="leave glibc's malloc thresholds alone (the kinewrite command "
+                             "raises them: see kinewrite._allocator)")
     args = parser.parse_args(argv)
+    # the same allocator setting the kinewrite command and its export workers use; both
+    # process-wide settings apply to the peer as well, so the ratio stays fair
+    allocator = "default" if args.default_allocator else (
+        "tuned" if tune_allocator() else "default (tuning unavailable)")
     mode = "quick" if args.quick else "full"
     policy = MODES[mode]
     wall = time.perf_counter()
@@ -595,7 +607,8 @@ def main(argv: list[str] | None = None) -> int:
     peer_cls, peer_version, peer_note = load_peer()
     out: dict[str, Any] = {
         "machine": machine_info(),
-        "settings": {"mode": mode, "rate_hz": RATE_HZ, "sizes": list(SIZES), "seed": 0,
+        "settings": {"mode": mode, "allocator": allocator, "rate_hz": RATE_HZ,
+                     "sizes": list(SIZES), "seed": 0,
                      "tasks": list(TASKS), "repeats": policy, "peer_stats": list(STATS),
                      "peer_sizes": list(PEER_SIZES[mode])
                      + ([PEER_BIG] if mode == "full" else []),

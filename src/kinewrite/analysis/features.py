@@ -229,7 +229,7 @@ def extract_features(
         exclude = None
         if task in WRITING_TASKS and np.isfinite(stroke_hz) and stroke_hz > 0:
             exclude = stroke_hz * np.arange(1, int(12.5 / stroke_hz) + 2)
-        out.update(_tremor(detect_tremor(p.tr_x, p.tr_y, p.tr_segments, p.tremor_rate_hz,
+        out.update(_tremor(detect_tremor(p.tr_xy, p.tr_segments, p.tremor_rate_hz,
                                          exclude_hz=exclude)))
         out.update(_pressure(p))
         if task == "spiral":
@@ -300,9 +300,7 @@ def _kinematics(p: Prepared) -> dict[str, float]:
 
 def _segment(p: Prepared) -> Strokes:
     speed = p.speed
-    tangential_acc = np.zeros_like(speed)
-    if speed.size:
-        tangential_acc = segment_gradient(speed, p.rate_hz, p.g_segments)
+    tangential_acc = segment_gradient(speed, p.rate_hz, p.g_segments)
     return segment_strokes(
         p.g_t, p.g_y, p.vy, speed, tangential_acc, p.jx**2 + p.jy**2, p.rate_hz, p.g_segments
     )

@@ -33,10 +33,10 @@ def segment_gradient(x: np.ndarray, rate_hz: float, segments: Segments) -> np.nd
     ndarray
         dx/dt in units of x per s, same shape as `x`.
     """
-    g = np.zeros_like(x, dtype=np.float64)
     n = x.shape[-1]
     if n < 2:
-        return g
+        return np.zeros_like(x, dtype=np.float64)
+    g = np.empty_like(x, dtype=np.float64)  # every entry is written below (segments tile x)
     np.subtract(x[..., 2:], x[..., :-2], out=g[..., 1:-1])
     g[..., 1:-1] *= rate_hz / 2.0
     first = segments.starts

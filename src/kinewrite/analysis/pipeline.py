@@ -62,8 +62,7 @@ class Prepared:
     jy: np.ndarray
     speed: np.ndarray
     tremor_rate_hz: float
-    tr_x: np.ndarray
-    tr_y: np.ndarray
+    tr_xy: np.ndarray  # shape (2, n)
     tr_segments: pp.Segments
 
 
@@ -117,23 +116,23 @@ def prepare(
     clock = pp.rebuild_clock(t, nominal_rate_hz)
     t = clock.t
     segments = pp.split_segments(pen, clock.gap_after)
-    g_t, cols_g, g_seg = pp.resample_segments(t, np.vstack((x, y)), segments, rate_hz)
+    g_t, cols_g, g_seg = pp.resample_segments(t, (x, y), segments, rate_hz)
     sos = pp.butter_sos(min(lowpass_hz, 0.45 * rate_hz), rate_hz, 4, "lowpass")
     pad = pp.settle_samples(lowpass_hz, rate_hz)
-    gx, gy = pp.filtfilt_segments(cols_g, g_seg, sos, pad)
+    gxy = pp.filtfilt_segments(cols_g, g_seg, sos, pad)
     angle = 0.0
-    if task in WRITING_TASKS and gx.size:
-        angle = pp.baseline_angle(gx, gy)
-        gx, gy = pp.rotate(gx, gy, angle)
-    vel = segment_gradient(np.vstack((gx, gy)), rate_hz, g_seg)
+    if task in WRITING_TASKS and gxy.shape[1]:
+        angle = pp.baseline_angle(gxy[0], gxy[1])
+        gxy = pp.rotate(gxy, angle)
+    vel = segment_gradient(gxy, rate_hz, g_seg)
     acc = segment_gradient(vel, rate_hz, g_seg)
     jerk = segment_gradient(acc, rate_hz, g_seg)
-    _, tr_xy, tr_seg = pp.resample_segments(t, np.vstack((x, y)), segments, tremor_rate_hz)
+    _, tr_xy, tr_seg = pp.resample_segments(t, (x, y), segments, tremor_rate_hz)
     return Prepared(
         task=task, clock=clock, t=t, x=x, y=y, pressure=pressure, pen_down=pen,
         pressure_ceiling=recording.pressure_ceiling, pen_runs=pp.runs(pen), rate_hz=rate_hz,
-        g_t=g_t, g_segments=g_seg, g_x=gx, g_y=gy,
+        g_t=g_t, g_segments=g_seg, g_x=gxy[0], g_y=gxy[1],
         baseline_rad=angle, vx=vel[0], vy=vel[1], ax=acc[0], ay=acc[1], jx=jerk[0],
         jy=jerk[1], speed=norm2(vel[0], vel[1]),
-        tremor_rate_hz=tremor_rate_hz, tr_x=tr_xy[0], tr_y=tr_xy[1], tr_segments=tr_seg,
+        tremor_rate_hz=tremor_rate_hz, tr_xy=tr_xy, tr_segments=tr_seg,
     )

@@ -323,8 +323,8 @@ def resample_segments(
     ----------
     t : ndarray
         Strictly increasing sample times in s (a rebuilt clock).
-    columns : ndarray, shape (k, n)
-        Signals to resample (x, y, pressure ...).
+    columns : ndarray of shape (k, n), or a sequence of k 1-D arrays
+        Signals to resample (x, y, pressure ...); a sequence is not copied into one array.
     segments : Segments
         Continuous segments of the samples; segments with fewer than 2 samples are dropped.
     rate_hz : float, default 200
@@ -341,7 +341,8 @@ def resample_segments(
     """
     if rate_hz <= 0:
         raise ValueError(f"rate_hz must be positive, got {rate_hz}")
-    columns = np.atleast_2d(columns)
+    if isinstance(columns, np.ndarray):
+        columns = np.atleast_2d(columns)
     keep = segments.lengths >= 2
     starts, stops = segments.starts[keep], segments.stops[keep] - 1
     t0, t1 = t[starts], t[stops]
@@ -354,9 +355,9 @@ def resample_segments(
     # Each grid point lies inside its own segment's time span, and the samples inside that
     # span are the segment's own (contiguous indices), so interpolating over the whole clock
     # never mixes segments.
-    out = np.empty((columns.shape[0], total))
-    for i in range(columns.shape[0]):  # loop over channels (2-4), not samples
-        out[i] = np.interp(t_grid, t, columns[i])
+    out = np.empty((len(columns), total))
+    for i, column in enumerate(columns):  # loop over channels (2-4), not samples
+        out[i] = np.interp(t_grid, t, column)
     return t_grid, out, Segments(grid_starts, lengths)
 
 
@@ -508,7 +509,11 @@ def baseline_angle(x: np.ndarray, y: np.ndarray) -> float:
     return float((angle + np.pi / 4) % (np.pi / 2) - np.pi / 4)
 
 
-def rotate(x: np.ndarray, y: np.ndarray, angle_rad: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rotate positions by ``-angle_rad`` about the origin (baseline to horizontal)."""
+def rotate(xy: np.ndarray, angle_rad: float) -> np.ndarray:
+    """Rotate positions ``xy`` (shape (2, n)) by ``-angle_rad`` about the origin (baseline to
+    horizontal)."""
     c, s = np.cos(angle_rad), np.sin(angle_rad)
-    return c * x + s * y, -s * x + c * y
+    out = np.empty_like(xy)
+    out[0] = c * xy[0] + s * xy[1]  # elementwise: no BLAS threads for a 2 x n product
+    out[1] = c * xy[1] - s * xy[0]
+    return out

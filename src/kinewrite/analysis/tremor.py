@@ -107,8 +107,7 @@ def welch_segments(
 
 
 def detect_tremor(
-    x: np.ndarray,
-    y: np.ndarray,
+    xy: np.ndarray,
     segments: Segments,
     rate_hz: float,
     exclude_hz: np.ndarray | None = None,
@@ -122,8 +121,9 @@ def detect_tremor(
 
     Parameters
     ----------
-    x, y : ndarray
-        Uniformly resampled pen-down positions in mm (not low-passed), concatenated segments.
+    xy : ndarray, shape (2, n)
+        Uniformly resampled pen-down positions x, y in mm (not low-passed), concatenated
+        segments.
     segments : Segments
     rate_hz : float
     exclude_hz : ndarray, optional
@@ -161,7 +161,7 @@ def detect_tremor(
         return empty
     eligible = segments.lengths >= nperseg
     long_segments = Segments(segments.starts[eligible], segments.lengths[eligible])
-    xy_high = highpass(np.vstack((x, y)), long_segments, rate_hz, highpass_hz)
+    xy_high = highpass(xy, long_segments, rate_hz, highpass_hz)
     freqs, csd, _ = welch_segments(xy_high, long_segments, rate_hz, nperseg)
     power = (csd[0, 0].real + csd[1, 1].real)
     df = freqs[1] - freqs[0]
