@@ -97,6 +97,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from .._allocator import tune_allocator
 from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
 from ..model import TASKS, RecordingError
 from .csv_recording import InputError
@@ -497,7 +498,8 @@ def _run_local(
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
+                               initializer=tune_allocator)
     try:
         futures = {pool.submit(_batch_rows, batch, options): i
                    for i, batch in enumerate(batches)}
