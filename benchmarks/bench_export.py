@@ -230,7 +230,20 @@ def machine_info() -> dict[str, Any]:
     affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     return {"cpu": cpu, "logical_cpus": os.cpu_count(), "affinity": affinity,
             "python": sys.version.split()[0], "platform": platform.platform(),
-            "versions": versions}
+            "versions": versions, "commit": git_commit()}
+
+
+def git_commit() -> str | None:
+    """The checkout's commit, ``+dirty`` if files differ from it (None outside git)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def table(results: list[dict[str, Any]]) -> str:
@@ -266,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         f"kinewrite-bench-export-{args.trials}x{args.seconds:g}s")
     machine = machine_info()
     print(f"machine: {machine['cpu']} ({machine['logical_cpus']} logical CPUs), python "
-          f"{machine['python']}, kinewrite {__version__}")
+          f"{machine['python']}, kinewrite {__version__} ({machine['commit']})")
     build_s = ensure_study(study, args.trials, args.seconds, args.rebuild)
     with tempfile.TemporaryDirectory() as scratch:
         results = run_all(study, args.trials, args.repeat, Path(scratch))

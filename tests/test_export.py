@@ -338,7 +338,7 @@ def test_zero_workers_is_an_argument_error(study, tmp_path):
 @pytest.mark.parametrize(("module", "args", "hint"), [
     ("pyarrow", ["-o", "t.parquet"], "pip install 'kinewrite[export]'"),
     ("distributed", ["-o", "t.csv", "--scheduler", "tcp://127.0.0.1:9"],
-     "pip install 'kinewrite[scale]'"),
+     "pip install 'kinewrite[export]'"),
 ])
 def test_missing_optional_package_one_line_exit_2(study, tmp_path, monkeypatch, module, args,
                                                   hint):

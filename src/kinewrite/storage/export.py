@@ -137,7 +137,7 @@ _INT_COLUMNS = ("trial", "n_samples")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 EXTRA_PARQUET = "pip install 'kinewrite[export]'"
-EXTRA_DASK = "pip install 'kinewrite[scale]'"
+EXTRA_DASK = "pip install 'kinewrite[export]'"
 
 _DESCRIPTIONS = {
     "patient_code": ("", "patient's study code"),
