@@ -148,14 +148,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def _simulate_realtime(args: argparse.Namespace, trial) -> int:
     from .acquisition.stream import stream_trial
     from .storage.codes import validate_patient_code
-    from .storage.session import SessionWriter
+    from .storage.session import DiskSpaceError, SessionWriter
 
     if not args.study or not args.patient:
         _fail("simulate --realtime needs --study DIR and --patient CODE")
         return EXIT_BAD_INPUT
     validate_patient_code(args.patient)
     writer = SessionWriter.create(args.study, args.patient,
-                                  metadata={"device": "simulated pen (kinewrite simulate)"})
+                                  metadata={"device": "simulated pen (kinewrite simulate)"},
+                                  min_free_bytes=int(args.min_free_mb * (1 << 20)))
     print(writer.path, flush=True)  # first line: where the session is, before any sample
     writer.begin_trial(args.task, nominal_rate_hz=args.rate_hz, input_kind="simulated",
                        channels=("t", "host_time", "x", "y", "pressure", "state"),
@@ -163,6 +164,9 @@ def _simulate_realtime(args: argparse.Namespace, trial) -> int:
     try:
         n = stream_trial(writer, trial)
         features = writer.end_trial("complete")
+    except DiskSpaceError as exc:  # stopped cleanly: the file is valid, its samples kept
+        _fail(str(exc))
+        return EXIT_INTERNAL
     finally:
         writer.close()
     print(f"{n} samples written; stroke_frequency_hz="
@@ -229,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--realtime", action="store_true",
                    help="stream at tablet rate into a session of --study for --patient")
     p.add_argument("--study", metavar="DIR")
+    p.add_argument("--min-free-mb", type=float, default=64.0,
+                   help="stop a realtime recording cleanly below this much free disk")
     p.add_argument("--patient", metavar="CODE")
     p.add_argument("--task", choices=TASKS, default="loops")
     p.add_argument("--seconds", type=float, default=None)
@@ -266,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, RecordingError, ValueError) as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # the machine, not the user: disk full, permissions ...
+        _fail(str(exc))
+        return EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into head or less, closed early: not an error

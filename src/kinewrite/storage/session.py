@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Mapping
@@ -48,7 +49,9 @@ __all__ = [
     "SESSION_FIELDS",
     "Calibration",
     "ClinicalEntry",
+    "DiskSpaceError",
     "Session",
+    "SessionBusyError",
     "SessionWriter",
     "TreatmentEvent",
     "Trial",
@@ -86,6 +89,40 @@ TRIAL_STATUSES = ("recording", "complete", "aborted", "superseded")
 EVENT_KINDS = ("botulinum_toxin", "pen_grip_training", "other")
 CLINICAL_SCALES = ("ADDS", "WCRS")
 CHUNK = 4096
+#: A recording stops cleanly when the disk's free space falls below this. HDF5 that meets a
+#: full disk mid-write leaves a file whose superblock claims more space than was written:
+#: it no longer opens, and every sample in it is lost (measured with a file-size limit).
+MIN_FREE_BYTES = 64 << 20
+
+
+class SessionBusyError(OSError):
+    """Another process is writing this session (it holds the session's writer lock)."""
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+def _acquire_writer_lock(path: Path) -> int | None:
+    """Hold an exclusive advisory lock on the session's sidecar lock file for as long as the
+    writer lives. The kernel releases it when the process dies, so a crashed writer never
+    blocks anyone, while a live one is never "recovered" under its feet (HDF5 reports a live
+    SWMR writer and a crashed one with the same status flag)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: HDF5's own locking is all there is
+        return None
+    fd = os.open(_lock_path(path), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SessionBusyError(f"{path}: being written by another process") from None
+    return fd
+
+
+class DiskSpaceError(OSError):
+    """The disk is (almost) full: the recording was stopped and saved before HDF5 broke it."""
 
 
 def _now() -> str:
@@ -439,9 +476,13 @@ class SessionWriter:
     samples may stop arriving.
     """
 
-    def __init__(self, path: Path, flush_interval_s: float = 0.1) -> None:
+    def __init__(self, path: Path, flush_interval_s: float = 0.1,
+                 min_free_bytes: int = MIN_FREE_BYTES) -> None:
         self.path = path
         self.flush_interval_s = float(flush_interval_s)
+        self.min_free_bytes = int(min_free_bytes)
+        self._unchecked_bytes = 0
+        self._lock_fd = _acquire_writer_lock(path)
         self._f: h5py.File | None = None
         self._trial: h5py.Group | None = None
         self._last_flush = 0.0
@@ -456,6 +497,7 @@ class SessionWriter:
         metadata: Mapping[str, Any] | None = None,
         calibration: Calibration | None = None,
         flush_interval_s: float = 0.1,
+        min_free_bytes: int = MIN_FREE_BYTES,
     ) -> SessionWriter:
         """Create a new session file in ``study_dir/<patient_code>/``."""
         code = validate_patient_code(patient_code)
@@ -476,7 +518,7 @@ class SessionWriter:
             tmp.unlink(missing_ok=True)
             raise
         os.replace(tmp, path)  # the session exists whole or not at all
-        return cls(path, flush_interval_s)
+        return cls(path, flush_interval_s, min_free_bytes)
 
     @staticmethod
     def _write_new(tmp: Path, session_id: str, code: str, created: str,
@@ -498,11 +540,12 @@ class SessionWriter:
         """Open an existing session to add trials, scales or events (recovering a crash)."""
         path = Path(path)
         load_session(path)  # validates, one-line InputError otherwise
+        writer = cls(path, flush_interval_s)  # takes the writer lock: nobody else writes
         try:
             h5py.File(path, "r+").close()
         except OSError:
-            recover_session(path)
-        return cls(path, flush_interval_s)
+            recover_session(path)  # a crashed writer's status flag: copy, atomic rename
+        return writer
 
     def _file(self) -> h5py.File:
         if self._f is None:
@@ -515,6 +558,10 @@ class SessionWriter:
         if self._f is not None:
             self._f.close()
             self._f = None
+        if self._lock_fd is not None:
+            _lock_path(self.path).unlink(missing_ok=True)
+            os.close(self._lock_fd)  # closing releases the lock
+            self._lock_fd = None
 
     def __enter__(self) -> SessionWriter:
         return self
@@ -562,6 +609,10 @@ class SessionWriter:
             raise RuntimeError("a trial is already recording; end it first")
         if task not in TASKS:
             raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+        free = self.free_bytes()
+        if free < self.min_free_bytes:
+            raise DiskSpaceError(f"{self.path}: only {free >> 20} MiB free on the disk; a "
+                                 f"recording needs at least {self.min_free_bytes >> 20} MiB")
         f = self._file()
         if f.swmr_mode:  # cannot create objects in SWMR mode: reopen
             f.close()
@@ -623,6 +674,9 @@ class SessionWriter:
             ds.resize((n + k,))
             ds[n:] = values
         self._n = n + k
+        self._unchecked_bytes += k * len(g)
+        if self._unchecked_bytes * 8 > self.min_free_bytes // 4:
+            self._check_space()  # a burst of samples: look before the next flush
         self.flush_if_due()
 
     def flush_if_due(self) -> bool:
@@ -631,8 +685,25 @@ class SessionWriter:
             return False
         if time.monotonic() - self._last_flush >= self.flush_interval_s:
             self.flush()
+            self._check_space()
             return True
         return False
+
+    def free_bytes(self) -> int:
+        """Free space of the disk holding the session file, in bytes."""
+        return shutil.disk_usage(self.path.parent).free
+
+    def _check_space(self) -> None:
+        """Stop the recording cleanly (trial aborted, file valid) when the disk runs low."""
+        self._unchecked_bytes = 0
+        free = self.free_bytes()
+        if free >= self.min_free_bytes:
+            return
+        n = self._n
+        self.end_trial("aborted", compute_features=False,
+                       attrs={"abort_reason": f"disk almost full ({free >> 10} KiB free)"})
+        raise DiskSpaceError(f"{self.path}: disk almost full ({free >> 10} KiB free): recording "
+                             f"stopped, its {n} samples are saved")
 
     def flush(self) -> None:
         """Write everything appended so far to the file (readers see it)."""

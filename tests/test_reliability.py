@@ -1,0 +1,80 @@
+"""Faults around a recording: a second writer, a disk running full."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kinewrite.storage.session import (
+    DiskSpaceError,
+    SessionBusyError,
+    SessionWriter,
+    load_session,
+)
+
+CLI = [sys.executable, "-m", "kinewrite.cli"]
+
+
+def test_a_live_recording_cannot_be_opened_by_a_second_writer(tmp_path):
+    proc = subprocess.Popen([*CLI, "simulate", "--realtime", "--study", str(tmp_path),
+                             "--patient", "LOCK", "--seconds", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    path = Path(proc.stdout.readline().strip())
+    try:
+        time.sleep(0.8)
+        with pytest.raises(SessionBusyError, match="being written by another process"):
+            SessionWriter.open(path)  # would otherwise "recover" the live file under it
+        assert load_session(path).trials[0].n_samples > 0  # readers are welcome
+    finally:
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    w = SessionWriter.open(path)  # the writer has gone: the lock went with it
+    w.close()
+    s = load_session(path)
+    assert s.trials[0].status == "complete"
+    assert s.trials[0].n_samples == pytest.approx(3 * 133, abs=3)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """An 8 MiB tmpfs (needs the right to mount, as root in CI; skipped otherwise)."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_disk_running_full_stops_the_recording_and_keeps_every_sample(small_disk):
+    w = SessionWriter.create(small_disk, "FULL", min_free_bytes=6 << 20)
+    w.begin_trial("loops", channels=("t", "x", "y", "pressure", "state"))
+    written = 0
+    rng = np.random.default_rng(0)
+    with pytest.raises(DiskSpaceError, match="recording stopped"):
+        for _ in range(10_000):
+            k = 500
+            w.append(t=(written + np.arange(k)) / 133, x=rng.random(k), y=rng.random(k),
+                     pressure=rng.random(k), state=np.full(k, 2))
+            written += k
+    written += 500  # the block whose append found the disk low was written first
+    w.close()
+    s = load_session(w.path)  # a valid file, not HDF5 broken by ENOSPC
+    tr = s.trials[0]
+    assert tr.status == "aborted" and "disk almost full" in tr.attrs["abort_reason"]
+    assert tr.n_samples == written
+    np.testing.assert_allclose(tr.channels["t"][-1], (written - 1) / 133)
+
+
+def test_no_recording_starts_without_room(small_disk):
+    r = subprocess.run([*CLI, "simulate", "--realtime", "--study", str(small_disk), "--patient",
+                        "ROOM", "--seconds", "1", "--min-free-mb", "100"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert len(r.stderr.strip().splitlines()) == 1 and "MiB free" in r.stderr
+    session = Path(r.stdout.splitlines()[0])
+    assert load_session(session).trials == []  # the session exists, valid and empty
