@@ -56,7 +56,6 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import importlib.metadata  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -68,6 +67,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import _machine  # noqa: E402  (benchmarks/_machine.py, next to this script)
 from kinewrite import ANALYSIS_VERSION, __version__  # noqa: E402
 from kinewrite.simulate import simulate_trial  # noqa: E402
 from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter  # noqa: E402
@@ -213,37 +213,9 @@ def run_all(study: Path, trials: int, repeat: int, scratch: Path) -> list[dict[s
 
 
 def machine_info() -> dict[str, Any]:
-    """CPU, Python and package versions."""
-    cpu = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    versions = {}
-    for pkg in ("kinewrite", "numpy", "scipy", "pandas", "h5py", "dask", "distributed",
-                "pyarrow"):
-        try:
-            versions[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = None
-    affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return {"cpu": cpu, "logical_cpus": os.cpu_count(), "affinity": affinity,
-            "python": sys.version.split()[0], "platform": platform.platform(),
-            "versions": versions, "commit": git_commit()}
-
-
-def git_commit() -> str | None:
-    """The checkout's commit, ``+dirty`` if files differ from it (None outside git)."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=root, text=True, capture_output=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
+    """CPU, Python, package versions and commit."""
+    return _machine.machine_info(("kinewrite", "numpy", "scipy", "pandas", "h5py", "dask",
+                                  "distributed", "pyarrow"))
 
 
 def table(results: list[dict[str, Any]]) -> str:

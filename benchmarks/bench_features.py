@@ -84,7 +84,6 @@ import inspect  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
-import platform  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -96,6 +95,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import _machine  # noqa: E402  (benchmarks/_machine.py, next to this script)
 from kinewrite import Recording, extract_features  # noqa: E402
 from kinewrite._allocator import tune_allocator  # noqa: E402
 from kinewrite.simulate import simulate_trial  # noqa: E402
@@ -407,30 +407,12 @@ def bench_peer_big(cls: Any, rec: Recording, calls: list) -> dict[str, Any]:
 
 
 def machine_info() -> dict[str, Any]:
-    """CPU, Python, numpy and package versions, thread settings."""
-    cpu = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    versions = {}
-    for pkg in ("kinewrite", "numpy", "scipy", "pandas", "handwriting-features"):
-        try:
-            versions[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            versions[pkg] = None
-    affinity = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return {
-        "cpu": cpu,
-        "logical_cpus": os.cpu_count(),
-        "affinity": affinity,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "versions": versions,
-        "threads_env": {v: os.environ.get(v) for v in
-                        ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
-    }
+    """CPU, Python, package versions, commit and thread settings."""
+    info = _machine.machine_info(("kinewrite", "numpy", "scipy", "pandas",
+                                  "handwriting-features"))
+    info["threads_env"] = {v: os.environ.get(v) for v in
+                           ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    return info
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
