@@ -301,3 +301,16 @@ def test_realtime_cli_prints_path_first_and_completes(tmp_path):
     assert s.trials[0].status == "complete"
     assert s.trials[0].n_samples == pytest.approx(1.5 * 133, abs=3)
     assert main(["analyze", str(path)]) == 0
+
+
+def test_open_study_lists_damaged_hdf5_without_crashing(tmp_path):
+    (tmp_path / "P1").mkdir()
+    (tmp_path / "P1" / "session-a.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\xff" * 200)
+    (tmp_path / "P1" / "session-b.h5").write_bytes(b"junk")
+    w = SessionWriter.create(tmp_path, "P2")
+    _write_trial(w, seconds=2.0)
+    w.close()
+    study = open_study(tmp_path)
+    assert study.patients == ["P2"]
+    assert len(study.problems) == 2
+    assert all("\n" not in p and "session-" in p for p in study.problems)

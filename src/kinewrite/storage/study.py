@@ -79,8 +79,9 @@ class Study:
 def _index_file(path: Path) -> SessionInfo:
     try:
         f, _ = _open_for_read(path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open as HDF5 ({exc})") from None
+    except Exception as exc:  # h5py raises OSError or RuntimeError on junk
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: cannot open as HDF5 ({first})") from None
     with f:
         if _attr_str(f.attrs, "format") != FORMAT:
             raise InputError(f"{path}: not a kinewrite session")
@@ -111,7 +112,9 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
     for path in sorted(folder.glob(SESSION_GLOB)):
         try:
             study.sessions.append(_index_file(path))
-        except (InputError, OSError, KeyError, ValueError) as exc:
+        except Exception as exc:  # a damaged file is a problem to list, never a crash
+            if not isinstance(exc, InputError):
+                exc = InputError(f"{path}: damaged session file ({type(exc).__name__}: {exc})")
             study.problems.append(str(exc).splitlines()[0])
     study.sessions.sort(key=lambda s: (s.patient_code, s.created))
     return study
