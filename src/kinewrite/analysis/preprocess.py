@@ -37,7 +37,6 @@ __all__ = [
     "resample_segments",
     "rotate",
     "runs",
-    "segment_ids",
     "sort_samples",
     "split_segments",
 ]
@@ -305,12 +304,6 @@ def split_segments(pen_down: np.ndarray, gap_after: np.ndarray) -> Segments:
     return Segments(starts, stops - starts)
 
 
-def segment_ids(segments: Segments, n: int | None = None) -> np.ndarray:
-    """Segment number of every sample of the concatenated segments (starts must tile 0..n)."""
-    total = int(segments.lengths.sum()) if n is None else n
-    return np.repeat(np.arange(segments.count), segments.lengths)[:total]
-
-
 def resample_segments(
     t: np.ndarray,
     columns: np.ndarray,
@@ -440,8 +433,8 @@ def filtfilt_segments(
     n_seg = segments.count
     body = _segment_indices(segments)
     tiled = body.size == sig.shape[1]
-    # extended layout: [left pad | segment | right pad] per segment; every position of it
-    # is sign * x[source] + 2 * edge value (odd reflection) or x[source] (body)
+    # extended layout: [left pad | segment | right pad] per segment; a pad holds the odd
+    # reflection 2 * edge value - x[mirrored index]
     block = lengths + 2 * pad
     block_start = np.concatenate(([0], np.cumsum(block)[:-1]))
     total = int(block.sum())
