@@ -39,10 +39,11 @@ class SampleBuffer:
         tilt_y: float = float("nan"),
         rotation: float = float("nan"),
         host_time: float | None = None,
+        pointer: int = 0,
     ) -> None:
-        """Add one sample (device time t in s, raw x/y/pressure, pen state code)."""
+        """Add one sample (device time t in s, raw x/y/pressure, pen state and pointer codes)."""
         row = (t, time.time() if host_time is None else host_time, x, y, pressure,
-               tilt_x, tilt_y, rotation, state)
+               tilt_x, tilt_y, rotation, state, pointer)
         with self._lock:
             self._rows.append(row)
             self.pushed += 1
@@ -59,4 +60,5 @@ class SampleBuffer:
         block = np.array(rows, dtype=np.float64)
         out = {name: block[:, i] for i, name in enumerate(_FIELDS)}
         out["state"] = out["state"].astype(np.uint8)
+        out["pointer"] = out["pointer"].astype(np.uint8)
         return out

@@ -76,7 +76,12 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "tilt_y": ("f4", "deg"),
     "rotation": ("f4", "deg"),
     "state": ("u1", "code"),
+    "pointer": ("u1", "qt-pointer-type"),
 }
+
+#: Codes of the ``pointer`` channel: Qt's ``QPointingDevice.PointerType`` values.
+POINTER_UNKNOWN, POINTER_MOUSE, POINTER_FINGER, POINTER_PEN, POINTER_ERASER, POINTER_CURSOR = (
+    0, 1, 2, 4, 8, 16)
 
 #: Session metadata a therapist records (SCIENCE.md §8). Nothing else is accepted: no field
 #: for a name exists.
@@ -667,7 +672,8 @@ class SessionWriter:
             ds = g[c]
             values = columns.get(c)
             if values is None:
-                values = np.zeros(k) if c == "state" else np.full(k, np.nan)
+                values = (np.zeros(k) if c in ("state", "pointer")
+                          else np.full(k, np.nan))
             values = np.atleast_1d(np.asarray(values))
             if values.size != k:
                 raise ValueError(f"channel {c} has {values.size} samples, t has {k}")
