@@ -56,7 +56,7 @@ from ..clinical_scales import (
     wcrs_subscores,
 )
 from ..storage.session import SessionWriter
-from .metadata import date_text, make_date_edit
+from .metadata import WrappedLabel, date_text, make_date_edit
 
 __all__ = ["AddsDialog", "TreatmentEventDialog", "WcrsDialog", "save_clinical"]
 
@@ -89,9 +89,8 @@ class _ScaleDialog(QDialog):
         font = self.score_label.font()
         font.setBold(True)
         self.score_label.setFont(font)
-        self.error_label = QLabel()
+        self.error_label = WrappedLabel()
         self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.setWordWrap(True)
         self.error_label.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -238,10 +237,9 @@ class WcrsDialog(_ScaleDialog):
         mf = QFormLayout(movement)
         for item in other:
             mf.addRow(item.label, self._combo(item))
-        note = QLabel("Note: this item list is reconstructed from published descriptions of "
+        note = WrappedLabel("Note: this item list is reconstructed from published descriptions of "
                       "the WCRS (Wissel et al. 1996; total 0-30) and has not been checked "
                       "against the original appendix.")
-        note.setWordWrap(True)
         note.setStyleSheet(_NOTE_STYLE)
         self.body.addWidget(posture)
         self.body.addWidget(movement)
@@ -345,9 +343,8 @@ class TreatmentEventDialog(QDialog):
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setAccessibleName("Notes")
         self.notes_edit.setFixedHeight(self.notes_edit.fontMetrics().lineSpacing() * 3 + 12)
-        self.error_label = QLabel()
+        self.error_label = WrappedLabel()
         self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.setWordWrap(True)
         self.error_label.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from PyQt6.QtCore import QDate, Qt, pyqtSignal
-from PyQt6.QtGui import QValidator
+from PyQt6.QtGui import QResizeEvent, QValidator
 from PyQt6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -37,7 +37,13 @@ from ..clinical_scales import (
 from ..storage.codes import InvalidCodeError, validate_patient_code
 from ..storage.session import SESSION_FIELDS
 
-__all__ = ["PatientCodeEdit", "PatientCodeValidator", "SessionMetadataForm", "make_date_edit"]
+__all__ = [
+    "PatientCodeEdit",
+    "PatientCodeValidator",
+    "SessionMetadataForm",
+    "WrappedLabel",
+    "make_date_edit",
+]
 
 #: Earliest date the date fields accept; in an optional field it means "not recorded".
 _NO_DATE = QDate(1970, 1, 1)
@@ -86,6 +92,31 @@ def set_date_text(edit: QDateEdit, text: str) -> None:
     edit.setDate(d)
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that claims the height its text needs at its current width.
+
+    Qt does not grow a shown window for a wrapped label whose text got longer (layouts do
+    not pass height-for-width up to a top-level window); a minimum height does.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(max(self.width(), 1))
+        if need > 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+
 class PatientCodeValidator(QValidator):
     """Accepts what :func:`~kinewrite.storage.codes.validate_patient_code` accepts.
 
@@ -126,8 +157,7 @@ class PatientCodeEdit(QWidget):
         hint = QLabel("A code such as WC-017, never a name")
         hint.setStyleSheet(_HINT_STYLE)
         hint.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = WrappedLabel()
         self.message.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
