@@ -1,0 +1,169 @@
+"""Play the pressure feedback on the default audio output (Qt side, QtMultimedia).
+
+:class:`ToneOutput` pulls sound from a :class:`~kinewrite.acquisition.feedback.FeedbackSynth`
+through a ``QAudioSink`` in pull mode: whenever the sink wants more samples, the generator
+reads the latest pen pressure (from a callable, typically ``canvas.current_pressure``, or set
+with :meth:`ToneOutput.set_pressure`) and renders the next block; latency is the sink's buffer
+(``buffer_ms``, 40 ms by default).
+
+No audio is not an error. When QtMultimedia cannot be imported (its ``libQt6Multimedia``
+needs the system's PulseAudio client library, ``libpulse0`` on Debian) or the machine has no
+audio output (a headless machine, a server), :attr:`ToneOutput.available` is False,
+:attr:`ToneOutput.reason` says why in one line, and :meth:`ToneOutput.start` does nothing:
+the recording goes on silently, and the trial still stores its feedback settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PyQt6.QtCore import QIODevice, QObject
+
+from .feedback import FeedbackSynth, PressureFeedback
+
+__all__ = ["ToneOutput", "multimedia_status"]
+
+try:  # QtMultimedia's library needs libpulse.so.0 even to be imported
+    from PyQt6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
+except ImportError as _exc:  # pragma: no cover - depends on the machine
+    _IMPORT_ERROR: str | None = f"QtMultimedia cannot be loaded ({_exc})"
+else:
+    _IMPORT_ERROR = None
+
+
+def multimedia_status() -> tuple[bool, str]:
+    """Whether sound can be played here: (True, device name) or (False, reason)."""
+    if _IMPORT_ERROR is not None:
+        return False, _IMPORT_ERROR
+    device = QMediaDevices.defaultAudioOutput()
+    if device.isNull():
+        return False, "no audio output device on this machine"
+    return True, device.description()
+
+
+class _Generator(QIODevice):
+    """A read-only, endless QIODevice rendering the feedback for the latest pressure."""
+
+    def __init__(self, synth: FeedbackSynth, pressure: Callable[[], float],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.synth = synth
+        self.pressure = pressure
+        self.frames_rendered = 0
+
+    def readData(self, maxlen: int) -> bytes:  # Qt's name
+        frames = max(int(maxlen) // 2, 0)
+        if frames == 0:
+            return b""
+        self.frames_rendered += frames
+        return self.synth.render_int16(frames, float(self.pressure()))
+
+    def writeData(self, data: bytes) -> int:  # read-only device
+        return -1
+
+    def bytesAvailable(self) -> int:  # endless stream
+        return (1 << 16) + super().bytesAvailable()
+
+    def isSequential(self) -> bool:
+        return True
+
+
+class ToneOutput(QObject):
+    """Auditory pressure feedback on the default audio output.
+
+    Parameters
+    ----------
+    feedback : PressureFeedback
+    pressure_source : callable, optional
+        Returns the latest pen pressure (raw, as the canvas records it; 0 or NaN when the pen
+        is up). Default: the value given to :meth:`set_pressure`.
+    sample_rate_hz : int, default 44100
+    buffer_ms : float, default 40
+        Audio buffer, i.e. the feedback's latency, in ms.
+    parent : QObject, optional
+
+    Attributes
+    ----------
+    available : bool
+        Whether sound can be played (QtMultimedia loaded and an output device exists).
+    reason : str
+        Why not, in one line (or the device's name when available).
+    """
+
+    def __init__(self, feedback: PressureFeedback,
+                 pressure_source: Callable[[], float] | None = None,
+                 sample_rate_hz: int = 44100, buffer_ms: float = 40.0,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.feedback = feedback
+        self.synth = FeedbackSynth(feedback, sample_rate_hz)
+        self._pressure = float("nan")
+        self._lock = threading.Lock()
+        self._source = pressure_source or self._stored_pressure
+        self._sink = None
+        self._generator: _Generator | None = None
+        self.buffer_ms = float(buffer_ms)
+        self.available, self.reason = multimedia_status()
+
+    @property
+    def playing(self) -> bool:
+        """Whether the audio sink is running."""
+        return self._sink is not None and self._sink.state() == QAudio.State.ActiveState
+
+    def set_pressure(self, pressure: float) -> None:
+        """Set the latest pen pressure (when no `pressure_source` was given)."""
+        with self._lock:
+            self._pressure = float(pressure)
+
+    def set_feedback(self, feedback: PressureFeedback) -> None:
+        """Change mode or threshold; takes effect with the next audio block."""
+        self.feedback = feedback
+        self.synth.feedback = feedback
+
+    def start(self) -> bool:
+        """Start playing (silence until the pressure passes the threshold).
+
+        Returns False, doing nothing, when sound is not available (:attr:`reason`) or the
+        feedback mode is ``"off"``.
+        """
+        if not self.available or self.feedback.mode == "off" or self._sink is not None:
+            return self._sink is not None
+        fmt = QAudioFormat()
+        fmt.setSampleRate(self.synth.sample_rate_hz)
+        fmt.setChannelCount(1)
+        fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
+        device = QMediaDevices.defaultAudioOutput()
+        if not device.isFormatSupported(fmt):
+            self.available = False
+            self.reason = f"{device.description()}: 16-bit mono at " \
+                          f"{self.synth.sample_rate_hz} Hz is not supported"
+            return False
+        sink = QAudioSink(device, fmt, self)
+        sink.setBufferSize(int(self.synth.sample_rate_hz * self.buffer_ms * 1e-3) * 2)
+        gen = _Generator(self.synth, self._source, self)
+        gen.open(QIODevice.OpenModeFlag.ReadOnly)
+        sink.start(gen)
+        if sink.error() != QAudio.Error.NoError:
+            self.available = False
+            self.reason = f"{device.description()}: audio output failed ({sink.error().name})"
+            sink.stop()
+            gen.close()
+            return False
+        self._sink, self._generator = sink, gen
+        return True
+
+    def stop(self) -> None:
+        """Stop playing (safe when not playing)."""
+        if self._sink is not None:
+            self._sink.stop()
+            self._sink.deleteLater()
+            self._sink = None
+        if self._generator is not None:
+            self._generator.close()
+            self._generator.deleteLater()
+            self._generator = None
+
+    def _stored_pressure(self) -> float:
+        with self._lock:
+            return self._pressure

@@ -1,0 +1,67 @@
+"""The one ``QApplication`` of kinewrite, with the event delivery a tablet recording needs.
+
+Qt merges ("compresses") high-frequency input events when the GUI thread falls behind, which
+silently drops pen samples. ``AA_CompressTabletEvents`` is off by default; the xcb and Windows
+platform plugins switch ``AA_CompressHighFrequencyEvents`` *on* inside the ``QApplication``
+constructor, so it can only be turned off after the application exists (DESIGN.md,
+Acquisition: with it on, a busy GUI thread received 301 of 2000 mouse motions under X11; with
+it off, 2000; ``tests/gui/test_busy_gui.py`` repeats that measurement under Xvfb).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from PyQt6.QtCore import QCoreApplication, Qt
+from PyQt6.QtWidgets import QApplication
+
+__all__ = ["configure_event_delivery", "make_application"]
+
+APP_NAME = "kinewrite"
+ORGANIZATION = "kinewrite"
+
+
+def configure_event_delivery(app: QCoreApplication) -> None:
+    """Turn off Qt's compression of mouse, touch and tablet events on `app`.
+
+    Safe to call repeatedly; call it after the application object exists (the platform
+    plugin may have switched compression on in the constructor).
+    """
+    app.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, False)
+    app.setAttribute(Qt.ApplicationAttribute.AA_CompressTabletEvents, False)
+
+
+def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    """Return the running ``QApplication`` or construct one, ready for recording.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments for a new application (default ``sys.argv``); ignored when an
+        application already exists.
+
+    Returns
+    -------
+    QApplication
+        With ``AA_CompressHighFrequencyEvents`` and ``AA_CompressTabletEvents`` off and
+        application name and organization ``"kinewrite"``.
+
+    Raises
+    ------
+    TypeError
+        If a non-widget ``QCoreApplication``/``QGuiApplication`` already exists (widgets
+        cannot be shown in it).
+    """
+    existing = QCoreApplication.instance()
+    if existing is None:
+        app = QApplication(list(sys.argv if argv is None else argv))
+    elif isinstance(existing, QApplication):
+        app = existing
+    else:
+        raise TypeError(f"a {type(existing).__name__} already exists; kinewrite needs a "
+                        "QApplication (widgets)")
+    configure_event_delivery(app)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    return app
