@@ -9,6 +9,7 @@ from PyQt6.QtCore import QDate, QPoint, QRect
 from PyQt6.QtGui import QValidator
 from PyQt6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QLabel,
@@ -27,8 +28,14 @@ def assert_laid_out(top: QWidget) -> None:
     QApplication.processEvents()  # let pending layout requests run, as the event loop would
     frame = top.rect()
     for w in top.findChildren(QWidget):
-        if not w.isVisibleTo(top) or not isinstance(w, QLabel | QAbstractButton | QComboBox):
+        kinds = QLabel | QAbstractButton | QComboBox | QAbstractSpinBox
+        if not w.isVisibleTo(top) or not isinstance(w, kinds):
             continue
+        parent = w.parentWidget()
+        while parent is not None and parent is not top:  # not cut by a box or a viewport
+            inner = QRect(w.mapTo(parent, QPoint(0, 0)), w.size())
+            assert parent.rect().contains(inner), f"{type(w).__name__} cut by its parent"
+            parent = parent.parentWidget()
         rect = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
         assert frame.contains(rect), f"{type(w).__name__} {_text(w)!r} outside the window"
         if isinstance(w, QLabel) and w.wordWrap():

@@ -315,8 +315,11 @@ class TreatmentEventDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["Muscle", "Dose (U)"])
         self.table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        probe = _dose_spin()  # cell widgets do not size their column or row: do it here
+        self.table.setColumnWidth(1, max(probe.sizeHint().width(), probe.minimumWidth()) + 4)
+        self.table.verticalHeader().setDefaultSectionSize(
+            max(self.table.verticalHeader().defaultSectionSize(), probe.sizeHint().height() + 2))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setMinimumHeight(150)
@@ -358,6 +361,8 @@ class TreatmentEventDialog(QDialog):
         lay.addWidget(self.error_label)
         lay.addWidget(self.buttons)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.product_combo.currentTextChanged.connect(self._clear_error)
+        self.total_spin.valueChanged.connect(self._clear_error)
         self._kind_changed()
         self._update_total()
 
@@ -434,11 +439,16 @@ class TreatmentEventDialog(QDialog):
             self.table.removeRow(r)
         self._update_total()
 
+    def _clear_error(self, *_: object) -> None:
+        self.error_label.hide()  # the user is acting on it; OK checks again
+
     def _kind_changed(self, *_: object) -> None:
+        self._clear_error()
         self.toxin_box.setVisible(self.kind() == "botulinum_toxin")
         self.adjustSize()
 
     def _update_total(self, *_: object) -> None:
+        self._clear_error()
         auto = self.total_auto.isChecked()
         self.total_spin.setEnabled(not auto)
         if auto:

@@ -1,0 +1,233 @@
+"""ADDS, WCRS and treatment-event dialogs, offscreen: filled like a user would, accepted, written
+to a real session file and read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PyQt6.QtCore import QDate, QPoint, QRect, Qt
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+from kinewrite.clinical_scales import ADDS_ITEMS, WCRS_ITEMS, parse_event_notes
+from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog, save_clinical
+from kinewrite.storage.session import SessionWriter, load_session
+
+SHOTS = Path("/tmp/kinewrite-gui-shots")
+
+
+def assert_laid_out(top: QWidget) -> None:
+    """Every visible label, button and combo shows its whole text inside the window."""
+    QApplication.processEvents()  # let pending layout requests run, as the event loop would
+    frame = top.rect()
+    for w in top.findChildren(QWidget):
+        kinds = QLabel | QAbstractButton | QComboBox | QAbstractSpinBox
+        if not w.isVisibleTo(top) or not isinstance(w, kinds):
+            continue
+        parent = w.parentWidget()
+        while parent is not None and parent is not top:  # not cut by a box or a viewport
+            inner = QRect(w.mapTo(parent, QPoint(0, 0)), w.size())
+            assert parent.rect().contains(inner), f"{type(w).__name__} cut by its parent"
+            parent = parent.parentWidget()
+        rect = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
+        assert frame.contains(rect), f"{type(w).__name__} outside the window"
+        if isinstance(w, QLabel) and w.wordWrap():
+            assert w.height() >= w.heightForWidth(w.width()), f"label {w.text()!r} cut"
+        else:
+            assert w.width() >= w.sizeHint().width(), f"{type(w).__name__} cut"
+
+
+def shoot(widget: QWidget, name: str) -> None:
+    assert_laid_out(widget)
+    SHOTS.mkdir(exist_ok=True)
+    assert widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def click_ok(qtbot, dialog: QDialog) -> None:
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+
+def choose(combo: QComboBox, score: int) -> None:
+    combo.setCurrentIndex(combo.findData(score))
+
+
+@pytest.fixture
+def writer(tmp_path):
+    with SessionWriter.create(tmp_path, "WC-017") as w:
+        yield w
+
+
+def test_adds_activities_live_score_saved(qtbot, writer) -> None:
+    dlg = AddsDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.level_pct() == 100 and not dlg.activities.isEnabled()
+    qtbot.mouseClick(dlg.level_buttons[None], Qt.MouseButton.LeftButton)
+    assert dlg.level_pct() is None and dlg.activities.isEnabled()
+    assert "90.0 %" in dlg.score_label.text()  # nothing scored yet: 90 - 0
+    choose(dlg.item_combos["writing"], 3)
+    choose(dlg.item_combos["buttoning"], 1)
+    assert "72.9 %" in dlg.score_label.text() and "total 4 of 21" in dlg.score_label.text()
+    dlg.date_edit.setDate(QDate(2024, 3, 1))
+    qtbot.keyClicks(dlg.rater_edit, "R1")
+    shoot(dlg, "adds_dialog")
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    score = save_clinical(writer, dlg)
+    assert score == pytest.approx(90 - 90 * 4 / 21)
+
+    entry = load_session(writer.path).clinical[0]
+    assert entry.scale == "ADDS" and entry.date == "2024-03-01" and entry.rater == "R1"
+    assert entry.score == pytest.approx(72.857142857)
+    expected = {i.key: 0 for i in ADDS_ITEMS} | {"writing": 3, "buttoning": 1}
+    assert entry.items == expected
+
+
+@pytest.mark.parametrize("level", [100, 95, 90])
+def test_adds_levels_saved(qtbot, writer, level: int) -> None:
+    dlg = AddsDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    choose(dlg.item_combos["writing"], 2)  # ignored: a level is chosen
+    qtbot.mouseClick(dlg.level_buttons[level], Qt.MouseButton.LeftButton)
+    assert f"ADDS score: {level} %" in dlg.score_label.text()
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    assert dlg.clinical_entry()["level_pct"] == level
+    save_clinical(writer, dlg)
+    entry = load_session(writer.path).clinical[-1]
+    assert (entry.scale, entry.score, entry.items) == ("ADDS", float(level), {})
+
+
+def test_wcrs_items_total_saved(qtbot, writer) -> None:
+    dlg = WcrsDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert len(dlg.item_combos) == len(WCRS_ITEMS)
+    assert "WCRS total: 0 of 30" in dlg.score_label.text()
+    for key, score in {"wrist_flexion": 2, "finger_flexion": 1, "forearm_pronation": 1,
+                       "latency": 2, "tremor": 1, "writing_speed": 2}.items():
+        choose(dlg.item_combos[key], score)
+    text = dlg.score_label.text()
+    assert "WCRS total: 9 of 30" in text and "movement 7 of 28" in text and "speed 2 of 2" in text
+    qtbot.keyClicks(dlg.rater_edit, "R2")
+    shoot(dlg, "wcrs_dialog")
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    assert save_clinical(writer, dlg) == 9.0
+    entry = load_session(writer.path).clinical[0]
+    assert entry.scale == "WCRS" and entry.score == 9.0 and entry.rater == "R2"
+    assert sum(entry.items.values()) == 9 and entry.items["wrist_flexion"] == 2
+    assert set(entry.items) == {i.key for i in WCRS_ITEMS}
+
+
+def test_toxin_event_with_muscles_doses_product_saved(qtbot, writer) -> None:
+    dlg = TreatmentEventDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.kind() == "botulinum_toxin" and dlg.toxin_box.isVisible()
+    add = next(b for b in dlg.findChildren(QPushButton) if b.text() == "Add muscle")
+    dlg.muscle_combo.setCurrentIndex(dlg.muscle_combo.findText("flexor carpi radialis"))
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dlg.muscle_combo.lineEdit(), "flexor digitorum superficialis")
+    qtbot.keyClick(dlg.muscle_combo.lineEdit(), Qt.Key.Key_Return)
+    qtbot.keyClicks(dlg.muscle_combo.lineEdit(), "lumbrical II")  # free text
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(add, Qt.MouseButton.LeftButton)  # empty: nothing added
+    assert dlg.muscles() == ["flexor carpi radialis", "flexor digitorum superficialis",
+                             "lumbrical II"]
+    dlg._spin(0).setValue(40)
+    dlg._spin(1).setValue(60)
+    dlg._spin(2).setValue(7.5)
+    assert dlg.total_spin.value() == 107.5 and not dlg.total_spin.isEnabled()
+    dlg.date_edit.setDate(QDate(2024, 2, 20))
+    qtbot.keyClicks(dlg.notes_edit, "EMG guided")
+
+    click_ok(qtbot, dlg)  # no product yet: refused, the dialog says why and stays open
+    assert dlg.isVisible() and dlg.error_label.isVisible()
+    assert "product is required" in dlg.error_label.text()
+    shoot(dlg, "event_dialog_refused")
+    dlg.product_combo.setCurrentIndex(dlg.product_combo.findText(
+        "abobotulinumtoxinA (Dysport)"))
+    assert not dlg.error_label.isVisible()  # acting on the message clears it
+    shoot(dlg, "event_dialog")
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted and not dlg.error_label.isVisible()
+    assert save_clinical(writer, dlg) is None
+
+    ev = load_session(writer.path).events[0]
+    assert ev.kind == "botulinum_toxin" and ev.date == "2024-02-20"
+    assert ev.muscles == ["flexor carpi radialis", "flexor digitorum superficialis",
+                          "lumbrical II"]
+    assert ev.dose_units == 107.5
+    assert parse_event_notes(ev.notes) == (
+        "EMG guided", "abobotulinumtoxinA (Dysport)",
+        {"flexor carpi radialis": 40.0, "flexor digitorum superficialis": 60.0,
+         "lumbrical II": 7.5})
+
+
+def test_toxin_total_only_and_mismatch(qtbot, writer) -> None:
+    dlg = TreatmentEventDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.product_combo.setCurrentIndex(0)
+    dlg.add_muscle("flexor carpi ulnaris", 20)
+    dlg.add_muscle("pronator teres")  # dose not given
+    dlg.add_muscle("pronator teres")  # listed once
+    assert dlg.muscles() == ["flexor carpi ulnaris", "pronator teres"]
+    click_ok(qtbot, dlg)
+    assert dlg.isVisible() and "a dose for every muscle or the total" in dlg.error_label.text()
+    dlg.total_auto.setChecked(False)
+    dlg.total_spin.setValue(50)
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    save_clinical(writer, dlg)
+    ev = load_session(writer.path).events[0]
+    assert ev.dose_units == 50.0 and ev.muscles == ["flexor carpi ulnaris", "pronator teres"]
+    assert parse_event_notes(ev.notes)[2] == {"flexor carpi ulnaris": 20.0}
+
+    dlg2 = TreatmentEventDialog()
+    qtbot.addWidget(dlg2)
+    dlg2.show()
+    dlg2.product_combo.setCurrentIndex(0)
+    dlg2.add_muscle("flexor carpi ulnaris", 20)
+    dlg2.total_auto.setChecked(False)
+    dlg2.total_spin.setValue(30)
+    click_ok(qtbot, dlg2)
+    assert dlg2.isVisible() and "differs from the sum" in dlg2.error_label.text()
+    dlg2.table.selectRow(0)
+    next(b for b in dlg2.findChildren(QPushButton) if b.text() == "Remove selected").click()
+    assert dlg2.muscles() == []
+
+
+def test_pen_grip_training_saved(qtbot, writer) -> None:
+    dlg = TreatmentEventDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.set_kind("pen_grip_training")
+    assert not dlg.toxin_box.isVisible()
+    dlg.date_edit.setDate(QDate(2024, 4, 2))
+    qtbot.keyClicks(dlg.notes_edit, "modified grip, week 1")
+    shoot(dlg, "event_dialog_pen_grip")
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    save_clinical(writer, dlg)
+    ev = load_session(writer.path).events[0]
+    assert (ev.kind, ev.date, ev.muscles, ev.dose_units, ev.notes) == (
+        "pen_grip_training", "2024-04-02", [], None, "modified grip, week 1")
+
+
+def test_save_clinical_refuses_other_dialogs(qtbot, writer) -> None:
+    with pytest.raises(TypeError, match="not a clinical dialog"):
+        save_clinical(writer, QDialog())
