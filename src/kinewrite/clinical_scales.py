@@ -198,7 +198,7 @@ def adds_result(items: Mapping[str, object] | None = None,
             raise ClinicalInputError(
                 f"ADDS level must be 100, 95 or 90 %, got {level_pct!r} "
                 "(or score the 7 activities)")
-        return {}, int(level_pct), adds_score(None, level_pct)  # type: ignore[arg-type]
+        return {}, int(level_pct), adds_score(None, level_pct)
     known = {i.key for i in ADDS_ITEMS}
     unknown = sorted(set(items) - known)
     if unknown:
