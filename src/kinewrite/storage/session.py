@@ -402,14 +402,7 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         g = f["trials"][name]
         n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
         channels = {c: np.asarray(g[c][:n]) for c in CHANNELS if c in g}
-        features, fversion = None, None
-        if "features" in g:
-            fa = g["features"].attrs
-            fversion = _attr_str(fa, "analysis_version")
-            stored = {k: float(v) for k, v in fa.items()
-                      if k not in ("analysis_version", "computed")}
-            order = {name: i for i, name in enumerate(_feature_order())}
-            features = dict(sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order))))
+        features, fversion = _features_from_attrs(g)
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
         status = str(attrs.get("status", "recording"))
         session.trials.append(Trial(
@@ -812,11 +805,126 @@ class SessionWriter:
 
 
 def write_features(group: h5py.Group, features: Mapping[str, float], version: str) -> None:
-    """(Re)write a trial's cached feature row."""
+    """(Re)write a trial's cached feature row.
+
+    The row is stored twice in ``/trials/NNN/features``: one float attribute per feature
+    (what every reader of format v1 reads), and the same row as one float64 dataset
+    ``values`` whose attribute ``names`` (array of str) names its entries; a summary reader
+    gets it in three reads instead of one per feature (:func:`read_feature_row`; ~60
+    attribute reads cost ~2.5 ms a trial).
+    """
     if "features" in group:
         del group["features"]  # a cache, recomputed: not user data
     fg = group.create_group("features")
     fg.attrs["analysis_version"] = version
     fg.attrs["computed"] = _now()
-    for k, v in features.items():
+    names = list(features)
+    values = np.array([float(features[k]) for k in names], dtype=np.float64)
+    for k, v in zip(names, values, strict=True):
         fg.attrs[k] = float(v)
+    ds = fg.create_dataset(FEATURE_VALUES, data=values)
+    ds.attrs.create(FEATURE_NAMES, np.array(names, dtype=object), shape=(len(names),),
+                    dtype=_STR)
+
+
+#: The compact row inside ``/trials/NNN/features``: dataset ``values``, its attribute ``names``.
+FEATURE_VALUES, FEATURE_NAMES = "values", "names"
+_NOT_FEATURES = ("analysis_version", "computed")
+
+
+def _features_from_attrs(g: h5py.Group) -> tuple[dict[str, float] | None, str | None]:
+    """A trial group's cached features from the attributes, in registry order, and version."""
+    if "features" not in g:
+        return None, None
+    fa = g["features"].attrs
+    fversion = _attr_str(fa, "analysis_version")
+    stored = {k: float(v) for k, v in fa.items() if k not in _NOT_FEATURES}
+    order = {name: i for i, name in enumerate(_feature_order())}
+    return dict(sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order)))), fversion
+
+
+_STR = h5py.string_dtype()
+_STR_MEMTYPE = h5py.h5t.py_create(_STR)
+_F8_MEMTYPE = h5py.h5t.py_create(np.dtype(np.float64))
+
+
+def _scalar_attr(obj: h5py.HLObject | h5py.h5g.GroupID, name: str, kind: type,
+                 default: Any = None) -> Any:
+    """One scalar attribute read through h5py's low-level API (~9 µs instead of ~42 µs).
+
+    `obj` is an h5py object or a low-level group id; `kind` is ``str`` or ``float`` (any
+    stored number converts to float64). An attribute stored otherwise (fixed-length bytes,
+    an array) is read by the high-level API instead.
+    """
+    oid = obj if isinstance(obj, h5py.h5g.GroupID) else obj.id
+    try:
+        attr = h5py.h5a.open(oid, name.encode())
+    except KeyError:
+        return default
+    try:
+        if kind is str:
+            out = np.empty((), dtype=_STR)
+            attr.read(out, mtype=_STR_MEMTYPE)
+        else:
+            out = np.empty((), dtype=np.float64)
+            attr.read(out, mtype=_F8_MEMTYPE)
+        value = out[()]
+    except (TypeError, ValueError, OSError):
+        holder = h5py.Group(oid) if isinstance(obj, h5py.h5g.GroupID) else obj
+        value = holder.attrs[name]
+    if kind is str:
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return float(value)
+
+
+def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
+                     ) -> tuple[dict[str, float] | None, str | None]:
+    """A trial's cached features and their analysis version, reading no sample.
+
+    Reads the compact ``names``/``values`` datasets that :func:`write_features` stores; a
+    file written before they existed (format v1 still) falls back to the attributes. The
+    result equals the features of :func:`load_session`'s trial (same values, registry order).
+
+    Parameters
+    ----------
+    g : h5py.Group or h5py.h5g.GroupID
+        A ``/trials/NNN`` group (or its low-level id, which saves ~20 µs).
+
+    Returns
+    -------
+    features : dict of str to float, or None
+        None if the trial has no cached features.
+    version : str or None
+        The analysis version that computed them.
+    """
+    gid = g if isinstance(g, h5py.h5g.GroupID) else g.id
+    try:
+        fid = h5py.h5g.open(gid, b"features")
+    except (KeyError, ValueError):  # h5py raises ValueError for a missing group
+        return None, None
+    try:
+        ds = h5py.h5d.open(fid, FEATURE_VALUES.encode())
+        values = np.empty(ds.shape, dtype=np.float64)
+        ds.read(h5py.h5s.ALL, h5py.h5s.ALL, values, mtype=_F8_MEMTYPE)
+        attr = h5py.h5a.open(ds, FEATURE_NAMES.encode())
+        names = np.empty(attr.shape, dtype=_STR)
+        attr.read(names, mtype=_STR_MEMTYPE)
+    except KeyError:  # a file written before the compact row existed (still format v1)
+        names = values = None
+    if names is None or names.shape != values.shape:  # the attributes are the truth
+        return _features_from_attrs(h5py.Group(gid))
+    version = _scalar_attr(fid, "analysis_version", str, "")
+    stored = dict(zip((n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)
+                       for n in names.tolist()), values.tolist(), strict=True))
+    order = _feature_rank()
+    return dict(sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order)))), version
+
+
+def _feature_rank() -> dict[str, int]:
+    global _RANK
+    if _RANK is None:
+        _RANK = {name: i for i, name in enumerate(_feature_order())}
+    return _RANK
+
+
+_RANK: dict[str, int] | None = None

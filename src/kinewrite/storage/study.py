@@ -3,10 +3,17 @@
 The index (patients, sessions, dates, tasks) is derived from the files every time a study is
 opened: there is no separate database to get out of step. Opening reads only the root
 attributes and trial attributes of each file, not the samples.
+
+:func:`read_session_summary` reads what a progress view needs of one file (session metadata,
+each trial's attributes and cached features, clinical scales, treatment events) without any
+sample, and :func:`study_summaries` does so for every session of a patient: about 1 ms per
+session file instead of ~20 ms for :func:`~kinewrite.storage.session.load_session`.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +21,23 @@ from pathlib import Path
 import h5py
 
 from .csv_recording import InputError
-from .session import FORMAT, Session, _attr_str, _open_for_read, load_session
+from .session import (
+    FORMAT,
+    FORMAT_VERSION,
+    SESSION_FIELDS,
+    ClinicalEntry,
+    Session,
+    TreatmentEvent,
+    _attr_str,
+    _open_for_read,
+    _scalar_attr,
+    _short,
+    load_session,
+    read_feature_row,
+)
 
-__all__ = ["SessionInfo", "Study", "open_study"]
+__all__ = ["SessionInfo", "SessionSummary", "Study", "TrialSummary", "open_study",
+           "read_session_summary", "study_summaries"]
 
 SESSION_GLOB = "*/session-*.h5"
 
@@ -126,3 +147,188 @@ def is_session_file(path: str | os.PathLike[str]) -> bool:
         return Path(path).is_file() and h5py.is_hdf5(path)
     except OSError:
         return False
+
+
+# ------------------------------------------------------------------------ summary reading
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """A trial without its samples: the attributes a progress view needs and its features.
+
+    ``features`` and ``features_version`` equal those of the :class:`~.session.Trial` that
+    :func:`~kinewrite.storage.session.load_session` returns (None when not cached).
+    """
+
+    name: str
+    task: str
+    status: str
+    started: str
+    ended: str
+    nominal_rate_hz: float
+    input: str
+    superseded_by: str
+    n_samples: int
+    analysis_error: str
+    features: dict[str, float] | None
+    features_version: str | None
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session file without samples (see :func:`read_session_summary`)."""
+
+    path: Path
+    session_id: str
+    patient_code: str
+    created: str
+    format_version: int
+    metadata: dict[str, str]
+    trials: tuple[TrialSummary, ...]
+    clinical: tuple[ClinicalEntry, ...]
+    events: tuple[TreatmentEvent, ...]
+    recovered_from_crash: bool = False
+
+    @property
+    def date(self) -> str:
+        """The session's date, ``YYYY-MM-DD`` (UTC), from ``created``."""
+        return self.created[:10]
+
+    @property
+    def simulated(self) -> bool:
+        """True if any trial's input is ``simulated`` (no person wrote it)."""
+        return any(t.input == "simulated" for t in self.trials)
+
+
+def read_session_summary(path: str | os.PathLike[str]) -> SessionSummary:
+    """Read one session file's metadata, trial attributes, cached features, clinical scales
+    and treatment events, never a sample.
+
+    Opens the file once and reads the compact feature row of each trial (two small
+    datasets, see :func:`~kinewrite.storage.session.write_features`; older files fall back to
+    the feature attributes). Scalar attributes are read through h5py's low-level API.
+
+    Raises
+    ------
+    InputError
+        One line naming the file: missing, not HDF5, damaged, not a kinewrite session, or of
+        a newer format version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such session file")
+    try:
+        f, crashed = _open_for_read(path)
+    except Exception as exc:  # h5py raises OSError or RuntimeError on junk
+        raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
+    try:
+        with f:
+            return _summary(f, path, crashed)
+    except InputError:
+        raise
+    except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
+        raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
+
+
+def _summary(f: h5py.File, path: Path, crashed: bool) -> SessionSummary:
+    if _scalar_attr(f, "format", str, "") != FORMAT:
+        raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
+    version = int(_scalar_attr(f, "format_version", float, 0.0))
+    if version > FORMAT_VERSION:
+        raise InputError(f"{path}: session format v{version} is newer than this kinewrite "
+                         f"reads (v{FORMAT_VERSION}); upgrade kinewrite")
+    present = set(f.attrs)
+    metadata = {key: _scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
+    trials = []
+    group = f.get("trials")
+    for name in sorted(group) if group is not None else ():
+        g = h5py.h5g.open(group.id, name.encode())  # low-level ids: ~25 µs less per object
+        features, fversion = read_feature_row(g)
+        status = _scalar_attr(g, "status", str, "recording")
+        n = _scalar_attr(g, "n_samples", float) if status != "recording" else None
+        if n is None:  # still recording, or a crashed writer: the length of t
+            try:
+                n = h5py.h5d.open(g, b"t").shape[0]
+            except KeyError:
+                n = 0
+        trials.append(TrialSummary(
+            name=name, task=_scalar_attr(g, "task", str, "free"), status=status,
+            started=_scalar_attr(g, "started", str, ""), ended=_scalar_attr(g, "ended", str, ""),
+            nominal_rate_hz=_scalar_attr(g, "nominal_rate_hz", float, math.nan),
+            input=_scalar_attr(g, "input", str, ""),
+            superseded_by=_scalar_attr(g, "superseded_by", str, ""),
+            n_samples=int(n), analysis_error=_scalar_attr(g, "analysis_error", str, ""),
+            features=features, features_version=fversion,
+        ))
+    clinical = []
+    group = f.get("clinical")
+    for name in sorted(group) if group is not None else ():
+        g = h5py.h5g.open(group.id, name.encode())
+        clinical.append(ClinicalEntry(
+            scale=_scalar_attr(g, "scale", str, ""), date=_scalar_attr(g, "date", str, ""),
+            rater=_scalar_attr(g, "rater", str, ""),
+            items=json.loads(_scalar_attr(g, "items", str, "{}") or "{}"),
+            score=_scalar_attr(g, "score", float, math.nan),
+        ))
+    events = []
+    group = f.get("events")
+    for name in sorted(group) if group is not None else ():
+        g = h5py.h5g.open(group.id, name.encode())
+        dose = _scalar_attr(g, "dose_units", float, math.nan)
+        events.append(TreatmentEvent(
+            kind=_scalar_attr(g, "kind", str, ""), date=_scalar_attr(g, "date", str, ""),
+            muscles=json.loads(_scalar_attr(g, "muscles", str, "[]") or "[]"),
+            dose_units=None if math.isnan(dose) else dose,
+            notes=_scalar_attr(g, "notes", str, ""),
+        ))
+    return SessionSummary(
+        path=path, session_id=_scalar_attr(f, "session_id", str, ""),
+        patient_code=_scalar_attr(f, "patient_code", str, ""),
+        created=_scalar_attr(f, "created", str, ""), format_version=version,
+        metadata=metadata, trials=tuple(trials), clinical=tuple(clinical),
+        events=tuple(events), recovered_from_crash=crashed,
+    )
+
+
+def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = None,
+                    ) -> tuple[list[SessionSummary], list[str]]:
+    """Summaries of the session files of a study (of one patient), oldest first.
+
+    Parameters
+    ----------
+    folder : path-like
+        The study folder, ``<folder>/<patient code>/session-*.h5``.
+    patient_code : str, optional
+        Only this patient's sessions (files in the folder named by the code, and whose
+        stored code matches).
+
+    Returns
+    -------
+    summaries : list of SessionSummary
+        Sorted by creation time (``created``, ISO 8601 UTC), then session id.
+    problems : list of str
+        One line per file that could not be read (never fatal).
+
+    Raises
+    ------
+    InputError
+        If the folder does not exist.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such study folder")
+    pattern = SESSION_GLOB if patient_code is None else f"{patient_code}/session-*.h5"
+    summaries, problems = [], []
+    for path in sorted(folder.glob(pattern)):
+        try:
+            summary = read_session_summary(path)
+        except InputError as exc:
+            problems.append(str(exc).splitlines()[0])
+            continue
+        if patient_code is not None and summary.patient_code != patient_code:
+            problems.append(f"{path}: holds patient {summary.patient_code!r}, not "
+                            f"{patient_code!r}; skipped")
+            continue
+        summaries.append(summary)
+    summaries.sort(key=lambda s: (s.created, s.session_id))
+    return summaries, problems
