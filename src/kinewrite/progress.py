@@ -1,0 +1,308 @@
+"""A patient's progress across sessions, as tables (no Qt): the model of the progress view and
+the report.
+
+One row per session and task, holding the features of **the last complete trial of that task
+in the session** (a redo supersedes the trial it replaces; aborted and superseded trials are
+never used). We take one trial rather than the mean of repeated trials so that every plotted
+point is one row of ``kinewrite export``, number for number, and can be traced to its trial
+(column ``trial``); ``n_trials`` says how many complete trials of the task the session held.
+
+Sessions are ordered, and placed on the time axis, by their creation time (``created``, ISO
+8601 UTC, the session's date). Treatment events and clinical scale entries keep their own
+dates (``YYYY-MM-DD``) and come as their own tables.
+
+The features are those cached in the session files (read without any sample,
+:func:`~kinewrite.storage.study.read_session_summary`). Only a trial whose cache is missing or
+from another analysis version is analyzed again, exactly as ``kinewrite export`` does
+(:func:`~kinewrite.storage.export.session_rows`); a study recorded with this version never is.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
+from .model import TASKS
+from .storage.csv_recording import InputError
+from .storage.session import TreatmentEvent
+from .storage.study import SessionSummary, TrialSummary, study_summaries
+
+__all__ = [
+    "EVENT_NAMES",
+    "Progress",
+    "ProgressError",
+    "event_label",
+    "load_progress",
+    "progress_table",
+]
+
+#: Plain names of the treatment event kinds.
+EVENT_NAMES = {"botulinum_toxin": "Botulinum toxin", "pen_grip_training": "Pen-grip training",
+               "other": "Other treatment"}
+
+#: Columns of the progress table before the features.
+PROGRESS_COLUMNS: tuple[str, ...] = (
+    "patient_code", "session_id", "session_number", "session_date", "session_created",
+    "session_time", "session_file", "task", "trial", "n_trials", "trial_status", "input",
+    "n_samples", "analysis_version", "analysis_error",
+)
+_UNITS = {f.name: f.unit for f in FEATURES}
+
+
+class ProgressError(InputError):
+    """No progress to show (unknown patient, empty study); the message is one line."""
+
+
+def event_label(event: TreatmentEvent) -> str:
+    """Plain label of a treatment event, e.g. ``"Botulinum toxin 80 U"``.
+
+    Examples
+    --------
+    >>> event_label(TreatmentEvent("botulinum_toxin", "2025-10-13", ["FDS"], 80.0, ""))
+    'Botulinum toxin 80 U'
+    >>> event_label(TreatmentEvent("pen_grip_training", "2025-12-08", [], None, ""))
+    'Pen-grip training'
+    """
+    name = EVENT_NAMES.get(event.kind, event.kind)
+    if event.dose_units is not None and math.isfinite(event.dose_units):
+        name += f" {event.dose_units:g} U"
+    return name
+
+
+@dataclass
+class Progress:
+    """A patient's progress: the session x task table, events and clinical scales.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per session and task (columns :data:`PROGRESS_COLUMNS`, then every feature
+        of the registry with its unit suffix), sorted by session time, then task order.
+    events : pandas.DataFrame
+        Treatment events: ``date`` (Timestamp), ``date_text``, ``kind``, ``label``,
+        ``dose_units`` (U), ``muscles``, ``notes``, ``session_id``; sorted by date.
+    clinical : pandas.DataFrame
+        Clinical scale entries: ``date``, ``date_text``, ``scale`` (ADDS %, WCRS points),
+        ``score``, ``rater``, ``items``, ``session_id``; sorted by date.
+    """
+
+    study_dir: Path
+    patient_code: str
+    table: pd.DataFrame
+    events: pd.DataFrame
+    clinical: pd.DataFrame
+    sessions: list[SessionSummary] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    recomputed: int = 0
+
+    @property
+    def simulated(self) -> bool:
+        """True if any trial of the patient was simulated (no person wrote it)."""
+        return any(s.simulated for s in self.sessions)
+
+    @property
+    def tasks(self) -> list[str]:
+        """Tasks with at least one row, in the standard task order."""
+        present = set(self.table["task"])
+        return [t for t in TASKS if t in present]
+
+    def rows(self, task: str) -> pd.DataFrame:
+        """The rows of one task, oldest session first."""
+        return self.table[self.table["task"] == task]
+
+    def series(self, task: str, feature: str) -> tuple[np.ndarray, np.ndarray]:
+        """Session times (numpy datetime64[ms], UTC) and values of `feature` for `task`.
+
+        Sessions where the feature is NaN are kept (a gap in the line), so the result has
+        one entry per session that recorded the task.
+        """
+        rows = self.rows(task)
+        if feature not in rows:
+            raise KeyError(f"unknown feature {feature!r}")
+        return (rows["session_time"].to_numpy(dtype="datetime64[ms]"),
+                rows[feature].to_numpy(dtype=np.float64))
+
+    def last_session(self) -> SessionSummary | None:
+        return self.sessions[-1] if self.sessions else None
+
+
+def progress_table(study_dir: str | os.PathLike[str], patient: str,
+                   task: str | None = None) -> pd.DataFrame:
+    """One row per session x task of `patient`: the features of the last complete trial.
+
+    Parameters
+    ----------
+    study_dir : path-like
+        The study folder.
+    patient : str
+        The patient's code.
+    task : str, optional
+        Only this task.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :class:`Progress` ``table``.
+
+    Raises
+    ------
+    ProgressError
+        Unknown patient or no session with a complete trial (one line).
+    """
+    return load_progress(study_dir, patient, task).table
+
+
+def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | None = None,
+                  *, recompute_stale: bool = True) -> Progress:
+    """Read a patient's sessions once (no sample unless a cache is stale) into a Progress.
+
+    Parameters
+    ----------
+    study_dir : path-like
+    patient : str
+    task : str, optional
+        Only rows of this task.
+    recompute_stale : bool, default True
+        Analyze a trial whose cached features are missing or of another analysis version
+        (as ``kinewrite export`` does). With False, such a row keeps NaN features and says
+        why in ``analysis_error``.
+
+    Raises
+    ------
+    ProgressError
+        If the study folder does not exist, the patient has no session, or no session holds
+        a complete trial (of `task`).
+    """
+    study_dir = Path(study_dir)
+    if task is not None and task not in TASKS:
+        raise ProgressError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    try:
+        sessions, problems = study_summaries(study_dir, patient)
+    except InputError as exc:
+        raise ProgressError(str(exc)) from None
+    if not sessions:
+        known = sorted(p.name for p in study_dir.iterdir() if p.is_dir()
+                       and any(p.glob("session-*.h5")))
+        hint = f" (patients: {', '.join(known)})" if known else " (the study has no session)"
+        raise ProgressError(f"{study_dir}: no session of patient {patient!r}{hint}")
+    rows: list[dict] = []
+    recomputed = 0
+    for number, session in enumerate(sessions, start=1):
+        stale: list[int] = []
+        for t in _chosen_trials(session, task):
+            row = _row(study_dir, session, number, t)
+            if row["analysis_error"] == _STALE:
+                stale.append(len(rows))
+            rows.append(row)
+        if stale and recompute_stale:
+            recomputed += _recompute(study_dir, session, [rows[i] for i in stale])
+    if not rows:
+        what = f"of task {task!r} " if task else ""
+        raise ProgressError(f"{study_dir}: patient {patient!r} has no complete trial {what}"
+                            f"in {len(sessions)} session(s)")
+    table = pd.DataFrame(rows, columns=[*PROGRESS_COLUMNS, *feature_names()])
+    order = {t: i for i, t in enumerate(TASKS)}
+    table = (table.assign(_o=table["task"].map(order))
+             .sort_values(["session_time", "session_id", "_o"], kind="stable")
+             .drop(columns="_o").reset_index(drop=True))
+    return Progress(study_dir=study_dir, patient_code=patient, table=table,
+                    events=_events_frame(sessions), clinical=_clinical_frame(sessions),
+                    sessions=sessions, problems=problems, recomputed=recomputed)
+
+
+_STALE = "features not cached by this analysis version"
+
+
+def _chosen_trials(session: SessionSummary, task: str | None) -> list[TrialSummary]:
+    """The last complete trial of each task in the session (task order of the session)."""
+    last: dict[str, TrialSummary] = {}
+    for t in session.trials:
+        if t.status == "complete" and (task is None or t.task == task):
+            last[t.task] = t  # trials are sorted by number: the last one wins
+    return list(last.values())
+
+
+def _row(study_dir: Path, s: SessionSummary, number: int, t: TrialSummary) -> dict:
+    usable = sum(1 for x in s.trials if x.status == "complete" and x.task == t.task)
+    relative = os.path.relpath(os.path.abspath(s.path), os.path.abspath(study_dir))
+    row = {
+        "patient_code": s.patient_code, "session_id": s.session_id, "session_number": number,
+        "session_date": s.created[:10], "session_created": s.created,
+        "session_time": _timestamp(s.created), "session_file": Path(relative).as_posix(),
+        "task": t.task, "trial": int(t.name) if t.name.isdigit() else -1, "n_trials": usable,
+        "trial_status": t.status, "input": t.input, "n_samples": t.n_samples,
+        "analysis_version": ANALYSIS_VERSION, "analysis_error": None,
+    }
+    cached = t.features
+    if (cached is not None and t.features_version == ANALYSIS_VERSION
+            and set(cached) == set(feature_names(t.task))):
+        row.update((name, float(cached.get(name, math.nan))) for name in feature_names())
+    else:  # the same test kinewrite export applies before trusting a cache
+        row["analysis_error"] = _STALE
+        row.update((name, math.nan) for name in feature_names())
+    return row
+
+
+def _recompute(study_dir: Path, session: SessionSummary, rows: list[dict]) -> int:
+    """Fill stale rows from ``kinewrite export``'s own rows of that file (loads samples)."""
+    from .storage.export import ExportOptions, session_rows
+
+    exported = {r["trial"]: r for r in session_rows(session.path, ExportOptions(str(study_dir)))}
+    for row in rows:
+        new = exported.get(row["trial"])
+        if new is None:
+            continue
+        row["analysis_error"] = new["analysis_error"]
+        row.update((name, new[name]) for name in feature_names())
+    return len(rows)
+
+
+def _timestamp(iso: str) -> pd.Timestamp:
+    """An ISO 8601 UTC time as a naive UTC Timestamp (NaT if unreadable)."""
+    ts = pd.to_datetime(iso, utc=True, errors="coerce")
+    return ts.tz_localize(None) if ts is not pd.NaT else ts
+
+
+def _date(text: str) -> pd.Timestamp:
+    return _timestamp(text)
+
+
+def _events_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
+    rows, seen = [], set()
+    for s in sessions:
+        for e in s.events:
+            key = (e.kind, e.date, e.dose_units, tuple(e.muscles), e.notes)
+            if key in seen:  # the same event entered again in a later session
+                continue
+            seen.add(key)
+            rows.append({"date": _date(e.date), "date_text": e.date, "kind": e.kind,
+                         "label": event_label(e), "dose_units": e.dose_units,
+                         "muscles": ", ".join(e.muscles), "notes": e.notes,
+                         "session_id": s.session_id})
+    cols = ["date", "date_text", "kind", "label", "dose_units", "muscles", "notes",
+            "session_id"]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def _clinical_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
+    rows = []
+    for s in sessions:
+        for c in s.clinical:
+            rows.append({"date": _date(c.date), "date_text": c.date, "scale": c.scale,
+                         "score": c.score, "rater": c.rater, "items": dict(c.items),
+                         "session_id": s.session_id})
+    cols = ["date", "date_text", "scale", "score", "rater", "items", "session_id"]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values(["date", "scale"], kind="stable").reset_index(drop=True)
+
+
+def feature_unit(name: str) -> str:
+    """Unit of a registered feature (``"1"`` for dimensionless)."""
+    return _UNITS.get(name, "")

@@ -1,0 +1,122 @@
+"""The progress model (kinewrite.progress): the numbers of kinewrite export, trial choice,
+events and scales, the bundled sample study's story, no recomputation of cached features."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kinewrite.storage.export as export_module
+from kinewrite.analysis.features import feature_names
+from kinewrite.progress import ProgressError, load_progress, progress_table
+from kinewrite.simulate import simulate_trial
+from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
+from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+
+
+def _export(study):
+    rows, problems = collect_rows(session_paths(study), ExportOptions(str(study)), workers=1)
+    assert not problems
+    return rows_to_frame(rows)
+
+
+def test_sample_study_numbers_equal_the_export():
+    progress = load_progress(SAMPLE, "SIM-001")
+    table = progress.table
+    exported = _export(SAMPLE)
+    assert len(table) == 6 * 5 and progress.recomputed == 0
+    merged = table.merge(exported, on=["session_id", "trial"], suffixes=("", "_export"),
+                         validate="one_to_one")
+    assert len(merged) == len(table)
+    for col in ("task", "session_date", "session_created", "session_file", "n_samples"):
+        assert (merged[col] == merged[f"{col}_export"]).all(), col
+    for name in feature_names():
+        np.testing.assert_array_equal(merged[name].to_numpy(float),
+                                      merged[f"{name}_export"].to_numpy(float), err_msg=name)
+
+
+def test_sample_study_tells_its_story():
+    p = load_progress(SAMPLE, "SIM-001")
+    assert p.simulated and p.tasks == ["spiral", "loops", "sentence", "circles", "lines"]
+    dates, rhythm = p.series("sentence", "stroke_frequency_hz")
+    assert list(pd.to_datetime(dates).strftime("%Y-%m-%d")) == [
+        "2025-09-08", "2025-10-06", "2025-11-10", "2025-12-08", "2026-01-12", "2026-02-09"]
+    # writing rhythm recovers after the injection (simulated 2.2, 2.0 -> 4.4 Hz)
+    assert rhythm[:2].max() < 2.5 and rhythm[-1] == pytest.approx(4.4, abs=0.15)
+    assert np.all(np.diff(rhythm[1:]) > 0)
+    _, tremor = p.series("spiral", "tremor_amplitude_pp_mm")
+    # simulated peak amplitude A -> peak-to-peak 2A: 0.45, 0.5 mm before; 0.09 mm at the end
+    assert tremor[1] == pytest.approx(1.0, rel=0.05) and tremor[-1] == pytest.approx(0.18, rel=0.1)
+    _, pressure = p.series("circles", "pressure_mean")
+    assert pressure[1] > pressure[2] > pressure[-1]
+    assert list(p.events["label"]) == ["Botulinum toxin 80 U", "Pen-grip training"]
+    assert str(p.events["date"][0].date()) == "2025-10-13"  # between sessions 2 and 3
+    adds = p.clinical[p.clinical["scale"] == "ADDS"]["score"].to_numpy()
+    assert adds[0] == pytest.approx(90 - 90 * 7 / 21) and adds[-1] > adds[1]
+
+
+def test_no_feature_is_recomputed_when_cached(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("features recomputed")
+
+    monkeypatch.setattr(export_module, "extract_features", boom)
+    monkeypatch.setattr("kinewrite.analysis.features.extract_features", boom)
+    monkeypatch.setattr(export_module, "load_session", boom)
+    assert len(progress_table(SAMPLE, "SIM-001", task="spiral")) == 6
+
+
+def _write(writer, task, seed, status="complete", **kw):
+    rec = simulate_trial(task, 4.0, seed=seed, **kw).recording
+    name = writer.begin_trial(task, 133.0, "tablet", channels=("t", "x", "y", "pressure",
+                                                               "state"))
+    writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                  state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
+    writer.end_trial(status, compute_features=status == "complete")
+    return name
+
+
+def test_last_complete_trial_is_chosen_and_stale_cache_recomputed(tmp_path):
+    with SessionWriter.create(tmp_path, "WC-010") as w:
+        a = _write(w, "loops", 1, loop_hz=2.0)
+        b = _write(w, "loops", 2, loop_hz=3.0)  # a repeat: the last complete one is used
+        _write(w, "loops", 3, status="aborted", loop_hz=1.0)
+        c = _write(w, "spiral", 4)
+        d = _write(w, "spiral", 5, tremor_hz=6.3, tremor_mm=0.3)
+        w.supersede(d, c)  # (odd order on purpose: status decides, not the number)
+    table = progress_table(tmp_path, "WC-010")
+    assert list(table["task"]) == ["spiral", "loops"]
+    loops = table[table["task"] == "loops"].iloc[0]
+    assert loops["trial"] == int(b) and loops["n_trials"] == 2
+    assert loops["stroke_frequency_hz"] == pytest.approx(3.0, abs=0.1)
+    assert table[table["task"] == "spiral"].iloc[0]["trial"] == int(c)
+    assert a != b
+    # a cache of another analysis version: recomputed the way export does, same numbers
+    import h5py
+
+    with h5py.File(w.path, "r+") as f:
+        f["trials"][b]["features"].attrs["analysis_version"] = "0-old"
+    p = load_progress(tmp_path, "WC-010")
+    assert p.recomputed == 1
+    assert p.table.loc[p.table["task"] == "loops", "stroke_frequency_hz"].iloc[0] == \
+        pytest.approx(loops["stroke_frequency_hz"])
+    stale = load_progress(tmp_path, "WC-010", recompute_stale=False).table
+    row = stale[stale["task"] == "loops"].iloc[0]
+    assert np.isnan(row["stroke_frequency_hz"]) and "not cached" in row["analysis_error"]
+
+
+def test_errors_are_one_line(tmp_path):
+    with pytest.raises(ProgressError, match=r"no session of patient 'XX-1' \(patients: SIM-001"):
+        load_progress(SAMPLE, "XX-1")
+    with pytest.raises(ProgressError, match="no such study folder"):
+        load_progress(tmp_path / "nope", "SIM-001")
+    with pytest.raises(ProgressError, match="the study has no session"):
+        load_progress(tmp_path, "SIM-001")
+    with pytest.raises(ProgressError, match="unknown task"):
+        load_progress(SAMPLE, "SIM-001", task="dance")
+    with SessionWriter.create(tmp_path, "WC-011") as w:
+        _write(w, "loops", 1, status="aborted")
+    with pytest.raises(ProgressError, match="no complete trial"):
+        load_progress(tmp_path, "WC-011")
