@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cli_export, cli_import
+from . import cli_export, cli_gui, cli_import
 from ._allocator import tune_allocator
 from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
 from ._version import __version__
@@ -258,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_features)
 
     cli_import.add_parser(sub)
+    cli_gui.add_parsers(sub)
     cli_export.add_parser(sub)
     return parser
 

@@ -1,0 +1,236 @@
+"""``kinewrite gui`` and ``kinewrite record``: the therapist app from the command line.
+
+``kinewrite record --study DIR --patient CODE --task TASK [--seconds S] [--mouse]`` opens one
+recording window, writes a new session with one trial, and when the trial ends (Esc, closing
+the window, or after S seconds) prints the session path and exits 0. A trial in which the pen
+never touched the surface is kept (marked ``aborted``), and the command exits 2.
+
+``kinewrite gui [--study DIR] [--patient CODE] [--view record|review|progress]
+[--screenshot FILE.png]`` opens the app; with ``--screenshot`` it renders the view offscreen
+to a PNG and exits (for docs and tests).
+
+Qt is imported here only inside the commands, so ``kinewrite analyze`` and the rest never load
+it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
+from .model import TASKS
+from .storage.codes import validate_patient_code
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in px, got {text!r}") from None
+    if w < 200 or h < 150:
+        raise argparse.ArgumentTypeError(f"too small: {text!r} (at least 200x150)")
+    return w, h
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "record", help="record one task at the tablet into a new session",
+        description="Open one recording window; when the trial ends (Esc, or after --seconds) "
+                    "save it, print the session path and exit.",
+    )
+    p.add_argument("--study", required=True, metavar="DIR",
+                   help="study folder (created if its parent exists)")
+    p.add_argument("--patient", required=True, metavar="CODE", help="patient code (never a name)")
+    p.add_argument("--task", required=True, choices=[t for t in TASKS if t != "free"],
+                   help="task (its instructions and guide come from --protocol)")
+    p.add_argument("--seconds", type=_positive, metavar="S",
+                   help="stop after S seconds (default: the protocol task's duration; Esc "
+                        "always stops)")
+    p.add_argument("--mouse", action="store_true",
+                   help="record the mouse (fallback input, no pressure), marked as such")
+    p.add_argument("--protocol", metavar="FILE", help="protocol file (default: the writer's-"
+                   "cramp protocol shipped with kinewrite)")
+    p.add_argument("--rate-hz", type=_positive, metavar="HZ",
+                   help="the tablet's nominal sample rate (for the rate check)")
+    p.add_argument("--mm-per-px", type=_positive, metavar="MM",
+                   help="writing-surface mm per screen pixel (default: the saved calibration, "
+                        "else the screen's reported physical size)")
+    p.add_argument("--stylus", metavar="NAME", help="saved pressure profile of this stylus")
+    p.add_argument("--size", type=_size, default=(1000, 700), metavar="WxH",
+                   help="window size in px (default 1000x700)")
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("gui", help="open the therapist app (record, review, progress)")
+    p.add_argument("--study", metavar="DIR", help="study folder")
+    p.add_argument("--patient", metavar="CODE", help="patient to show")
+    p.add_argument("--view", choices=("record", "review", "progress"), default="record")
+    p.add_argument("--trial", metavar="NNN", help="trial to review (default: the last one)")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="render the view offscreen to this PNG and exit")
+    p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH",
+                   help="window size for --screenshot (default 1400x900)")
+    p.set_defaults(func=cmd_gui)
+
+
+# ------------------------------------------------------------------------------ record
+
+
+def screen_mapping(app: Any, mm_per_px: float | None = None) -> Any:
+    """The px-to-mm mapping: explicit, else the saved one, else the screen's physical size."""
+    from .acquisition.calibration import ScreenMapping
+    from .gui.settings import load_screen_mapping
+
+    if mm_per_px is not None:
+        return ScreenMapping(mm_per_px, mm_per_px, f"{mm_per_px:g} mm per px (command line)")
+    saved = load_screen_mapping()
+    if saved is not None:
+        return saved
+    screen = app.primaryScreen()
+    phys, geo = screen.physicalSize(), screen.geometry()
+    return ScreenMapping.from_screen((phys.width(), phys.height()), (geo.width(), geo.height()))
+
+
+def _protocol_task(protocol_file: str | None, task: str) -> Any:
+    from .acquisition.tasks import default_protocol, load_protocol
+
+    protocol = load_protocol(protocol_file) if protocol_file else default_protocol()
+    for spec in protocol.tasks:
+        if spec.task == task:
+            return protocol, spec
+    where = protocol_file or "the default protocol"
+    raise ValueError(f"{where}: has no {task!r} task")
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    code = validate_patient_code(args.patient)
+    study = Path(args.study)
+    if not study.is_dir():
+        if not study.parent.is_dir():
+            fail(f"{study}: folder does not exist, nor does its parent")
+            return EXIT_BAD_INPUT
+        study.mkdir()
+    protocol, spec = _protocol_task(args.protocol, args.task)
+    if args.seconds is not None:
+        from dataclasses import replace
+
+        s = args.seconds  # the protocol's minimum lengths cannot exceed the new duration
+        spec = replace(spec, duration_s=s, end="duration",
+                       min_duration_s=min(spec.min_duration_s, s),
+                       min_pen_down_s=min(spec.min_pen_down_s, s))
+
+    from .acquisition.calibration import calibration, load_profile
+    from .acquisition.qt_app import make_application
+    from .gui.record import RecordWindow
+    from .storage.session import SessionWriter
+
+    app = make_application([sys.argv[0]])
+    mapping = screen_mapping(app, args.mm_per_px)
+    profile = load_profile(args.stylus) if args.stylus else None
+    window_w, window_h = args.size
+    cal = calibration(mapping, profile)
+    input_kind = "mouse" if args.mouse else "tablet"
+    metadata = {"protocol": protocol.label,
+                "device": "mouse (fallback)" if args.mouse else "tablet (Qt tablet events)"}
+    if args.stylus:
+        metadata["stylus"] = args.stylus
+    writer = SessionWriter.create(study, code, metadata=metadata, calibration=cal)
+    rate = args.rate_hz if args.rate_hz else float("nan")
+    try:
+        window = RecordWindow(writer, spec, mapping, input_kind=input_kind,
+                              nominal_rate_hz=rate, patient_code=code)
+        window.resize(window_w, window_h)
+        window.finished.connect(lambda _o: app.quit())
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        app.processEvents()  # lay out, so the guide is drawn at its final size
+        window.begin()
+        print(f"recording {spec.title!r} for {code}: write, then press Esc"
+              + (f" (stops after {spec.duration_s:g} s)" if spec.duration_s else ""),
+              file=sys.stderr, flush=True)
+        app.exec()
+        outcome = window.outcome or window.panel.stop()
+    finally:
+        writer.close()
+    print(writer.path, flush=True)
+    if outcome is None:
+        fail(f"{writer.path}: no trial was recorded")
+        return EXIT_INTERNAL
+    if outcome.error:
+        fail(f"{writer.path}: trial {outcome.trial}: {outcome.error}")
+        return EXIT_INTERNAL
+    if outcome.status != "complete":
+        fail(f"{writer.path}: trial {outcome.trial} kept as aborted: the pen never touched "
+             "the surface")
+        return EXIT_BAD_INPUT
+    from .acquisition.checks import key_numbers
+
+    numbers = ", ".join(f"{k.label} {k.value:.3g} {k.unit}".rstrip()
+                        for k in key_numbers(outcome.features or {}, spec.task)
+                        if isinstance(k.value, float) and math.isfinite(k.value))
+    print(f"trial {outcome.trial}: {outcome.n_samples} samples ({outcome.input_kind}); "
+          f"{numbers}")
+    for finding in outcome.findings:
+        print(f"{finding.severity}: {finding.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ gui
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    study = Path(args.study) if args.study else None
+    if study is not None and not study.is_dir():
+        fail(f"{study}: no such study folder")
+        return EXIT_BAD_INPUT
+    if args.patient:
+        validate_patient_code(args.patient)
+        if study is None:
+            fail("--patient needs --study DIR")
+            return EXIT_BAD_INPUT
+
+    from .acquisition.qt_app import make_application
+    from .gui.main_window import MainWindow
+
+    app = make_application([sys.argv[0]])
+    if args.screenshot:
+        out = Path(args.screenshot)
+        if not out.parent.is_dir():
+            fail(f"{out}: directory {out.parent} does not exist")
+            return EXIT_BAD_INPUT
+        if args.view in ("review", "progress") and not (study and args.patient):
+            fail(f"--view {args.view} --screenshot needs --study DIR and --patient CODE")
+            return EXIT_BAD_INPUT
+    window = MainWindow(study, patient=args.patient)
+    window.show_view(args.view, trial=args.trial)
+    if args.screenshot:
+        window.resize(*args.size)
+        window.show()
+        for _ in range(5):
+            app.processEvents()
+        if not window.grab().save(str(out)):
+            fail(f"{out}: could not write the PNG")
+            return EXIT_INTERNAL
+        print(out)
+        window.close()
+        return EXIT_OK
+    window.resize(1400, 900)
+    window.show()
+    return EXIT_OK if app.exec() == 0 else EXIT_INTERNAL

@@ -1,0 +1,269 @@
+"""The therapist app's main window: Record, Review and Progress over one study folder.
+
+A study is a folder of session files (``kinewrite.storage.study``); the window lists its
+patients by code. *Record* runs the protocol workflow (:mod:`kinewrite.gui.workflow`),
+*Review* replays one trial (:mod:`kinewrite.gui.review`), *Progress* follows a patient's
+measures across sessions beside treatments (:mod:`kinewrite.gui.progress`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from ..acquisition.calibration import ScreenMapping
+from ..storage.session import SessionWriter
+from ..storage.study import open_study
+from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
+from .progress import ProgressView
+from .review import ReviewView
+from .settings import load_screen_mapping, load_settings, save_screen_mapping, save_settings
+from .workflow import RecordWorkflow
+
+__all__ = ["MainWindow", "default_mapping"]
+
+VIEWS = ("record", "review", "progress")
+
+
+def default_mapping() -> ScreenMapping:
+    """The saved calibration, else the primary screen's reported physical size."""
+    saved = load_screen_mapping()
+    if saved is not None:
+        return saved
+    screen = QApplication.primaryScreen()
+    phys, geo = screen.physicalSize(), screen.geometry()
+    if phys.width() > 0 and phys.height() > 0:
+        return ScreenMapping.from_screen((phys.width(), phys.height()),
+                                         (geo.width(), geo.height()))
+    return ScreenMapping.from_dpi(96.0)
+
+
+class MainWindow(QMainWindow):
+    """Record, Review, Progress for the study folder `study_dir`.
+
+    Parameters
+    ----------
+    study_dir : Path or None
+        The study folder (File ▸ Open study… otherwise; the last one is remembered).
+    patient : str, optional
+        Patient code to select.
+    mapping : ScreenMapping, optional
+        Canvas calibration (default :func:`default_mapping`).
+    """
+
+    def __init__(self, study_dir: Path | None = None, patient: str | None = None,
+                 mapping: ScreenMapping | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("kinewrite")
+        self.study_dir: Path | None = None
+        self.mapping = mapping or default_mapping()
+        self.record = RecordWorkflow(None, self.mapping)
+        self.review = ReviewView()
+        self.progress = ProgressView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.record, "Record")
+        self.tabs.addTab(self.review, "Review")
+        self.tabs.addTab(self.progress, "Progress")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
+
+        self.study_label = QLabel("No study folder")
+        self.patient_combo = QComboBox()
+        self.patient_combo.setMinimumContentsLength(12)
+        self.patient_combo.setToolTip("Patients of this study, by code")
+        self.patient_combo.currentTextChanged.connect(self._patient_changed)
+        bar = QToolBar("Study")
+        bar.setMovable(False)
+        bar.addWidget(QLabel(" Study: "))
+        bar.addWidget(self.study_label)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Patient: "))
+        bar.addWidget(self.patient_combo)
+        self.addToolBar(bar)
+        self._build_menus()
+
+        self.record.sessionSaved.connect(lambda _p: self.refresh_patients())
+        self.record.reviewRequested.connect(self.review_trial)
+        if study_dir is None:
+            last = load_settings().get("last_study")
+            if last and Path(last).is_dir():
+                study_dir = Path(last)
+        if study_dir is not None:
+            self.set_study(Path(study_dir))
+        if patient:
+            self.select_patient(patient)
+        self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
+
+    # ------------------------------------------------------------------ menus
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        act = QAction("&Open study…", self)
+        act.setShortcut(QKeySequence.StandardKey.Open)
+        act.triggered.connect(self.choose_study)
+        file_menu.addAction(act)
+        act = QAction("&Quit", self)
+        act.setShortcut(QKeySequence.StandardKey.Quit)
+        act.triggered.connect(self.close)
+        file_menu.addAction(act)
+        session_menu = self.menuBar().addMenu("&Clinical")
+        for label, make in (("ADDS…", AddsDialog), ("WCRS…", WcrsDialog)):
+            act = QAction(label, self)
+            act.triggered.connect(lambda _c=False, make=make: self.add_clinical(make(self)))
+            session_menu.addAction(act)
+        act = QAction("Treatment event…", self)
+        act.triggered.connect(self.add_event)
+        session_menu.addAction(act)
+        tools = self.menuBar().addMenu("&Tools")
+        act = QAction("&Calibration…", self)
+        act.triggered.connect(self.calibrate)
+        tools.addAction(act)
+
+    # ------------------------------------------------------------------ study, patient
+    def choose_study(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Study folder (one file per session)")
+        if folder:
+            self.set_study(Path(folder))
+
+    def set_study(self, folder: Path) -> None:
+        self.study_dir = folder
+        self.study_label.setText(str(folder))
+        self.record.study_dir = folder
+        self.progress.set_study(folder)
+        settings = load_settings()
+        settings["last_study"] = str(folder)
+        try:
+            save_settings(settings)
+        except OSError as exc:  # a read-only home must not stop the app
+            print(f"kinewrite: settings not saved: {exc}", file=sys.stderr)
+        self.refresh_patients()
+
+    def refresh_patients(self) -> None:
+        if self.study_dir is None:
+            return
+        current = self.patient_combo.currentText()
+        study = open_study(self.study_dir)
+        self.patient_combo.blockSignals(True)
+        self.patient_combo.clear()
+        self.patient_combo.addItems(study.patients)
+        if current:
+            self.patient_combo.setCurrentText(current)
+        self.patient_combo.blockSignals(False)
+        if study.problems:
+            self.statusBar().showMessage(f"{len(study.problems)} file(s) of the study could "
+                                         f"not be read: {study.problems[0]}")
+
+    def select_patient(self, code: str) -> None:
+        if self.patient_combo.findText(code) < 0:
+            QMessageBox.warning(self, "Unknown patient", f"No session of {code} in this study.")
+            return
+        self.patient_combo.setCurrentText(code)
+        self._patient_changed(code)
+
+    @property
+    def patient(self) -> str:
+        return self.patient_combo.currentText()
+
+    def _patient_changed(self, code: str) -> None:
+        if not code:
+            return
+        self.progress.set_patient(code)
+        if self.tabs.currentWidget() is self.review:
+            self._review_latest()
+
+    def _latest_session(self) -> Path | None:
+        if self.study_dir is None or not self.patient:
+            return None
+        sessions = open_study(self.study_dir).sessions_of(self.patient)
+        return sessions[-1].path if sessions else None
+
+    def _review_latest(self, trial: str | None = None) -> None:
+        path = self._latest_session()
+        if path is not None:
+            self.review.load(path, trial)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.review and self.review.trial is None:
+            self._review_latest()
+
+    # ------------------------------------------------------------------ views
+    def show_view(self, view: str, trial: str | None = None) -> None:
+        """Switch to ``record``, ``review`` (the patient's last session) or ``progress``."""
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {', '.join(VIEWS)}")
+        if view == "review":
+            self.tabs.setCurrentWidget(self.review)
+            self._review_latest(trial)
+        elif view == "progress":
+            self.tabs.setCurrentWidget(self.progress)
+        else:
+            self.tabs.setCurrentWidget(self.record)
+
+    def review_trial(self, session_path: str, trial: str) -> None:
+        self.tabs.setCurrentWidget(self.review)
+        self.review.load(session_path, trial)
+
+    # ------------------------------------------------------------------ clinical, tools
+    def _writer_for_entries(self) -> SessionWriter | None:
+        """The recording session if one is open, else the patient's latest session."""
+        if self.record.writer is not None:
+            return self.record.writer
+        path = self._latest_session()
+        if path is None:
+            QMessageBox.information(self, "No session", "Record a session of the patient "
+                                    "first: scales and events are stored in a session.")
+            return None
+        return SessionWriter.open(path)
+
+    def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> None:
+        writer = self._writer_for_entries()
+        if writer is None or dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            writer.add_clinical(**dialog.clinical_entry())
+        finally:
+            if writer is not self.record.writer:
+                writer.close()
+        self.progress.set_patient(self.patient)
+
+    def add_event(self) -> None:
+        writer = self._writer_for_entries()
+        dialog = TreatmentEventDialog(self)
+        if writer is None or dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            writer.add_event(**dialog.event_kwargs())
+        finally:
+            if writer is not self.record.writer:
+                writer.close()
+        self.progress.set_patient(self.patient)
+
+    def calibrate(self) -> None:
+        from .calibration import CalibrationDialog
+
+        dialog = CalibrationDialog(self.mapping, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.mapping = dialog.mapping()
+        save_screen_mapping(self.mapping)
+        self.record.mapping = self.mapping
+        self.record.panel.mapping = self.mapping
+        self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
+
+    def closeEvent(self, event) -> None:
+        self.record.close_session()
+        super().closeEvent(event)
+

@@ -1,0 +1,492 @@
+"""The record workflow: patient code and session metadata, then each task of the protocol.
+
+Three pages:
+
+1. **Session setup** - the patient's code (never a name), the protocol, the input (tablet,
+   or the mouse as a marked fallback), the tablet's nominal rate, the auditory pressure
+   feedback (mode and threshold, saved with each trial) and the session metadata of
+   SCIENCE.md §8.
+2. **Tasks** - the protocol's tasks in order on the left; on the right the recording screen
+   (:class:`~kinewrite.gui.record.RecordPanel`) and, as soon as a trial ends, its key numbers
+   (stroke frequency, NIV, tremor, mean pressure, sample rate) with the consistency findings
+   and *Redo* / *Next task*. A redo marks the earlier trial superseded; nothing is deleted.
+3. **Done** - the session summary, clinical scales (ADDS, WCRS) and treatment events.
+
+The session file is created when the first trial starts (no empty sessions), and every
+trial is on disk when its results show.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFont
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..acquisition.calibration import ScreenMapping, calibration
+from ..acquisition.checks import key_numbers
+from ..acquisition.feedback import FEEDBACK_MODES, PressureFeedback
+from ..acquisition.tasks import Protocol, TaskSpec, available_protocols, default_protocol
+from ..storage.session import SessionWriter
+from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
+from .metadata import PatientCodeEdit, SessionMetadataForm
+from .record import RecordPanel, TrialOutcome
+
+__all__ = ["RecordWorkflow"]
+
+_SEVERITY_COLOR = {"error": QColor(170, 20, 20), "warning": QColor(160, 100, 0)}
+
+
+class SetupPage(QWidget):
+    """Patient code, protocol, input, feedback and session metadata."""
+
+    startRequested = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.code_edit = PatientCodeEdit()
+        self.protocol_combo = QComboBox()
+        for protocol in _protocols():
+            self.protocol_combo.addItem(protocol.label, protocol)
+        self.tablet_radio = QRadioButton("Tablet (pen pressure, tilt)")
+        self.mouse_radio = QRadioButton("Mouse (fallback: no pressure, marked in the file)")
+        self.tablet_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.tablet_radio)
+        group.addButton(self.mouse_radio)
+        self.rate_spin = QDoubleSpinBox()
+        self.rate_spin.setRange(0, 2000)
+        self.rate_spin.setDecimals(0)
+        self.rate_spin.setSuffix(" Hz")
+        self.rate_spin.setSpecialValueText("unknown")
+        self.rate_spin.setValue(200)
+        self.rate_spin.setToolTip("The tablet's nominal sample rate (its data sheet); the "
+                                  "rate check after each trial compares against it")
+        self.feedback_combo = QComboBox()
+        labels = {"off": "Off", "tone": "Tone (pitch rises with pressure)",
+                  "clicks": "Clicks (rate rises with pressure)"}
+        for mode in FEEDBACK_MODES:
+            self.feedback_combo.addItem(labels.get(mode, mode), mode)
+        self.threshold_spin = QDoubleSpinBox()
+        self.threshold_spin.setRange(0.0, 0.99)
+        self.threshold_spin.setSingleStep(0.05)
+        self.threshold_spin.setValue(0.30)
+        self.threshold_spin.setToolTip("Pen pressure (fraction of the tablet's range) above "
+                                       "which the patient hears the feedback")
+        self.metadata_form = SessionMetadataForm()
+        self.start_button = QPushButton("Start session")
+        self.start_button.setDefault(True)
+        self.start_button.setEnabled(False)
+        self.code_edit.validityChanged.connect(self.start_button.setEnabled)
+        self.start_button.clicked.connect(self.startRequested)
+
+        test = QFormLayout()
+        test.addRow("Patient code", self.code_edit)
+        test.addRow("Protocol", self.protocol_combo)
+        inputs = QVBoxLayout()
+        inputs.addWidget(self.tablet_radio)
+        inputs.addWidget(self.mouse_radio)
+        test.addRow("Input", inputs)
+        test.addRow("Tablet rate", self.rate_spin)
+        test.addRow("Pressure feedback", self.feedback_combo)
+        test.addRow("Feedback threshold", self.threshold_spin)
+        left = QGroupBox("Writing test")
+        left.setLayout(test)
+        meta_box = QGroupBox("Session (SCIENCE.md §8)")
+        scroll = QScrollArea()
+        scroll.setWidget(self.metadata_form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        box = QVBoxLayout(meta_box)
+        box.addWidget(scroll)
+        row = QHBoxLayout()
+        col = QVBoxLayout()
+        col.addWidget(left)
+        col.addStretch(1)
+        col.addWidget(self.start_button)
+        row.addLayout(col, 2)
+        row.addWidget(meta_box, 3)
+        self.setLayout(row)
+
+    @property
+    def protocol(self) -> Protocol:
+        return self.protocol_combo.currentData()
+
+    @property
+    def input_kind(self) -> str:
+        return "mouse" if self.mouse_radio.isChecked() else "tablet"
+
+    @property
+    def nominal_rate_hz(self) -> float:
+        v = self.rate_spin.value()
+        return v if v > 0 and self.input_kind == "tablet" else float("nan")
+
+    def feedback(self, cal: Any = None) -> PressureFeedback | None:
+        mode = self.feedback_combo.currentData()
+        if mode == "off":
+            return None
+        return PressureFeedback(mode, threshold=self.threshold_spin.value(), calibration=cal)
+
+
+def _protocols() -> list[Protocol]:
+    try:
+        found = list(available_protocols())
+    except Exception:  # a broken user protocol must not stop the app: the default stays
+        found = []
+    return found or [default_protocol()]
+
+
+class ResultPanel(QWidget):
+    """A finished trial's key numbers, consistency findings, and Redo / Next."""
+
+    redoRequested = pyqtSignal()
+    nextRequested = pyqtSignal()
+    reviewRequested = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Measure", "Value"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
+        self.findings = QListWidget()
+        self.findings.setMaximumHeight(140)
+        self.redo_button = QPushButton("Redo this task")
+        self.next_button = QPushButton("Next task")
+        self.next_button.setDefault(True)
+        self.review_button = QPushButton("Review trial…")
+        self.redo_button.clicked.connect(self.redoRequested)
+        self.next_button.clicked.connect(self.nextRequested)
+        self.review_button.clicked.connect(lambda: self.reviewRequested.emit(self._trial))
+        self._trial = ""
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.review_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.redo_button)
+        buttons.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(QLabel("Key numbers"))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel("Checks"))
+        layout.addWidget(self.findings)
+        layout.addLayout(buttons)
+
+    def show_outcome(self, outcome: TrialOutcome, last_task: bool) -> None:
+        self._trial = outcome.trial
+        self.heading.setText(f"Trial {outcome.trial} — {outcome.spec.title}: "
+                             f"{'saved' if outcome.status == 'complete' else outcome.status}")
+        rows = [(k.label, _value_text(k.value, k.unit))
+                for k in key_numbers(outcome.features or {}, outcome.spec.task)]
+        q = outcome.quality
+        rows.append(("Samples stored", f"{outcome.n_samples} ({outcome.input_kind})"))
+        if q is not None and math.isfinite(getattr(q, "effective_rate_hz", float("nan"))):
+            rows.append(("Effective rate (live monitor)", f"{q.effective_rate_hz:.1f} Hz"))
+        self.table.setRowCount(len(rows))
+        for i, (label, value) in enumerate(rows):
+            self.table.setItem(i, 0, QTableWidgetItem(label))
+            item = QTableWidgetItem(value)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(i, 1, item)
+        self.findings.clear()
+        if outcome.error:
+            item = QListWidgetItem(f"error: {outcome.error}")
+            item.setForeground(_SEVERITY_COLOR["error"])
+            self.findings.addItem(item)
+        for f in outcome.findings:
+            item = QListWidgetItem(f"{f.severity}: {f.message}")
+            item.setForeground(_SEVERITY_COLOR.get(f.severity, QColor(0, 0, 0)))
+            self.findings.addItem(item)
+        if self.findings.count() == 0:
+            self.findings.addItem("No problem found: the trial looks usable.")
+        self.next_button.setText("Finish" if last_task else "Next task")
+        (self.redo_button if not outcome.ok else self.next_button).setFocus()
+
+
+def _value_text(value: Any, unit: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "–"
+        text = f"{value:.3g}"
+    else:
+        text = str(value)
+    return f"{text} {unit}".strip()
+
+
+class RecordWorkflow(QWidget):
+    """The whole record workflow of a session (see the module docstring).
+
+    Parameters
+    ----------
+    study_dir : Path or None
+        Where sessions are written (the app asks for one before starting if None).
+    mapping : ScreenMapping
+        The canvas calibration (px to mm).
+
+    Signals
+    -------
+    sessionSaved(str)
+        A trial was saved in this session file (path).
+    reviewRequested(str, str)
+        The therapist asked to review (session path, trial).
+    """
+
+    sessionSaved = pyqtSignal(str)
+    reviewRequested = pyqtSignal(str, str)
+
+    def __init__(self, study_dir: Path | None, mapping: ScreenMapping,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study_dir = study_dir
+        self.mapping = mapping
+        self.writer: SessionWriter | None = None
+        self.calibration = calibration(mapping)
+        self.protocol: Protocol | None = None
+        self.index = 0
+        self.trials: dict[str, list[TrialOutcome]] = {}
+        self._redo_of: str | None = None
+
+        self.setup = SetupPage()
+        self.setup.startRequested.connect(self.start_session)
+        self.task_list = QListWidget()
+        self.task_list.setMaximumWidth(260)
+        self.task_list.currentRowChanged.connect(self._task_clicked)
+        self.panel = RecordPanel(mapping)
+        self.panel.finished.connect(self._trial_finished)
+        self.panel.started.connect(lambda _n: self._set_buttons(recording=True))
+        self.start_button = QPushButton("Start trial")
+        self.start_button.clicked.connect(self.start_trial)
+        self.result = ResultPanel()
+        self.result.redoRequested.connect(self.redo)
+        self.result.nextRequested.connect(self.next_task)
+        self.result.reviewRequested.connect(
+            lambda trial: self.reviewRequested.emit(str(self.writer.path), trial))
+        self.right = QStackedWidget()
+        record_page = QWidget()
+        rl = QVBoxLayout(record_page)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.panel, 1)
+        rl.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.right.addWidget(record_page)
+        self.right.addWidget(self.result)
+        self.session_label = QLabel()
+        self.finish_button = QPushButton("End session")
+        self.finish_button.clicked.connect(self.finish)
+        tasks_page = QWidget()
+        left = QVBoxLayout()
+        left.addWidget(self.session_label)
+        left.addWidget(self.task_list, 1)
+        left.addWidget(self.finish_button)
+        row = QHBoxLayout(tasks_page)
+        row.addLayout(left)
+        row.addWidget(self.right, 1)
+
+        self.done = QWidget()
+        self.done_label = QLabel()
+        self.done_label.setWordWrap(True)
+        self.adds_button = QPushButton("ADDS…")
+        self.wcrs_button = QPushButton("WCRS…")
+        self.event_button = QPushButton("Treatment event…")
+        self.new_button = QPushButton("New session")
+        self.adds_button.clicked.connect(lambda: self.add_clinical(AddsDialog(self)))
+        self.wcrs_button.clicked.connect(lambda: self.add_clinical(WcrsDialog(self)))
+        self.event_button.clicked.connect(self.add_event)
+        self.new_button.clicked.connect(self.new_session)
+        dl = QVBoxLayout(self.done)
+        dl.addWidget(self.done_label)
+        buttons = QHBoxLayout()
+        for b in (self.adds_button, self.wcrs_button, self.event_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.new_button)
+        dl.addLayout(buttons)
+        dl.addStretch(1)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.setup)
+        self.pages.addWidget(tasks_page)
+        self.pages.addWidget(self.done)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+
+    # ------------------------------------------------------------------ session
+    def start_session(self) -> None:
+        """Go from setup to the task list (the file is created with the first trial)."""
+        if self.study_dir is None:
+            QMessageBox.warning(self, "No study folder", "Open or create a study folder first "
+                                "(File ▸ Open study…).")
+            return
+        code = self.setup.code_edit.code()
+        if code is None:
+            return
+        self.protocol = self.setup.protocol
+        self.index = 0
+        self.trials = {}
+        self.task_list.clear()
+        for spec in self.protocol.tasks:
+            self.task_list.addItem(QListWidgetItem(f"○  {spec.title}"))
+        self.session_label.setText(f"Patient {code}\n{self.protocol.label}")
+        self.pages.setCurrentIndex(1)
+        self._show_task(0)
+
+    def _ensure_writer(self) -> SessionWriter:
+        if self.writer is None:
+            meta = self.setup.metadata_form.values()
+            meta["protocol"] = self.protocol.label if self.protocol else ""
+            meta.setdefault("device", "mouse (fallback)" if self.setup.input_kind == "mouse"
+                            else "tablet (Qt tablet events)")
+            code = self.setup.code_edit.code()
+            self.calibration = calibration(self.mapping)
+            self.writer = SessionWriter.create(self.study_dir, code, metadata=meta,
+                                               calibration=self.calibration)
+        return self.writer
+
+    @property
+    def current_spec(self) -> TaskSpec | None:
+        if self.protocol is None or not 0 <= self.index < len(self.protocol.tasks):
+            return None
+        return self.protocol.tasks[self.index]
+
+    def _show_task(self, index: int) -> None:
+        self.index = index
+        spec = self.current_spec
+        if spec is None:
+            return
+        self.task_list.blockSignals(True)
+        self.task_list.setCurrentRow(index)
+        self.task_list.blockSignals(False)
+        self.panel.set_task(spec)
+        self.right.setCurrentIndex(0)
+        self._set_buttons(recording=False)
+
+    def _task_clicked(self, row: int) -> None:
+        if row >= 0 and not self.panel.recording:
+            self._redo_of = None
+            self._show_task(row)
+
+    def _set_buttons(self, recording: bool) -> None:
+        self.start_button.setEnabled(not recording)
+        self.task_list.setEnabled(not recording)
+        self.finish_button.setEnabled(not recording)
+
+    def start_trial(self) -> str:
+        """Record the current task (the Start trial button)."""
+        writer = self._ensure_writer()
+        attrs = {"redo_of": self._redo_of} if self._redo_of else None
+        return self.panel.start(writer, self.setup.input_kind, self.setup.nominal_rate_hz,
+                                feedback=self.setup.feedback(self.calibration),
+                                attrs=attrs)
+
+    def _trial_finished(self, outcome: TrialOutcome) -> None:
+        if self._redo_of and self.writer is not None:
+            self.writer.supersede(self._redo_of, by=outcome.trial)
+        self._redo_of = None
+        self.trials.setdefault(outcome.spec.key, []).append(outcome)
+        n = len(self.trials[outcome.spec.key])
+        mark = "●" if outcome.ok else "⚠"
+        redo = f" (×{n})" if n > 1 else ""
+        self.task_list.item(self.index).setText(f"{mark}  {outcome.spec.title}{redo}")
+        last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
+        self.result.show_outcome(outcome, last)
+        self.right.setCurrentIndex(1)
+        self._set_buttons(recording=False)
+        if self.writer is not None:
+            self.sessionSaved.emit(str(self.writer.path))
+
+    def redo(self) -> None:
+        """Record the task again; the earlier trial will be marked superseded by the new one."""
+        outcomes = self.trials.get(self.current_spec.key, []) if self.current_spec else []
+        self._redo_of = outcomes[-1].trial if outcomes else None
+        self.panel.set_task(self.current_spec)
+        self.right.setCurrentIndex(0)
+        self.start_trial()
+
+    def next_task(self) -> None:
+        if self.protocol is not None and self.index + 1 < len(self.protocol.tasks):
+            self._show_task(self.index + 1)
+        else:
+            self.finish()
+
+    def finish(self) -> None:
+        """Show the summary page (clinical scales and events go into this session)."""
+        if self.panel.recording:
+            self.panel.stop()
+        n = sum(len(v) for v in self.trials.values())
+        path = self.writer.path if self.writer else "no file (no trial recorded)"
+        self.done_label.setText(
+            f"Session finished: {n} trial(s) recorded.\n{path}\n\nAdd the clinical scales and "
+            "any treatment event of this visit, or start a new session.")
+        for b in (self.adds_button, self.wcrs_button, self.event_button):
+            b.setEnabled(self.writer is not None)
+        self.pages.setCurrentIndex(2)
+
+    def new_session(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.writer = None
+        self.pages.setCurrentIndex(0)
+
+    # ------------------------------------------------------------------ clinical
+    def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> float | None:
+        """Run a scale dialog and store its entry in this session; returns the score."""
+        if self.writer is None:
+            return None
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        score = self.writer.add_clinical(**dialog.clinical_entry())
+        self.sessionSaved.emit(str(self.writer.path))
+        return score
+
+    def add_event(self) -> bool:
+        if self.writer is None:
+            return False
+        dialog = TreatmentEventDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self.writer.add_event(**dialog.event_kwargs())
+        self.sessionSaved.emit(str(self.writer.path))
+        return True
+
+    def close_session(self) -> None:
+        if self.panel.recording:
+            self.panel.stop()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
