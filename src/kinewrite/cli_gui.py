@@ -180,9 +180,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from .acquisition.checks import key_numbers
 
-    numbers = ", ".join(f"{k.label} {k.value:.3g} {k.unit}".rstrip()
-                        for k in key_numbers(outcome.features or {}, spec.task)
-                        if isinstance(k.value, float) and math.isfinite(k.value))
+    numbers = ", ".join(f"{k.label} {k.text}"
+                        for k in key_numbers(outcome.features or {}, spec.task))
     print(f"trial {outcome.trial}: {outcome.n_samples} samples ({outcome.input_kind}); "
           f"{numbers}")
     for finding in outcome.findings:

@@ -84,7 +84,7 @@ def test_mouse_drag_saved_within_1mm(xserver: str, tmp_path: Path) -> None:
         time.sleep(1.0)  # the trial starts once the window is laid out
         geometry = _xdo(xserver, "getwindowgeometry", window)
         x0, y0 = (int(v) for v in geometry.split("Position: ")[1].split()[0].split(","))
-        path = _drag_path() + (x0, y0)
+        path = _drag_path() + np.array([x0, y0])
         commands = ["mousemove", str(path[0, 0]), str(path[0, 1]), "sleep", "0.2",
                     "mousedown", "1"]
         for x, y in path[1:]:

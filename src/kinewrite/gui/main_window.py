@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog
 
-        dialog = CalibrationDialog(self.mapping, parent=self)
+        dialog = CalibrationDialog(self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.mapping = dialog.mapping()

@@ -19,6 +19,7 @@ trial is on disk when its results show.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -154,10 +155,11 @@ class SetupPage(QWidget):
 
 
 def _protocols() -> list[Protocol]:
-    try:
-        found = list(available_protocols())
-    except Exception:  # a broken user protocol must not stop the app: the default stays
-        found = []
+    """Shipped and user protocols; a broken user file is reported, never fatal."""
+    errors: list[str] = []
+    found = list(available_protocols(errors=errors))
+    for message in errors:
+        print(f"kinewrite: {message}", file=sys.stderr)
     return found or [default_protocol()]
 
 
@@ -209,8 +211,8 @@ class ResultPanel(QWidget):
         self._trial = outcome.trial
         self.heading.setText(f"Trial {outcome.trial} — {outcome.spec.title}: "
                              f"{'saved' if outcome.status == 'complete' else outcome.status}")
-        rows = [(k.label, _value_text(k.value, k.unit))
-                for k in key_numbers(outcome.features or {}, outcome.spec.task)]
+        rows = [(k.label, k.text) for k in key_numbers(outcome.features or {},
+                                                           outcome.spec.task)]
         q = outcome.quality
         rows.append(("Samples stored", f"{outcome.n_samples} ({outcome.input_kind})"))
         if q is not None and math.isfinite(getattr(q, "effective_rate_hz", float("nan"))):
@@ -234,18 +236,6 @@ class ResultPanel(QWidget):
             self.findings.addItem("No problem found: the trial looks usable.")
         self.next_button.setText("Finish" if last_task else "Next task")
         (self.redo_button if not outcome.ok else self.next_button).setFocus()
-
-
-def _value_text(value: Any, unit: str) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "–"
-        text = f"{value:.3g}"
-    else:
-        text = str(value)
-    return f"{text} {unit}".strip()
 
 
 class RecordWorkflow(QWidget):
