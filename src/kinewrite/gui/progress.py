@@ -1,0 +1,541 @@
+"""The Progress view: a patient's measures across sessions, beside treatments and scales.
+
+Answers the patient's "am I getting better?" and the therapist's "did the toxin or the
+training work?". For one task, each chosen feature is plotted over the session dates (one
+point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
+the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band where one is
+published, and treatment events (botulinum toxin, pen-grip training) as labelled dashed
+vertical lines. The clinical scales (ADDS %, WCRS points) are plotted beside, on the same
+dates.
+
+Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
+name, unit, definition and reference are one click away: the details panel under the feature
+list shows them for the selected feature, the tooltip too, and "Technical names" switches
+every label. The numbers are the features cached in the session files (no recomputation):
+:meth:`ProgressView.plotted_series` returns exactly what is drawn, for tests.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..analysis.features import FEATURES, REFERENCES, feature_names
+from ..analysis.reference import PLAIN_GROUPS, plain_caption, plain_label, reference_for
+from ..progress import Progress, ProgressError, load_progress
+from .plots import (
+    EVENT_COLOURS,
+    SERIES_COLOUR,
+    add_event_marker,
+    add_reference,
+    ensure_app,
+    epoch_seconds,
+    new_plot,
+    save_png,
+    unit_text,
+)
+
+__all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png"]
+
+_FEATURE = {f.name: f for f in FEATURES}
+
+#: Features shown first for each task (those a patient and therapist ask about).
+DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
+    "sentence": ("stroke_frequency_hz", "automation_pct", "tremor_amplitude_pp_mm",
+                 "pressure_mean"),
+    "loops": ("stroke_frequency_hz", "automation_pct", "tremor_amplitude_pp_mm",
+              "pressure_mean"),
+    "free": ("stroke_frequency_hz", "automation_pct", "tremor_amplitude_pp_mm",
+             "pressure_mean"),
+    "spiral": ("tremor_amplitude_pp_mm", "pressure_mean", "speed_mean_mm_s",
+               "spiral_smoothness_1"),
+    "circles": ("tremor_amplitude_pp_mm", "pressure_mean", "speed_mean_mm_s",
+                "peak_vertical_velocity_cv"),
+    "lines": ("pressure_mean", "speed_mean_mm_s", "normalized_jerk_median", "duration_s"),
+}
+#: Preferred first task: the sentence is what patients complain about.
+_TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
+CLINICAL = (("ADDS", "ADDS: arm disability", "%", "higher is better"),
+            ("WCRS", "WCRS: cramp rating", "points", "lower is better"))
+_ROLE = Qt.ItemDataRole.UserRole
+DAY_S = 86400.0
+
+
+def _technical_text(name: str, task: str | None) -> str:
+    """Technical name, unit, definition, reference and healthy range of a feature."""
+    f = _FEATURE.get(name)
+    if f is None:
+        return name
+    lines = [f"{name}  [{unit_text(f.unit)}]", f.definition,
+             f"Source: {REFERENCES.get(f.reference, f.reference)}"]
+    ref = reference_for(name, task)
+    if ref is not None:
+        lines.append(f"Healthy writers: {ref.range_text()} ({ref.source}).")
+    else:
+        lines.append("No published healthy-writer range: no band is drawn.")
+    return "\n".join(lines)
+
+
+def _unit_words(name: str) -> str:
+    """The unit of a feature for an axis label; pressure levels are a fraction of the
+    tablet's range (SCIENCE.md §1), other unit-1 features are ratios or counts."""
+    f = _FEATURE[name]
+    if f.unit == "1" and name in ("pressure_mean", "pressure_sd", "pressure_p10",
+                                  "pressure_p90"):
+        return "fraction of tablet range"
+    if f.unit == "1" and name in ("stroke_count", "pen_lifts", "on_surface_strokes",
+                                  "gap_count", "tremor_detected"):
+        return "count" if name != "tremor_detected" else "1 = yes, 0 = no"
+    return unit_text(f.unit)
+
+
+class ProgressView(QWidget):
+    """A patient's chosen features over sessions, with reference bands, treatment markers
+    and clinical scales.
+
+    Parameters
+    ----------
+    study_dir : path-like, optional
+        The study folder.
+    patient : str, optional
+        The patient code to show.
+    parent : QWidget, optional
+    """
+
+    def __init__(self, study_dir: str | os.PathLike[str] | None = None,
+                 patient: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study_dir: Path | None = None
+        self.patient: str | None = None
+        self.progress: Progress | None = None
+        self.task: str | None = None
+        self._chosen: dict[str, list[str]] = {}
+        self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._markers: list[tuple[float, str]] = []
+        self.feature_plots: dict[str, pg.PlotItem] = {}
+        self.clinical_plots: dict[str, pg.PlotItem] = {}
+
+        self.title = QLabel("No patient selected")
+        font = QFont()
+        font.setPointSizeF(13)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.banner = QLabel("SIMULATED DATA: no person wrote these trials")
+        self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
+                                  "padding:3px 8px; border-radius:3px")
+        self.banner.setVisible(False)
+        self.task_combo = QComboBox()
+        self.task_combo.setToolTip("The writing task whose sessions are plotted")
+        self.task_combo.currentTextChanged.connect(self._task_changed)
+        self.technical = QCheckBox("Technical names")
+        self.technical.setToolTip("Show the registry names (with units) instead of plain labels")
+        self.technical.toggled.connect(self._relabel)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.banner)
+        top.addStretch(1)
+        top.addWidget(QLabel("Task:"))
+        top.addWidget(self.task_combo)
+        top.addWidget(self.technical)
+
+        self.feature_list = QListWidget()
+        self.feature_list.setToolTip("Tick the measures to plot; select one for its details")
+        self.feature_list.itemChanged.connect(self._item_changed)
+        self.feature_list.currentItemChanged.connect(self._show_details)
+        self.details = QLabel("Select a measure to see its technical name, unit and "
+                              "definition.")
+        self.details.setWordWrap(True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setStyleSheet("background:#f4f4f4; padding:6px; border:1px solid #ddd")
+        self.details.setMinimumHeight(150)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(QLabel("Measures"))
+        side_layout.addWidget(self.feature_list, 1)
+        side_layout.addWidget(self.details)
+
+        self.plots = pg.GraphicsLayoutWidget()
+        self.plots.setBackground("w")
+        self.clinical = pg.GraphicsLayoutWidget()
+        self.clinical.setBackground("w")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(side)
+        splitter.addWidget(self.plots)
+        splitter.addWidget(self.clinical)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([240, 800, 340])
+        self.caption = QLabel(
+            "Each point is one visit (the last complete trial of the task). The green band is "
+            "the range of healthy writers, where one is published. Dashed vertical lines mark "
+            "treatments.")
+        self.caption.setWordWrap(True)
+        self.message = QLabel("")
+        self.message.setStyleSheet("color:#b00020")
+        self.message.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.caption)
+        if study_dir is not None:
+            self.set_study(study_dir)
+        if patient:
+            self.set_patient(patient)
+
+    # ------------------------------------------------------------------ public API
+    def set_study(self, path: str | os.PathLike[str] | None) -> None:
+        """Show the study folder `path` (keeps the patient if the study has them)."""
+        self.study_dir = Path(path) if path else None
+        self.reload()
+
+    def set_patient(self, code: str | None) -> None:
+        """Show patient `code` (None or "" clears the view)."""
+        self.patient = code or None
+        self.reload()
+
+    def set_task(self, task: str) -> None:
+        """Plot the sessions of `task`."""
+        index = self.task_combo.findText(task)
+        if index < 0:
+            raise ValueError(f"no session of task {task!r} for this patient")
+        self.task_combo.setCurrentIndex(index)
+
+    def set_features(self, names: list[str]) -> None:
+        """Plot exactly these features (registry names) for the current task."""
+        if self.task is None:
+            return
+        unknown = [n for n in names if n not in feature_names(self.task)]
+        if unknown:
+            raise ValueError(f"not features of task {self.task!r}: {', '.join(unknown)}")
+        self._chosen[self.task] = list(names)
+        self._fill_features()
+        self._draw()
+
+    def chosen_features(self) -> list[str]:
+        return list(self._chosen.get(self.task or "", []))
+
+    def plotted_series(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What is drawn: feature name (or ``"ADDS"``/``"WCRS"``) -> (dates, values).
+
+        Dates are numpy ``datetime64[ms]`` (UTC), values floats in the feature's unit, both
+        read back from the plotted curves.
+        """
+        return {k: (v[0].copy(), v[1].copy()) for k, v in self._series.items()}
+
+    def event_markers(self) -> list[tuple[np.datetime64, str]]:
+        """Treatment markers drawn: (date, label)."""
+        return [(np.datetime64(round(x * 1000), "ms"), label) for x, label in self._markers]
+
+    def reload(self) -> None:
+        """Re-read the study (features only, no samples) and redraw."""
+        self.progress = None
+        self.message.clear()
+        if self.study_dir is None or self.patient is None:
+            self.title.setText("No patient selected" if self.study_dir else "No study folder")
+            self.banner.setVisible(False)
+            self._fill_tasks([])
+            self._draw()
+            return
+        try:
+            self.progress = load_progress(self.study_dir, self.patient)
+        except ProgressError as exc:
+            self.title.setText(f"Progress of {self.patient}")
+            self.message.setText(str(exc))
+            self.banner.setVisible(False)
+            self._fill_tasks([])
+            self._draw()
+            return
+        p = self.progress
+        dates = p.table["session_date"]
+        self.title.setText(f"Progress of {p.patient_code}: {len(p.sessions)} sessions, "
+                           f"{dates.iloc[0]} to {dates.iloc[-1]}")
+        self.banner.setVisible(p.simulated)
+        if p.problems:
+            self.message.setText(f"{len(p.problems)} file(s) could not be read: "
+                                 f"{p.problems[0]}")
+        self._fill_tasks(p.tasks)
+
+    # ------------------------------------------------------------------ controls
+    def _fill_tasks(self, tasks: list[str]) -> None:
+        keep = self.task
+        self.task_combo.blockSignals(True)
+        self.task_combo.clear()
+        self.task_combo.addItems(tasks)
+        self.task_combo.blockSignals(False)
+        if not tasks:
+            self.task = None
+            self.feature_list.clear()
+            return
+        if keep not in tasks:
+            keep = next(t for t in (*_TASK_PREFERENCE, *tasks) if t in tasks)
+        self.task_combo.setCurrentText(keep)
+        self._task_changed(keep)
+
+    def _task_changed(self, task: str) -> None:
+        if not task:
+            return
+        self.task = task
+        if task not in self._chosen:
+            applicable = set(feature_names(task))
+            self._chosen[task] = [n for n in DEFAULT_FEATURES.get(task, ()) if n in applicable]
+        self._fill_features()
+        self._draw()
+
+    def _label(self, name: str) -> str:
+        if self.technical.isChecked():
+            f = _FEATURE.get(name)
+            return f"{name} ({unit_text(f.unit)})" if f else name
+        return plain_label(name)
+
+    def _fill_features(self) -> None:
+        task = self.task
+        self.feature_list.blockSignals(True)
+        self.feature_list.clear()
+        applicable = set(feature_names(task)) if task else set()
+        chosen = set(self._chosen.get(task or "", []))
+        bold = QFont()
+        bold.setBold(True)
+        for group, names in PLAIN_GROUPS.items():
+            names = [n for n in names if n in applicable]
+            if not names:
+                continue
+            header = QListWidgetItem(group.capitalize())
+            header.setFlags(Qt.ItemFlag.ItemIsEnabled)  # dark text, not selectable
+            header.setFont(bold)
+            self.feature_list.addItem(header)
+            for name in names:
+                item = QListWidgetItem(self._label(name))
+                item.setData(_ROLE, name)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if name in chosen
+                                   else Qt.CheckState.Unchecked)
+                item.setToolTip(f"{plain_caption(name)}\n\n{_technical_text(name, task)}")
+                self.feature_list.addItem(item)
+        self.feature_list.blockSignals(False)
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        name = item.data(_ROLE)
+        if not name or self.task is None:
+            return
+        chosen = self._chosen.setdefault(self.task, [])
+        if item.checkState() == Qt.CheckState.Checked and name not in chosen:
+            chosen.append(name)
+        elif item.checkState() != Qt.CheckState.Checked and name in chosen:
+            chosen.remove(name)
+        self._draw()
+
+    def _show_details(self, item: QListWidgetItem | None, _prev=None) -> None:
+        name = item.data(_ROLE) if item is not None else None
+        if not name:
+            return
+        self.details.setText(f"<b>{plain_label(name)}</b>: {plain_caption(name)}<br><br>"
+                             + _technical_text(name, self.task).replace("\n", "<br>"))
+
+    def _relabel(self) -> None:
+        self._fill_features()
+        self._draw()
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self) -> None:
+        self.plots.clear()
+        self.clinical.clear()
+        self.feature_plots.clear()
+        self.clinical_plots.clear()
+        self._series = {}
+        self._markers = []
+        p, task = self.progress, self.task
+        if p is None or task is None:
+            return
+        chosen = self._chosen.get(task, [])
+        events = p.events.dropna(subset=["date"])
+        ev_x = epoch_seconds(events["date"].to_numpy())
+        session_x = epoch_seconds(p.table["session_time"].to_numpy())
+        clin = p.clinical.dropna(subset=["date"])
+        all_x = np.concatenate([session_x, ev_x, epoch_seconds(clin["date"].to_numpy())])
+        all_x = all_x[np.isfinite(all_x)]
+        pad = max(0.06 * float(np.ptp(all_x)), 10 * DAY_S)
+        x_range = (float(all_x.min()) - pad, float(all_x.max()) + pad)
+        first: pg.PlotItem | None = None
+        for row, name in enumerate(chosen):
+            f = _FEATURE[name]
+            ref = reference_for(name, task)
+            title = self._label(name)
+            if ref is not None:
+                title += f"  ·  healthy writers {ref.range_text()}"
+            plot = new_plot(self.plots, row, 0, title=title,
+                            left=(self._label(name) if self.technical.isChecked()
+                                  else "value", _unit_words(name)),
+                            bottom=("session date", "UTC"), date_axis=True)
+            x, y = p.series(task, name)
+            xs = epoch_seconds(x)
+            curve = plot.plot(xs, y, pen=pg.mkPen(SERIES_COLOUR, width=2), symbol="o",
+                              symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
+                              symbolPen=pg.mkPen("w"), connect="finite")
+            curve.setToolTip(plain_caption(name))
+            if f.family == "tremor" and name != "tremor_detected":
+                self._mark_no_tremor(plot, p, task, xs, y)
+            y0, y1 = self._set_y_range(plot, y, ref)
+            if ref is not None:
+                margin = 10 * (y1 - y0)
+                add_reference(plot, ref.low, ref.high, f"healthy writers {ref.range_text()}",
+                              open_to=(y0 - margin, y1 + margin))
+            self._add_events(plot, events, ev_x, label=first is None, x_range=x_range)
+            plot.setXRange(*x_range, padding=0)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            if np.all(~np.isfinite(y)):
+                text = pg.TextItem("not measured in this task", color=(120, 120, 120),
+                                   anchor=(0.5, 0.5))
+                plot.addItem(text)
+                text.setPos(sum(x_range) / 2, 0.5)
+            self.feature_plots[name] = plot
+            self._series[name] = self._read_back(curve)
+        for row, (scale, title, unit, hint) in enumerate(CLINICAL):
+            entries = clin[clin["scale"] == scale]
+            plot = new_plot(self.clinical, row, 0, title=title,
+                            left=(f"{scale}, {hint}", unit),
+                            bottom=("date", "UTC"), date_axis=True)
+            cx = epoch_seconds(entries["date"].to_numpy())
+            cy = entries["score"].to_numpy(dtype=np.float64)
+            curve = plot.plot(cx, cy, pen=pg.mkPen((90, 90, 90), width=2), symbol="s",
+                              symbolSize=8, symbolBrush=pg.mkBrush(90, 90, 90),
+                              connect="finite")
+            if scale == "ADDS":
+                plot.setYRange(0, 100, padding=0.05)
+            else:
+                top = float(np.nanmax(cy)) if cy.size and np.isfinite(cy).any() else 1.0
+                plot.setYRange(0, max(top, 1.0), padding=0.1)
+            self._add_events(plot, events, ev_x, label=False, x_range=x_range)
+            plot.setXRange(*x_range, padding=0)
+            if first is not None:
+                plot.setXLink(first)
+            if cy.size == 0:
+                text = pg.TextItem(f"no {scale} entry", color=(120, 120, 120),
+                                   anchor=(0.5, 0.5))
+                plot.addItem(text)
+                text.setPos(sum(x_range) / 2, 50 if scale == "ADDS" else 0.5)
+            self.clinical_plots[scale] = plot
+            self._series[scale] = self._read_back(curve)
+
+    def _add_events(self, plot: pg.PlotItem, events, ev_x: np.ndarray, label: bool,
+                    x_range: tuple[float, float]) -> None:
+        span = x_range[1] - x_range[0]
+        for k, (x, kind, text) in enumerate(zip(ev_x, events["kind"], events["label"],
+                                                strict=True)):
+            if not math.isfinite(x):
+                continue
+            line = add_event_marker(plot, x, kind, text if label else None,
+                                    label_position=0.9 - 0.14 * (k % 3))
+            if label:
+                if x - x_range[0] > 0.7 * span and line.label is not None:
+                    line.label.setAnchors([(1, 0.5), (1, 0.5)])  # keep it inside on the right
+                self._markers.append((float(x), text))
+            line.setPen(pg.mkPen(EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]), width=2,
+                                 style=Qt.PenStyle.DashLine))
+
+    @staticmethod
+    def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, xs: np.ndarray,
+                        y: np.ndarray) -> None:
+        """Sessions where no tremor was detected: hollow markers on the zero line (the
+        feature itself is NaN there, and stays NaN in :meth:`plotted_series`)."""
+        detected = p.series(task, "tremor_detected")[1]
+        none = (detected == 0) & ~np.isfinite(y)
+        if not none.any():
+            return
+        item = plot.plot(xs[none], np.zeros(int(none.sum())), pen=None, symbol="o",
+                         symbolSize=10, symbolBrush=pg.mkBrush(None),
+                         symbolPen=pg.mkPen(SERIES_COLOUR, width=2),
+                         name="no tremor detected")
+        item.setToolTip("no tremor detected in this session")
+        legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                brush=pg.mkBrush(255, 255, 255, 220))
+        legend.addItem(item, "no tremor detected")
+
+    @staticmethod
+    def _set_y_range(plot: pg.PlotItem, y: np.ndarray, ref) -> tuple[float, float]:
+        values = [*y[np.isfinite(y)].tolist(), 0.0] if np.isfinite(y).any() else [0.0]
+        if ref is not None:
+            values += [v for v in (ref.low, ref.high) if v is not None]
+        lo, hi = min(values), max(values)
+        if lo >= 0 and lo < 0.5 * hi:
+            lo = 0.0  # a zero baseline where the values are positive and spread
+        span = hi - lo or abs(hi) or 1.0
+        y0, y1 = lo - 0.08 * span, hi + 0.12 * span
+        plot.setYRange(y0, y1, padding=0)
+        return y0, y1
+
+    @staticmethod
+    def _read_back(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+        x, y = curve.getData()
+        if x is None:
+            return np.zeros(0, dtype="datetime64[ms]"), np.zeros(0)
+        dates = np.round(np.asarray(x, dtype=np.float64) * 1000).astype("int64")
+        return dates.astype("datetime64[ms]"), np.asarray(y, dtype=np.float64)
+
+
+def render_progress_png(study_dir: str | os.PathLike[str], patient: str,
+                        out_png: str | os.PathLike[str], size: tuple[int, int] = (1400, 900),
+                        task: str | None = None,
+                        features: list[str] | None = None) -> Path:
+    """Render the Progress view of `patient` to a PNG, offscreen.
+
+    Parameters
+    ----------
+    study_dir : path-like
+    patient : str
+    out_png : path-like
+    size : (int, int), default (1400, 900)
+        Width and height in logical pixels.
+    task : str, optional
+        Task to show (default: the sentence if recorded, else the first task).
+    features : list of str, optional
+        Features to plot (default :data:`DEFAULT_FEATURES` of the task).
+
+    Raises
+    ------
+    ProgressError
+        Unknown patient, empty study (one line).
+    OSError
+        If the image cannot be written.
+    """
+    ensure_app()
+    view = ProgressView()
+    view.study_dir = Path(study_dir)
+    view.patient = patient
+    view.reload()
+    if view.progress is None:
+        raise ProgressError(view.message.text() or f"{study_dir}: nothing to show")
+    if task is not None:
+        view.set_task(task)
+    if features is not None:
+        view.set_features(features)
+    try:
+        return save_png(view, out_png, size)
+    finally:
+        view.close()
+        view.deleteLater()
