@@ -47,10 +47,16 @@ class SlowCanvas(TabletCanvas):
         super().paintEvent(event)
 
 
-PEN = QPointingDevice("busy test pen", 7101, QInputDevice.DeviceType.Stylus,
-                      QPointingDevice.PointerType.Pen,
-                      QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
-                      1, 3)
+def pen() -> QPointingDevice:
+    """A stylus, made once the application exists (a device made before it is deleted with
+    the first application's device list)."""
+    app = QApplication.instance()
+    if not hasattr(app, "_kw_busy_pen"):
+        app._kw_busy_pen = QPointingDevice(
+            "busy test pen", 7101, QInputDevice.DeviceType.Stylus,
+            QPointingDevice.PointerType.Pen,
+            QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3)
+    return app._kw_busy_pen
 
 
 def test_posted_tablet_stream_survives_slow_paints(qtbot):
@@ -68,20 +74,30 @@ def test_posted_tablet_stream_survives_slow_paints(qtbot):
     def produce() -> None:
         """The input side (a driver, the window system): posts at ~4 kHz from its own
         thread, whatever the GUI thread is doing."""
+        try:
+            post_all()
+        except BaseException as exc:  # re-raised on the test's thread
+            failure.append(exc)
+
+    def post_all() -> None:
         for i in range(N_EVENTS):
             pos = QPointF(xs[i], ys[i])
             kind = QEvent.Type.TabletPress if i == 0 else QEvent.Type.TabletMove
             QApplication.postEvent(canvas, QTabletEvent(
-                kind, PEN, pos, pos, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0,
+                kind, device, pos, pos, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0,
                 Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton,
                 Qt.MouseButton.LeftButton))
             if i % 8 == 7:
                 time.sleep(0.002)
 
+    device = pen()
+    failure: list[BaseException] = []
     producer = threading.Thread(target=produce)
     started = time.perf_counter()
     producer.start()
-    qtbot.waitUntil(lambda: canvas.sample_count == N_EVENTS, timeout=20_000)
+    qtbot.waitUntil(lambda: canvas.sample_count == N_EVENTS or bool(failure), timeout=20_000)
+    if failure:
+        raise failure[0]
     elapsed = time.perf_counter() - started
     producer.join()
     qtbot.waitUntil(lambda: not canvas._pending, timeout=5_000)  # all ink drawn in the end

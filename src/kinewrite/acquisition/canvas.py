@@ -120,6 +120,9 @@ class TabletCanvas(QWidget):
         Esc was pressed while the canvas had focus.
     """
 
+    #: The draw timer paints at most this many points per tick (~10 ms of drawing).
+    MAX_POINTS_PER_TICK = 5000
+
     penDown = pyqtSignal()
     penUp = pyqtSignal()
     sampleCount = pyqtSignal(int)
@@ -163,7 +166,7 @@ class TabletCanvas(QWidget):
         self._reset_clock()
         self._timer = QTimer(self)
         self._timer.setInterval(int(draw_interval_ms))
-        self._timer.timeout.connect(self.draw_pending)
+        self._timer.timeout.connect(self._tick)
         self._timer.start()
 
     # ------------------------------------------------------------------ public API
@@ -266,13 +269,19 @@ class TabletCanvas(QWidget):
         self._render_guide()
         self.update()
 
-    def draw_pending(self) -> int:
+    def draw_pending(self, max_points: int | None = None) -> int:
         """Paint the points received since the last call onto the ink image.
 
-        Called by the draw timer; callable directly (tests, benchmarks). Emits
+        Called by the draw timer with ``max_points=MAX_POINTS_PER_TICK``, so a backlog
+        (points that piled up while the GUI thread was blocked) is drawn over a few ticks
+        instead of freezing the window; callable directly (tests, benchmarks). Emits
         ``sampleCount`` when the count changed. Returns the number of points consumed.
         """
-        pending, self._pending = self._pending, []
+        if max_points is not None and len(self._pending) > max_points:
+            pending = self._pending[:max_points]
+            del self._pending[:max_points]
+        else:
+            pending, self._pending = self._pending, []
         if self._count != self._emitted and self._sink is not None:
             self._emitted = self._count
             self.sampleCount.emit(self._count)
@@ -372,6 +381,9 @@ class TabletCanvas(QWidget):
         p.end()
 
     # ------------------------------------------------------------------ private
+    def _tick(self) -> None:
+        self.draw_pending(self.MAX_POINTS_PER_TICK)
+
     def _reset_clock(self) -> None:
         self._wall0 = time.time()
         self._pc0 = time.perf_counter_ns()
