@@ -174,3 +174,13 @@ def test_misuse_is_refused(writer):
         TrialRecorder(writer, "loops", input_kind="pen")
     with pytest.raises(ValueError, match="unknown task"):
         TrialRecorder(writer, "essay").start()
+
+
+def test_recorder_quality_and_feedback_import_no_qt():
+    code = ("import sys\n"
+            "import kinewrite.acquisition.recorder, kinewrite.acquisition.quality\n"
+            "import kinewrite.acquisition.feedback\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith('PyQt'))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "", f"Qt imported by the Qt-free acquisition: {out.stdout}"

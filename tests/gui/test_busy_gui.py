@@ -124,6 +124,8 @@ compress = sys.argv[1] == "on"
 n = int(sys.argv[2])
 app = make_application([])
 assert app.platformName() == "xcb", app.platformName()
+# the xcb plugin switched compression on in the constructor; make_application turned it off
+assert not app.testAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents)
 if compress:  # the control: what the xcb plugin sets in the QApplication constructor
     app.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, True)
 
