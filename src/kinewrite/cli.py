@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import cli_export, cli_gui, cli_import
+from . import cli_export, cli_gui, cli_import, cli_report
 from ._allocator import tune_allocator
 from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
 from ._version import __version__
@@ -179,6 +179,11 @@ def default_samples_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
+def default_study_dir() -> Path:
+    """``data/samples/study``: the bundled SIMULATED sample study (patient SIM-001)."""
+    return default_samples_dir() / "study"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     samples = Path(args.samples) if args.samples else default_samples_dir()
     files = sorted(samples.glob("*.csv")) if samples.is_dir() else []
@@ -207,6 +212,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     table.to_csv(out, index=False, float_format="%.6g")
     print(f"\nAll {len(FEATURES)} registered features (units in the column names) written to "
           f"{out}")
+    study = Path(args.study) if args.study else default_study_dir()
+    if not args.samples or args.study:
+        return _demo_study(study, args.patient, out_dir)
+    return EXIT_OK
+
+
+def _demo_study(study: Path, patient: str, out_dir: Path) -> int:
+    """The progress part of the demo: a summary per task and the HTML report."""
+    from .progress import load_progress
+    from .report import KEY_MEASURES
+
+    progress = load_progress(study, patient)  # ProgressError: one line, exit 2
+    label = "SIMULATED " if progress.simulated else ""
+    print(f"\nProgress of {label}patient {patient}: {len(progress.sessions)} sessions from "
+          f"{progress.table['session_date'].iloc[0]} to "
+          f"{progress.table['session_date'].iloc[-1]} ({study})")
+    for _, ev in progress.events.iterrows():
+        print(f"  {ev['date_text']}  {ev['label']}")
+    print("  values per session, oldest first (n/a: not measured or no tremor detected)")
+    for task in progress.tasks:
+        print(f"  {task}:")
+        for name in KEY_MEASURES.get(task, ()):
+            values = progress.series(task, name)[1]
+            text = "  ".join(_format(float(v)) for v in values)
+            print(f"    {name:<28} {text}  {_UNITS.get(name, '')}")
+    report = out_dir / "report.html"
+    try:
+        from .report import build_report
+
+        build_report(study, patient, report)
+    except ImportError as exc:  # Qt cannot load here (e.g. missing system libraries)
+        _fail(f"report not written: the plots need Qt ({exc})")
+        return EXIT_OK
+    print(f"\nProgress report (self-contained HTML, A4) written to {report}")
     return EXIT_OK
 
 
@@ -251,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="analyze the bundled (simulated) samples")
     p.add_argument("--samples", metavar="DIR", help="folder of sample CSV recordings")
+    p.add_argument("--study", metavar="DIR",
+                   help="study for the progress part (default: the bundled simulated study)")
+    p.add_argument("--patient", default="SIM-001", metavar="CODE",
+                   help="patient of --study (default SIM-001)")
     p.add_argument("-o", "--output", default="demo-output", metavar="DIR")
     p.set_defaults(func=cmd_demo)
 
@@ -258,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_features)
 
     cli_import.add_parser(sub)
+    cli_report.add_parser(sub)
     cli_gui.add_parsers(sub)
     cli_export.add_parser(sub)
     return parser

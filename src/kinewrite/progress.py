@@ -183,7 +183,7 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
     if task is not None and task not in TASKS:
         raise ProgressError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     try:
-        sessions, problems = study_summaries(study_dir, patient)
+        sessions, problems = study_summaries(study_dir, patient, brief=True)
     except InputError as exc:
         raise ProgressError(str(exc)) from None
     if not sessions:
@@ -207,6 +207,7 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
         raise ProgressError(f"{study_dir}: patient {patient!r} has no complete trial {what}"
                             f"in {len(sessions)} session(s)")
     table = pd.DataFrame(rows, columns=[*PROGRESS_COLUMNS, *feature_names()])
+    table["session_time"] = _timestamps(table["session_created"])  # one vectorized parse
     order = {t: i for i, t in enumerate(TASKS)}
     table = (table.assign(_o=table["task"].map(order))
              .sort_values(["session_time", "session_id", "_o"], kind="stable")
@@ -234,7 +235,7 @@ def _row(study_dir: Path, s: SessionSummary, number: int, t: TrialSummary) -> di
     row = {
         "patient_code": s.patient_code, "session_id": s.session_id, "session_number": number,
         "session_date": s.created[:10], "session_created": s.created,
-        "session_time": _timestamp(s.created), "session_file": Path(relative).as_posix(),
+        "session_time": None, "session_file": Path(relative).as_posix(),
         "task": t.task, "trial": int(t.name) if t.name.isdigit() else -1, "n_trials": usable,
         "trial_status": t.status, "input": t.input, "n_samples": t.n_samples,
         "analysis_version": ANALYSIS_VERSION, "analysis_error": None,
@@ -263,14 +264,10 @@ def _recompute(study_dir: Path, session: SessionSummary, rows: list[dict]) -> in
     return len(rows)
 
 
-def _timestamp(iso: str) -> pd.Timestamp:
-    """An ISO 8601 UTC time as a naive UTC Timestamp (NaT if unreadable)."""
-    ts = pd.to_datetime(iso, utc=True, errors="coerce")
-    return ts.tz_localize(None) if ts is not pd.NaT else ts
-
-
-def _date(text: str) -> pd.Timestamp:
-    return _timestamp(text)
+def _timestamps(texts: pd.Series) -> pd.Series:
+    """ISO 8601 times or dates as naive UTC Timestamps (NaT where unreadable)."""
+    parsed = pd.to_datetime(texts, utc=True, errors="coerce", format="ISO8601")
+    return parsed.dt.tz_localize(None)
 
 
 def _events_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
@@ -281,13 +278,14 @@ def _events_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
             if key in seen:  # the same event entered again in a later session
                 continue
             seen.add(key)
-            rows.append({"date": _date(e.date), "date_text": e.date, "kind": e.kind,
+            rows.append({"date": None, "date_text": e.date, "kind": e.kind,
                          "label": event_label(e), "dose_units": e.dose_units,
                          "muscles": ", ".join(e.muscles), "notes": e.notes,
                          "session_id": s.session_id})
     cols = ["date", "date_text", "kind", "label", "dose_units", "muscles", "notes",
             "session_id"]
     frame = pd.DataFrame(rows, columns=cols)
+    frame["date"] = _timestamps(frame["date_text"])
     return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
@@ -295,11 +293,12 @@ def _clinical_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
     rows = []
     for s in sessions:
         for c in s.clinical:
-            rows.append({"date": _date(c.date), "date_text": c.date, "scale": c.scale,
+            rows.append({"date": None, "date_text": c.date, "scale": c.scale,
                          "score": c.score, "rater": c.rater, "items": dict(c.items),
                          "session_id": s.session_id})
     cols = ["date", "date_text", "scale", "score", "rater", "items", "session_id"]
     frame = pd.DataFrame(rows, columns=cols)
+    frame["date"] = _timestamps(frame["date_text"])
     return frame.sort_values(["date", "scale"], kind="stable").reset_index(drop=True)
 
 

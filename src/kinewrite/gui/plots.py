@@ -158,14 +158,21 @@ def add_reference(plot: pg.PlotItem, low: float | None, high: float | None,
 
 
 def add_event_marker(plot: pg.PlotItem, x: float, kind: str, label: str | None = None,
-                     label_position: float = 0.92, font_pt: float = 9.0) -> pg.InfiniteLine:
-    """A vertical dashed line at `x` (a treatment event), optionally labelled."""
+                     label_position: float = 0.92, font_pt: float = 9.0,
+                     label_side: str = "right") -> pg.InfiniteLine:
+    """A vertical dashed line at `x` (a treatment event), optionally labelled.
+
+    The label sits to the `label_side` ("right" or "left") of the line, at `label_position`
+    (0 bottom .. 1 top of the view); put it left of events near the right edge so that it
+    is not clipped.
+    """
     colour = EVENT_COLOURS.get(kind, EVENT_COLOURS["other"])
     line = pg.InfiniteLine(pos=x, angle=90, movable=False,
                            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
     if label:
+        anchor = (0, 0.5) if label_side == "right" else (1, 0.5)
         line.label = pg.InfLineLabel(line, text=label, position=label_position,
-                                     anchors=[(0, 0.5), (0, 0.5)], color=colour,
+                                     anchors=[anchor, anchor], color=colour,
                                      fill=pg.mkBrush(255, 255, 255, 220))
         font = QFont()
         font.setPointSizeF(font_pt)

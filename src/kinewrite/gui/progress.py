@@ -41,7 +41,6 @@ from ..analysis.features import FEATURES, REFERENCES, feature_names
 from ..analysis.reference import PLAIN_GROUPS, plain_caption, plain_label, reference_for
 from ..progress import Progress, ProgressError, load_progress
 from .plots import (
-    EVENT_COLOURS,
     SERIES_COLOUR,
     add_event_marker,
     add_reference,
@@ -131,6 +130,9 @@ class ProgressView(QWidget):
         self._markers: list[tuple[float, str]] = []
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
+        #: Plot grid and font (the report draws 2 columns in larger type for A4).
+        self.columns = 1
+        self.font_pt = 10.0
 
         self.title = QLabel("No patient selected")
         font = QFont()
@@ -385,7 +387,8 @@ class ProgressView(QWidget):
             title = self._label(name)
             if ref is not None:
                 title += f"  ·  healthy writers {ref.range_text()}"
-            plot = new_plot(self.plots, row, 0, title=title,
+            plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
+                            font_pt=self.font_pt,
                             left=(self._label(name) if self.technical.isChecked()
                                   else "value", _unit_words(name)),
                             bottom=("session date", "UTC"), date_axis=True)
@@ -417,7 +420,8 @@ class ProgressView(QWidget):
             self._series[name] = self._read_back(curve)
         for row, (scale, title, unit, hint) in enumerate(CLINICAL):
             entries = clin[clin["scale"] == scale]
-            plot = new_plot(self.clinical, row, 0, title=title,
+            plot = new_plot(self.clinical, row // self.columns, row % self.columns,
+                            title=title, font_pt=self.font_pt,
                             left=(f"{scale}, {hint}", unit),
                             bottom=("date", "UTC"), date_axis=True)
             cx = epoch_seconds(entries["date"].to_numpy())
@@ -449,14 +453,12 @@ class ProgressView(QWidget):
                                                 strict=True)):
             if not math.isfinite(x):
                 continue
-            line = add_event_marker(plot, x, kind, text if label else None,
-                                    label_position=0.9 - 0.14 * (k % 3))
+            side = "left" if x - x_range[0] > 0.7 * span else "right"  # stay inside
+            add_event_marker(plot, x, kind, text if label else None,
+                             label_position=0.9 - 0.14 * (k % 3), font_pt=self.font_pt - 1,
+                             label_side=side)
             if label:
-                if x - x_range[0] > 0.7 * span and line.label is not None:
-                    line.label.setAnchors([(1, 0.5), (1, 0.5)])  # keep it inside on the right
                 self._markers.append((float(x), text))
-            line.setPen(pg.mkPen(EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]), width=2,
-                                 style=Qt.PenStyle.DashLine))
 
     @staticmethod
     def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, xs: np.ndarray,

@@ -23,6 +23,7 @@ trial ``superseded``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -917,6 +918,9 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
     stored = dict(zip((n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)
                        for n in names.tolist()), values.tolist(), strict=True))
     order = _feature_rank()
+    ranks = [order.get(k, len(order)) for k in stored]
+    if all(a < b for a, b in itertools.pairwise(ranks)):
+        return stored, version  # written in registry order (the usual case): no sort
     return dict(sorted(stored.items(), key=lambda kv: order.get(kv[0], len(order)))), version
 
 

@@ -200,13 +200,16 @@ class SessionSummary:
         return any(t.input == "simulated" for t in self.trials)
 
 
-def read_session_summary(path: str | os.PathLike[str]) -> SessionSummary:
+def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> SessionSummary:
     """Read one session file's metadata, trial attributes, cached features, clinical scales
     and treatment events, never a sample.
 
     Opens the file once and reads the compact feature row of each trial (two small
     datasets, see :func:`~kinewrite.storage.session.write_features`; older files fall back to
     the feature attributes). Scalar attributes are read through h5py's low-level API.
+    With ``brief=True`` the session metadata and the trials' ``started``, ``ended`` and
+    ``nominal_rate_hz`` are not read (left empty / NaN): a third fewer reads, for views that
+    need only features, scales and events.
 
     Raises
     ------
@@ -223,21 +226,21 @@ def read_session_summary(path: str | os.PathLike[str]) -> SessionSummary:
         raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
     try:
         with f:
-            return _summary(f, path, crashed)
+            return _summary(f, path, crashed, brief)
     except InputError:
         raise
     except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
         raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
 
 
-def _summary(f: h5py.File, path: Path, crashed: bool) -> SessionSummary:
+def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSummary:
     if _scalar_attr(f, "format", str, "") != FORMAT:
         raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
     version = int(_scalar_attr(f, "format_version", float, 0.0))
     if version > FORMAT_VERSION:
         raise InputError(f"{path}: session format v{version} is newer than this kinewrite "
                          f"reads (v{FORMAT_VERSION}); upgrade kinewrite")
-    present = set(f.attrs)
+    present = () if brief else set(f.attrs)
     metadata = {key: _scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
     trials = []
     group = f.get("trials")
@@ -253,8 +256,10 @@ def _summary(f: h5py.File, path: Path, crashed: bool) -> SessionSummary:
                 n = 0
         trials.append(TrialSummary(
             name=name, task=_scalar_attr(g, "task", str, "free"), status=status,
-            started=_scalar_attr(g, "started", str, ""), ended=_scalar_attr(g, "ended", str, ""),
-            nominal_rate_hz=_scalar_attr(g, "nominal_rate_hz", float, math.nan),
+            started="" if brief else _scalar_attr(g, "started", str, ""),
+            ended="" if brief else _scalar_attr(g, "ended", str, ""),
+            nominal_rate_hz=(math.nan if brief
+                             else _scalar_attr(g, "nominal_rate_hz", float, math.nan)),
             input=_scalar_attr(g, "input", str, ""),
             superseded_by=_scalar_attr(g, "superseded_by", str, ""),
             n_samples=int(n), analysis_error=_scalar_attr(g, "analysis_error", str, ""),
@@ -291,7 +296,7 @@ def _summary(f: h5py.File, path: Path, crashed: bool) -> SessionSummary:
 
 
 def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = None,
-                    ) -> tuple[list[SessionSummary], list[str]]:
+                    brief: bool = False) -> tuple[list[SessionSummary], list[str]]:
     """Summaries of the session files of a study (of one patient), oldest first.
 
     Parameters
@@ -301,6 +306,8 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
     patient_code : str, optional
         Only this patient's sessions (files in the folder named by the code, and whose
         stored code matches).
+    brief : bool, default False
+        Passed to :func:`read_session_summary`.
 
     Returns
     -------
@@ -321,7 +328,7 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
     summaries, problems = [], []
     for path in sorted(folder.glob(pattern)):
         try:
-            summary = read_session_summary(path)
+            summary = read_session_summary(path, brief)
         except InputError as exc:
             problems.append(str(exc).splitlines()[0])
             continue

@@ -1,0 +1,76 @@
+"""kinewrite report: a self-contained HTML file (no network), the stored numbers, a SIMULATED
+banner for simulated data, one-line errors with exit code 2."""
+
+import base64
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kinewrite.progress import load_progress
+from kinewrite.report import _value, summary_lines
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+KW = [sys.executable, "-m", "kinewrite.cli"]
+
+
+def run(*args):
+    return subprocess.run([*KW, *args], capture_output=True, text=True, timeout=180,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("r") / "report.html"
+    r = run("report", "--study", str(SAMPLE), "--patient", "SIM-001", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(out)
+    return out.read_text(encoding="utf-8")
+
+
+def test_self_contained_and_printable(report):
+    assert report.startswith("<!DOCTYPE html>")
+    # nothing fetched: no external URL in any src/href, no script, no stylesheet link
+    assert not re.search(r"""(src|href)\s*=\s*['"](?!data:)""", report)
+    assert "<script" not in report and "<link" not in report and "@import" not in report
+    assert "@page { size: A4" in report
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", report)
+    assert len(images) == 5 + 1  # one per task and the clinical scales
+    for b64 in images:
+        assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_simulated_banner_and_content(report):
+    assert report.count("SIMULATED DATA") >= 1 + 5  # first page and every task page
+    for text in ("Botulinum toxin 80 U", "Pen-grip training", "writing rhythm",
+                 "Last session: 2026-02-09", "stroke_frequency_hz"):
+        assert text in report, text
+
+
+def test_numbers_are_the_stored_ones(report):
+    p = load_progress(SAMPLE, "SIM-001")
+    last = p.table[p.table["session_date"] == "2026-02-09"]
+    sentence = last[last["task"] == "sentence"].iloc[0]
+    shown = _value("stroke_frequency_hz", sentence["stroke_frequency_hz"])
+    assert shown == f"{sentence['stroke_frequency_hz']:.3g} Hz" and shown in report
+    first = p.table[(p.table["session_number"] == 1) & (p.table["task"] == "spiral")].iloc[0]
+    assert f"{first['tremor_amplitude_pp_mm']:.3g} mm" in report
+    rows = {(r["task"], r["technical"]): r for r in summary_lines(p)}
+    assert rows[("sentence", "stroke_frequency_hz")]["change"] == "better"
+    assert rows[("spiral", "tremor_amplitude_pp_mm")]["change"] == "better"
+    assert rows[("sentence", "pressure_mean")]["change"] == "better"
+
+
+def test_errors_exit_2_one_line(tmp_path):
+    r = run("report", "--study", str(SAMPLE), "--patient", "XX-9", "-o", str(tmp_path / "r.html"))
+    assert r.returncode == 2 and "no session of patient 'XX-9'" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    r = run("report", "--study", str(tmp_path), "--patient", "SIM-001", "-o",
+            str(tmp_path / "r.html"))
+    assert r.returncode == 2 and "no session" in r.stderr
+    r = run("report", "--study", str(SAMPLE), "--patient", "SIM-001", "-o",
+            str(tmp_path / "missing" / "r.html"))
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert not (tmp_path / "r.html").exists()
