@@ -204,6 +204,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if study is None:
             fail("--patient needs --study DIR")
             return EXIT_BAD_INPUT
+        from .storage.study import open_study
+
+        if args.patient not in open_study(study).patients:
+            fail(f"{study}: no session of patient {args.patient}")
+            return EXIT_BAD_INPUT
 
     from .acquisition.qt_app import make_application
     from .gui.main_window import MainWindow

@@ -3,84 +3,37 @@ events, its key numbers at once, a redo that supersedes it, and the session file
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
-from PyQt6.QtCore import QEvent, QPointF, Qt
-from PyQt6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
-from kinewrite import load_session
-from kinewrite.acquisition import canvas as canvas_module
+from kinewrite import Recording, load_session
 from kinewrite.acquisition.calibration import ScreenMapping
 from kinewrite.acquisition.qt_app import make_application
+from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
 
 MM_PER_PX = 0.254  # a 100 dpi screen
-ET = QEvent.Type
-CAPS = (QInputDevice.Capability.Position | QInputDevice.Capability.Pressure
-        | QInputDevice.Capability.XTilt | QInputDevice.Capability.YTilt)
-PEN = QPointingDevice("workflow test pen", 7101, QInputDevice.DeviceType.Stylus,
-                      QPointingDevice.PointerType.Pen, CAPS, 1, 3)
+MAPPING = ScreenMapping.from_dpi(100.0)
 
 
-class PenClock:
-    """The canvas's host clock, set by the test: synthesized events carry no timestamp, so
-    the canvas stamps them on receipt (``time.perf_counter_ns``); the test moves this clock
-    at the tablet's rate, feeding times through the path a recording uses."""
-
-    def __init__(self) -> None:
-        self.ns = 1_000_000_000
-
-    def perf_counter_ns(self) -> int:
-        return self.ns
-
-    @staticmethod
-    def time() -> float:
-        return time.time()
-
-
-CLOCK = PenClock()
-
-
-def _event(kind: QEvent.Type, x: float, y: float, pressure: float, t_ms: int,
-           down: bool) -> QTabletEvent:
-    pos = QPointF(x, y)
-    button = Qt.MouseButton.LeftButton if kind != ET.TabletMove else Qt.MouseButton.NoButton
-    buttons = Qt.MouseButton.LeftButton if down else Qt.MouseButton.NoButton
-    ev = QTabletEvent(kind, PEN, pos, pos, pressure, 10.0, -5.0, 0.0, 0.0, 0.0,
-                      Qt.KeyboardModifier.NoModifier, button, buttons)
-    CLOCK.ns = int(t_ms) * 1_000_000
-    return ev
-
-
-def write_trial(canvas, task: str, seconds: float, seed: int, t0_ms: int) -> int:
-    """Write a simulated trial on the canvas as a tablet would deliver it (200 Hz, ms
-    stamps); returns the number of events sent."""
+def write_trial(canvas, task: str, seconds: float, seed: int) -> int:
+    """Write a simulated trial on the canvas as a tablet would deliver it (200 Hz): real
+    QTabletEvents through Qt's dispatch; returns the number of samples written."""
     sim = simulate_trial(task, seconds, seed=seed, rate_hz=200.0, jitter_ms=0.0,
                          duplicate_fraction=0.0)
-    rec = sim.recording
-    x = 60 + (rec.x - rec.x.min()) / MM_PER_PX
-    y = 60 + (rec.y.max() - rec.y) / MM_PER_PX
-    t_ms = t0_ms + np.round((rec.t - rec.t[0]) * 1000).astype(int)
-    p = rec.pressure
-    send = QApplication.sendEvent
-    send(canvas, _event(ET.TabletPress, x[0], y[0], p[0], int(t_ms[0]), True))
-    for i in range(1, len(x) - 1):
-        send(canvas, _event(ET.TabletMove, x[i], y[i], p[i], int(t_ms[i]), True))
-    send(canvas, _event(ET.TabletRelease, x[-1], y[-1], 0.0, int(t_ms[-1]), False))
+    n = SyntheticPen(canvas, MAPPING).write(sim.recording)
     QApplication.processEvents()
-    return len(x)
+    return n
 
 
 @pytest.fixture
 def workflow(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("KINEWRITE_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setattr(canvas_module, "time", CLOCK)
     make_application()
-    w = RecordWorkflow(tmp_path / "study", ScreenMapping.from_dpi(100.0))
+    w = RecordWorkflow(tmp_path / "study", MAPPING)
     (tmp_path / "study").mkdir()
     qtbot.addWidget(w)
     w.resize(1300, 850)
@@ -103,7 +56,7 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
 
     first = w.start_trial()
     assert w.panel.recording and not w.start_button.isEnabled()
-    n = write_trial(w.panel.canvas, "loops", 10.0, seed=3, t0_ms=1_000)
+    n = write_trial(w.panel.canvas, "loops", 10.0, seed=3)
     qtbot.waitUntil(lambda: "samples" in w.panel.quality_label.text(), timeout=2000)
     outcome = w.panel.stop()
     assert outcome.n_samples == n and outcome.input_kind == "tablet"
@@ -119,7 +72,7 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
     # Redo: a second trial of the same task supersedes the first; nothing is deleted.
     qtbot.mouseClick(w.result.redo_button, Qt.MouseButton.LeftButton)
     assert w.panel.recording
-    write_trial(w.panel.canvas, "loops", 10.0, seed=4, t0_ms=40_000)
+    write_trial(w.panel.canvas, "loops", 10.0, seed=4)
     second = w.panel.stop()
     assert w.task_list.item(loops).text().endswith("(×2)")
     session = load_session(w.writer.path)
@@ -132,7 +85,7 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
     assert session.metadata["protocol"] == w.protocol.label
     # Every sample of the first trial, in order, in mm through the stored calibration.
     assert by_name[first].n_samples == n
-    assert np.all(np.diff(by_name[first].channels["t"]) > 0)
+    assert np.all(np.diff(by_name[first].channels["t"]) >= 0)  # in order
 
 
 def test_pen_never_down_is_kept_as_aborted_with_a_finding(workflow, qtbot) -> None:
@@ -141,13 +94,64 @@ def test_pen_never_down_is_kept_as_aborted_with_a_finding(workflow, qtbot) -> No
     qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
     w.start_trial()
     # Hover only: the pen never touches.
-    for i in range(50):
-        QApplication.sendEvent(w.panel.canvas, _event(ET.TabletMove, 100 + i, 100, 0.0,
-                                                      5000 + 5 * i, False))
+    sim = simulate_trial("loops", 0.25, seed=1, rate_hz=200.0)
+    rec = sim.recording
+    hover = Recording(t=rec.t, x=rec.x, y=rec.y, pen_down=np.zeros(rec.t.size, bool))
+    SyntheticPen(w.panel.canvas, MAPPING).write(hover)
     outcome = w.panel.stop()
     assert outcome.status == "aborted" and not outcome.ok
     messages = [f.message.lower() for f in outcome.findings]
     assert any("pen" in m and ("never" in m or "no " in m) for m in messages), messages
     trial = load_session(w.writer.path).trials[-1]
-    assert trial.status == "aborted" and trial.n_samples == 50
+    assert trial.status == "aborted" and trial.n_samples == rec.t.size
     assert "never touched" in trial.attrs["abort_reason"]
+
+
+def test_feedback_settings_saved_with_the_trial_and_done_page(workflow, qtbot) -> None:
+    w = workflow
+    w.setup.code_edit.setText("WF-03")
+    w.setup.feedback_combo.setCurrentIndex(w.setup.feedback_combo.findData("tone"))
+    w.setup.threshold_spin.setValue(0.4)
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.task_list.setCurrentRow([s.task for s in w.protocol.tasks].index("circles"))
+    w.start_trial()
+    assert "feedback" in w.panel.feedback_note  # playing, or silent with the reason
+    write_trial(w.panel.canvas, "circles", 30.0, seed=5)
+    outcome = w.panel.stop()
+    trial = load_session(w.writer.path).trial(outcome.trial)
+    assert trial.attrs["feedback_mode"] == "tone"
+    assert trial.attrs["feedback_threshold"] == pytest.approx(0.4)
+    w.finish()
+    assert w.pages.currentIndex() == 2
+    assert w.summary.rowCount() == 1
+    assert w.summary.item(0, 0).text() == outcome.trial
+    assert w.summary.item(0, 2).text() == "complete"
+    assert w.summary.item(0, 4).text().endswith("Hz")
+
+
+def test_gui_screenshot_of_review_and_progress(tmp_path, monkeypatch) -> None:
+    """``kinewrite gui --screenshot`` renders each view of the bundled study offscreen."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PyQt6.QtGui import QImage
+
+    study = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen",
+           "KINEWRITE_CONFIG_DIR": str(tmp_path / "config")}
+    for view in ("review", "progress", "record"):
+        out = tmp_path / f"{view}.png"
+        run = subprocess.run([sys.executable, "-m", "kinewrite", "gui", "--study", str(study),
+                              "--patient", "SIM-001", "--view", view, "--screenshot", str(out),
+                              "--size", "1200x800"], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == (1200, 800)
+    run = subprocess.run([sys.executable, "-m", "kinewrite", "gui", "--study", str(study),
+                          "--patient", "NOBODY-1", "--view", "progress", "--screenshot",
+                          str(tmp_path / "x.png")], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "NOBODY-1" in run.stderr

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from ..acquisition.audio import ToneOutput
 from ..acquisition.calibration import ScreenMapping
 from ..acquisition.canvas import TabletCanvas
 from ..acquisition.checks import Finding, check_trial
@@ -119,6 +120,8 @@ class RecordPanel(QWidget):
         self._writer: SessionWriter | None = None
         self._started_at = 0.0
         self._feedback: PressureFeedback | None = None
+        self._tone: ToneOutput | None = None
+        self.feedback_note = ""
         self._nominal_rate_hz = float("nan")
         self._wrote = False
 
@@ -242,6 +245,7 @@ class RecordPanel(QWidget):
         self._recorder = recorder
         self.canvas.set_sink(recorder.buffer)
         self.canvas.setFocus()
+        self._start_feedback(feedback)
         self._started_at = time.monotonic()
         if spec.duration_s and spec.end in ("duration", "pen_up", "manual"):
             self._duration_timer.start(round(spec.duration_s * 1000))
@@ -251,6 +255,27 @@ class RecordPanel(QWidget):
         self._show_live()
         self.started.emit(name)
         return name
+
+    def _start_feedback(self, feedback: PressureFeedback | None) -> None:
+        """Auditory pressure feedback from the canvas's latest pressure, if asked for."""
+        self.feedback_note = ""
+        if feedback is None or feedback.mode == "off":
+            return
+        unit = "N" if feedback.threshold_unit == "N" else "of range"
+        value = (f"{feedback.threshold:g} N" if unit == "N"
+                 else f"{100 * feedback.threshold:.0f} % of range")
+        self._tone = ToneOutput(feedback, pressure_source=lambda: self.canvas.current_pressure,
+                                parent=self)
+        if self._tone.start():
+            self.feedback_note = f"feedback: {feedback.mode} above {value}"
+        else:
+            self.feedback_note = f"feedback {feedback.mode} silent: {self._tone.reason}"
+
+    def _stop_feedback(self) -> None:
+        if self._tone is not None:
+            self._tone.stop()
+            self._tone.deleteLater()
+            self._tone = None
 
     def _pen_down(self) -> None:
         self._wrote = True
@@ -271,7 +296,9 @@ class RecordPanel(QWidget):
         else:
             self.clock.setText(f"{elapsed:4.1f} s")
         q = self._recorder.quality
-        self.quality_label.setText(live_quality_text(q, self.canvas.input_kind))
+        text = live_quality_text(q, self.canvas.input_kind)
+        self.quality_label.setText(f"{text} · {self.feedback_note}" if self.feedback_note
+                                   else text)
 
     def stop(self) -> TrialOutcome | None:
         """End the trial (complete), save it, emit :attr:`finished`; None if not recording."""
@@ -281,6 +308,7 @@ class RecordPanel(QWidget):
         self._duration_timer.stop()
         self._pen_up_timer.stop()
         self._refresh.stop()
+        self._stop_feedback()
         self.canvas.set_sink(None)
         self._recorder = None
         self.stop_button.setEnabled(False)

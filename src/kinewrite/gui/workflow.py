@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QFont
+from PyQt6.QtGui import QColor, QFont, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -199,13 +199,38 @@ class ResultPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.next_button)
+        self.ink_view = QLabel()
+        self.ink_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ink_view.setMinimumWidth(360)
+        self.ink_view.setStyleSheet("border: 1px solid #bbb; background: white")
+        self.ink_view.setToolTip("What was written, as on the tablet")
+        numbers = QHBoxLayout()
+        numbers.addWidget(self.table, 3)
+        numbers.addWidget(self.ink_view, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(QLabel("Key numbers"))
-        layout.addWidget(self.table, 1)
+        layout.addWidget(QLabel("Key numbers and what was written"))
+        layout.addLayout(numbers, 1)
         layout.addWidget(QLabel("Checks"))
         layout.addWidget(self.findings)
         layout.addLayout(buttons)
+
+    def set_ink(self, pixmap: QPixmap) -> None:
+        """Show the trial's ink (a grab of the canvas), scaled to fit."""
+        self._ink = pixmap
+        self._fit_ink()
+
+    def _fit_ink(self) -> None:
+        ink = getattr(self, "_ink", None)
+        if ink is None or ink.isNull():
+            return
+        self.ink_view.setPixmap(ink.scaled(
+            self.ink_view.size(), Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_ink()
 
     def show_outcome(self, outcome: TrialOutcome, last_task: bool) -> None:
         self._trial = outcome.trial
@@ -236,6 +261,26 @@ class ResultPanel(QWidget):
             self.findings.addItem("No problem found: the trial looks usable.")
         self.next_button.setText("Finish" if last_task else "Next task")
         (self.redo_button if not outcome.ok else self.next_button).setFocus()
+
+
+def _ink_crop(pixmap: QPixmap) -> QPixmap:
+    """The canvas grab cropped to what was written (plus a margin), guide included."""
+    image = pixmap.toImage()
+    w, h = image.width(), image.height()
+    if w == 0 or h == 0:
+        return pixmap
+    import numpy as np
+
+    ptr = image.convertToFormat(image.Format.Format_Grayscale8)
+    bpl = ptr.bytesPerLine()
+    buf = np.frombuffer(ptr.constBits().asstring(bpl * h), np.uint8).reshape(h, bpl)[:, :w]
+    ys, xs = np.nonzero(buf < 200)  # ink and guide (light grey guide is ~200)
+    if xs.size == 0:
+        return pixmap
+    m = 20
+    x0, x1 = max(int(xs.min()) - m, 0), min(int(xs.max()) + m, w)
+    y0, y1 = max(int(ys.min()) - m, 0), min(int(ys.max()) + m, h)
+    return pixmap.copy(x0, y0, x1 - x0, y1 - y0)
 
 
 class RecordWorkflow(QWidget):
@@ -317,15 +362,29 @@ class RecordWorkflow(QWidget):
         self.wcrs_button.clicked.connect(lambda: self.add_clinical(WcrsDialog(self)))
         self.event_button.clicked.connect(self.add_event)
         self.new_button.clicked.connect(self.new_session)
+        self.summary = QTableWidget(0, 7)
+        self.summary.setHorizontalHeaderLabels(
+            ["Trial", "Task", "Status", "Duration", "Rhythm or speed", "Tremor",
+             "Mean pen pressure"])
+        self.summary.verticalHeader().setVisible(False)
+        self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.summary.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.summary.horizontalHeader().setStretchLastSection(True)
+        self.entries = QListWidget()
+        self.entries.setMaximumHeight(150)
         dl = QVBoxLayout(self.done)
         dl.addWidget(self.done_label)
+        dl.addWidget(QLabel("Trials of this session (superseded trials are kept, marked)"))
+        dl.addWidget(self.summary, 1)
+        dl.addWidget(QLabel("Clinical scales and treatment events entered in this session"))
+        dl.addWidget(self.entries)
         buttons = QHBoxLayout()
         for b in (self.adds_button, self.wcrs_button, self.event_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.new_button)
         dl.addLayout(buttons)
-        dl.addStretch(1)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self.setup)
@@ -414,6 +473,7 @@ class RecordWorkflow(QWidget):
         self.task_list.item(self.index).setText(f"{mark}  {outcome.spec.title}{redo}")
         last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
         self.result.show_outcome(outcome, last)
+        self.result.set_ink(_ink_crop(self.panel.canvas.grab()))
         self.right.setCurrentIndex(1)
         self._set_buttons(recording=False)
         if self.writer is not None:
@@ -444,7 +504,27 @@ class RecordWorkflow(QWidget):
             "any treatment event of this visit, or start a new session.")
         for b in (self.adds_button, self.wcrs_button, self.event_button):
             b.setEnabled(self.writer is not None)
+        self._fill_summary()
         self.pages.setCurrentIndex(2)
+
+    def _fill_summary(self) -> None:
+        """One row per trial recorded, in the order recorded, with its key numbers."""
+        outcomes = sorted((o for v in self.trials.values() for o in v), key=lambda o: o.trial)
+        superseded = {o.trial for v in self.trials.values() for o in v[:-1]}
+        self.summary.setRowCount(len(outcomes))
+        for row, o in enumerate(outcomes):
+            numbers = {k.feature_name: k.text for k in key_numbers(o.features, o.spec.task)}
+            rhythm = numbers.get("stroke_frequency_hz", numbers.get("speed_mean_mm_s", "–"))
+            tremor = numbers.get("tremor_amplitude_pp_mm", "–")
+            if numbers.get("tremor_detected") == "no":
+                tremor = "none detected"
+            status = "superseded" if o.trial in superseded else o.status
+            if status == "complete" and not o.ok:
+                status = "complete, check failed"
+            cells = [o.trial, o.spec.title, status, numbers.get("duration_s", "–"), rhythm,
+                     tremor, numbers.get("pressure_mean", "–")]
+            for col, text in enumerate(cells):
+                self.summary.setItem(row, col, QTableWidgetItem(str(text)))
 
     def new_session(self) -> None:
         if self.writer is not None:
@@ -459,7 +539,10 @@ class RecordWorkflow(QWidget):
             return None
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        score = self.writer.add_clinical(**dialog.clinical_entry())
+        entry = dialog.clinical_entry()
+        score = self.writer.add_clinical(**entry)
+        unit = " %" if entry["scale"] == "ADDS" else " points"
+        self.entries.addItem(f"{entry['scale']} {score:.1f}{unit} ({entry['date']})")
         self.sessionSaved.emit(str(self.writer.path))
         return score
 
@@ -469,7 +552,11 @@ class RecordWorkflow(QWidget):
         dialog = TreatmentEventDialog(self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
-        self.writer.add_event(**dialog.event_kwargs())
+        kwargs = dialog.event_kwargs()
+        self.writer.add_event(**kwargs)
+        dose = kwargs.get("dose_units")
+        self.entries.addItem(f"{kwargs['kind'].replace('_', ' ')} on {kwargs['date']}"
+                             + (f", {dose:g} U" if dose else ""))
         self.sessionSaved.emit(str(self.writer.path))
         return True
 
