@@ -253,9 +253,16 @@ class MainWindow(QMainWindow):
 
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog
+        from .pressure_pad import PressurePad
 
-        dialog = CalibrationDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        pad = PressurePad()  # a separate window: the pen rests on it while weights are read
+        pad.show()
+        dialog = CalibrationDialog(self, read_pressure=pad.mean_pressure_last_second)
+        try:
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        finally:
+            pad.close()
+        if not accepted:
             return
         self.mapping = dialog.mapping()
         save_screen_mapping(self.mapping)

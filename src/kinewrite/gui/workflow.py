@@ -49,7 +49,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..acquisition.calibration import ScreenMapping, calibration
+from ..acquisition.calibration import (
+    PressureProfile,
+    ScreenMapping,
+    calibration,
+    list_profiles,
+)
 from ..acquisition.checks import key_numbers
 from ..acquisition.feedback import FEEDBACK_MODES, PressureFeedback
 from ..acquisition.tasks import Protocol, TaskSpec, available_protocols, default_protocol
@@ -263,6 +268,16 @@ class ResultPanel(QWidget):
         (self.redo_button if not outcome.ok else self.next_button).setFocus()
 
 
+def stylus_profile(stylus: str | None) -> PressureProfile | None:
+    """The saved pressure profile of this stylus (by name), if one was calibrated."""
+    if not stylus:
+        return None
+    for profile in list_profiles():
+        if profile.stylus.strip().lower() == stylus.strip().lower():
+            return profile
+    return None
+
+
 def _ink_crop(pixmap: QPixmap) -> QPixmap:
     """The canvas grab cropped to what was written (plus a margin), guide included."""
     image = pixmap.toImage()
@@ -421,7 +436,7 @@ class RecordWorkflow(QWidget):
             meta.setdefault("device", "mouse (fallback)" if self.setup.input_kind == "mouse"
                             else "tablet (Qt tablet events)")
             code = self.setup.code_edit.code()
-            self.calibration = calibration(self.mapping)
+            self.calibration = calibration(self.mapping, stylus_profile(meta.get("stylus")))
             self.writer = SessionWriter.create(self.study_dir, code, metadata=meta,
                                                calibration=self.calibration)
         return self.writer
