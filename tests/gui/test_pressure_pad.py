@@ -64,4 +64,5 @@ def test_stylus_profile_goes_into_the_session(qtbot, tmp_path, monkeypatch) -> N
     cal = load_session(w.writer.path).calibration
     assert np.allclose(cal.pressure_newton_coeffs, profile.coeffs)
     assert "Pro Pen 2" in cal.source
-    assert abs(np.polyval(cal.pressure_newton_coeffs, 0.5) - cal.tare_N - 2.5) < 0.05  # 2·0.5² + 4·0.5 N
+    force_n = np.polyval(cal.pressure_newton_coeffs, 0.5) - cal.tare_N
+    assert abs(force_n - 2.5) < 0.05  # 2·0.5² + 4·0.5 N

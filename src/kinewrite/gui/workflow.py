@@ -379,7 +379,7 @@ class RecordWorkflow(QWidget):
         self.new_button.clicked.connect(self.new_session)
         self.summary = QTableWidget(0, 7)
         self.summary.setHorizontalHeaderLabels(
-            ["Trial", "Task", "Status", "Duration", "Rhythm or speed", "Tremor",
+            ["Trial", "Task", "Status", "Duration", "Rhythm or speed", "Tremor (peak to peak)",
              "Mean pen pressure"])
         self.summary.verticalHeader().setVisible(False)
         self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
