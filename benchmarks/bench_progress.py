@@ -33,6 +33,7 @@ import h5py
 import _machine
 from kinewrite.progress import load_progress
 from kinewrite.storage.session import session_filename
+from kinewrite.storage.study_index import INDEX_NAME
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study" / "SIM-001"
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "progress.json"
@@ -77,6 +78,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kinewrite-bench-progress-") as tmp:
         study = Path(tmp)
         build_study(study, args.sessions)
+        index = study / INDEX_NAME
+
+        def cold_table() -> None:
+            index.unlink(missing_ok=True)  # every file read again (the index rebuilt)
+            load_progress(study, PATIENT)
+
+        cold_s = timed(cold_table, args.repeat)
         table_s = timed(lambda: load_progress(study, PATIENT), args.repeat)
         p = load_progress(study, PATIENT)
         assert len(p.sessions) == args.sessions and p.recomputed == 0
@@ -92,19 +100,32 @@ def main() -> None:
             app.processEvents()
 
         view_s = timed(open_view, args.repeat)
+
+        def cold_view() -> None:
+            index.unlink(missing_ok=True)
+            open_view()
+
+        cold_view_s = timed(cold_view, args.repeat)
     result = {
         "sessions": args.sessions, "trials": len(p.table),
         "load_progress_s": {"first": table_s[0], "median": sorted(table_s)[len(table_s) // 2]},
         "progress_view_s": {"first": view_s[0], "median": sorted(view_s)[len(view_s) // 2]},
+        "load_progress_no_index_s": {"first": cold_s[0],
+                                     "median": sorted(cold_s)[len(cold_s) // 2]},
+        "progress_view_no_index_s": {"first": cold_view_s[0],
+                                     "median": sorted(cold_view_s)[len(cold_view_s) // 2]},
         "machine": _machine.machine_info(("kinewrite", "numpy", "pandas", "h5py", "PyQt6",
                                           "pyqtgraph")),
     }
     print(f"{args.sessions} sessions, {result['trials']} trials (features cached, no samples "
           "read)")
-    print(f"  progress table (load_progress): first {table_s[0] * 1000:.0f} ms, median "
-          f"{result['load_progress_s']['median'] * 1000:.0f} ms")
-    print(f"  Progress view open + drawn:     first {view_s[0] * 1000:.0f} ms, median "
-          f"{result['progress_view_s']['median'] * 1000:.0f} ms")
+    for label, key in (("progress table, study index", "load_progress_s"),
+                       ("progress table, no index (every file read)", "load_progress_no_index_s"),
+                       ("Progress view open + drawn, study index", "progress_view_s"),
+                       ("Progress view open + drawn, no index", "progress_view_no_index_s")):
+        r = result[key]
+        print(f"  {label:<44} first {r['first'] * 1000:5.0f} ms, median "
+              f"{r['median'] * 1000:5.0f} ms")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
 

@@ -122,11 +122,11 @@ class Progress:
         Sessions where the feature is NaN are kept (a gap in the line), so the result has
         one entry per session that recorded the task.
         """
-        rows = self.rows(task)
-        if feature not in rows:
+        if feature not in self.table:
             raise KeyError(f"unknown feature {feature!r}")
-        return (rows["session_time"].to_numpy(dtype="datetime64[ms]"),
-                rows[feature].to_numpy(dtype=np.float64))
+        mask = (self.table["task"] == task).to_numpy()  # one column, not a copy of the table
+        return (self.table["session_time"].to_numpy(dtype="datetime64[ms]")[mask],
+                self.table[feature].to_numpy(dtype=np.float64)[mask])
 
     def last_session(self) -> SessionSummary | None:
         return self.sessions[-1] if self.sessions else None

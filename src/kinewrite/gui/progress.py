@@ -292,7 +292,9 @@ class ProgressView(QWidget):
             return
         if keep not in tasks:
             keep = next(t for t in (*_TASK_PREFERENCE, *tasks) if t in tasks)
+        self.task_combo.blockSignals(True)  # one draw, below, not a second one from the signal
         self.task_combo.setCurrentText(keep)
+        self.task_combo.blockSignals(False)
         self._task_changed(keep)
 
     def _task_changed(self, task: str) -> None:

@@ -296,7 +296,8 @@ def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSum
 
 
 def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = None,
-                    brief: bool = False) -> tuple[list[SessionSummary], list[str]]:
+                    brief: bool = False, use_index: bool = True,
+                    ) -> tuple[list[SessionSummary], list[str]]:
     """Summaries of the session files of a study (of one patient), oldest first.
 
     Parameters
@@ -307,7 +308,11 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
         Only this patient's sessions (files in the folder named by the code, and whose
         stored code matches).
     brief : bool, default False
-        Passed to :func:`read_session_summary`.
+        Passed to :func:`read_session_summary`; a brief request may be answered from a
+        complete summary of the index, never the other way round.
+    use_index : bool, default True
+        Use and update the study's summary cache (:mod:`kinewrite.storage.study_index`):
+        unchanged files are not opened at all.
 
     Returns
     -------
@@ -321,21 +326,43 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
     InputError
         If the folder does not exist.
     """
+    from . import study_index as ix
+
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such study folder")
     pattern = SESSION_GLOB if patient_code is None else f"{patient_code}/session-*.h5"
+    entries = ix.load_index(folder) if use_index else {}
+    kept = {rel: e for rel, e in entries.items()
+            if patient_code is not None and not rel.startswith(f"{patient_code}/")}
+    changed = False
     summaries, problems = [], []
     for path in sorted(folder.glob(pattern)):
-        try:
-            summary = read_session_summary(path, brief)
-        except InputError as exc:
-            problems.append(str(exc).splitlines()[0])
-            continue
+        rel = path.relative_to(folder).as_posix()
+        summary = ix.cached_summary(entries, rel, path, brief) if use_index else None
+        if summary is not None:
+            kept[rel] = entries[rel]
+        else:
+            try:
+                before = ix.file_identity(path) if use_index else None
+                summary = read_session_summary(path, brief)
+            except (InputError, OSError) as exc:
+                problems.append(str(exc).splitlines()[0])
+                continue
+            if use_index and ix.cacheable(summary):
+                try:
+                    if ix.file_identity(path) == before:  # not changed while read
+                        kept[rel] = {"identity": before, "brief": brief,
+                                     "summary": ix.summary_to_json(summary)}
+                        changed = True
+                except OSError:
+                    pass
         if patient_code is not None and summary.patient_code != patient_code:
             problems.append(f"{path}: holds patient {summary.patient_code!r}, not "
                             f"{patient_code!r}; skipped")
             continue
         summaries.append(summary)
+    if use_index and (changed or kept.keys() != entries.keys()):
+        ix.save_index(folder, kept)
     summaries.sort(key=lambda s: (s.created, s.session_id))
     return summaries, problems
