@@ -189,7 +189,8 @@ def adds_score(items: Mapping[str, int] | None = None, level_pct: int | None = N
     Parameters
     ----------
     items : mapping of activity -> 0..3, optional
-        The 7 activities, each scored 0 (normal) to 3 (unable).
+        The 7 activities of Fahn's scale (keys and labels in
+        :data:`kinewrite.clinical_scales.ADDS_ITEMS`), each scored 0 (normal) to 3.
     level_pct : {100, 95, 90}, optional
         The top levels, used when no activity is impaired.
 
@@ -200,8 +201,9 @@ def adds_score(items: Mapping[str, int] | None = None, level_pct: int | None = N
 
     Examples
     --------
-    >>> adds_score({"writing": 3, "buttoning": 0, "eating": 1, "drinking": 0,
-    ...             "brushing_teeth": 0, "combing_hair": 0, "handling_coins": 0})
+    >>> adds_score({"writing": 3, "musical_instrument": 0, "buttoning": 0,
+    ...             "utensils_feeding": 1, "hygiene": 0, "grasping_objects": 0,
+    ...             "housework_job": 0})
     72.85714285714286
     """
     if items:
