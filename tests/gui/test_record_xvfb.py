@@ -119,3 +119,48 @@ def test_mouse_drag_saved_within_1mm(xserver: str, tmp_path: Path) -> None:
     # Mouse fallback: no pressure, marked as a mouse pointer.
     assert np.all(np.isnan(trial.channels["pressure"]))
     assert set(np.unique(trial.channels["pointer"])) == {1}
+
+
+def test_kill_while_writing_loses_under_a_quarter_second(xserver: str, tmp_path: Path) -> None:
+    """SIGKILL ``kinewrite record`` while the mouse is dragging: the session file opens and
+    holds every sample received up to at most 0.25 s before the kill."""
+    import signal
+
+    env = dict(os.environ, DISPLAY=xserver, QT_QPA_PLATFORM="xcb",
+               KINEWRITE_CONFIG_DIR=str(tmp_path / "config"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kinewrite", "record", "--study", str(tmp_path / "study"),
+         "--patient", "XV-02", "--task", "circles", "--mouse", "--seconds", "60"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    drag = None
+    try:
+        window = _xdo(xserver, "search", "--sync", "--onlyvisible", "--name",
+                      "kinewrite record").split()[0]
+        time.sleep(1.0)
+        geometry = _xdo(xserver, "getwindowgeometry", window)
+        x0, y0 = (int(v) for v in geometry.split("Position: ")[1].split()[0].split(","))
+        a = np.linspace(0, 12 * np.pi, 600)
+        path = np.round(np.c_[500 + 100 * np.cos(a), 400 + 100 * np.sin(a)]).astype(int)
+        path += np.array([x0, y0])
+        commands = ["mousemove", str(path[0, 0]), str(path[0, 1]), "mousedown", "1"]
+        for x, y in path[1:]:
+            commands += ["sleep", "0.01", "mousemove", str(x), str(y)]
+        drag = subprocess.Popen(["xdotool", *commands], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(2.5)  # writing for a while, then the machine "crashes"
+        killed_at = time.time()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        for p in (proc, drag):
+            if p is not None and p.poll() is None:
+                p.kill()
+    (session_path,) = (tmp_path / "study" / "XV-02").glob("session-*.h5")
+    session = load_session(session_path)  # the crashed file opens
+    trial = session.trials[-1]
+    assert trial.status == "recording"  # the writer never closed it
+    host = trial.channels["host_time"]
+    assert host.size > 50
+    lost_s = killed_at - host.max()
+    print(f"kill during recording: {lost_s * 1000:.0f} ms of samples lost, {host.size} kept")
+    assert lost_s <= 0.25, f"{lost_s * 1000:.0f} ms of samples lost"
