@@ -87,6 +87,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_gui)
 
 
+def no_display() -> str | None:
+    """Why a window cannot open here (Linux without X11/Wayland), else None.
+
+    Qt would abort the process with a multi-line message; we say it in one line."""
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+        return ("no display: DISPLAY and WAYLAND_DISPLAY are not set (run it on the desktop, "
+                "under Xvfb, or with --screenshot / QT_QPA_PLATFORM=offscreen)")
+    return None
+
+
 # ------------------------------------------------------------------------------ record
 
 
@@ -125,6 +136,10 @@ def cmd_record(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         study.mkdir()
     protocol, spec = _protocol_task(args.protocol, args.task)
+    reason = no_display()
+    if reason:
+        fail(reason)
+        return EXIT_INTERNAL
     if args.seconds is not None:
         from dataclasses import replace
 
@@ -210,6 +225,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
             fail(f"{study}: no session of patient {args.patient}")
             return EXIT_BAD_INPUT
 
+    reason = None if args.screenshot else no_display()
+    if reason:
+        fail(reason)
+        return EXIT_INTERNAL
     from .acquisition.qt_app import make_application
     from .gui.main_window import MainWindow
 

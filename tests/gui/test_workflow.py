@@ -155,3 +155,19 @@ def test_gui_screenshot_of_review_and_progress(tmp_path, monkeypatch) -> None:
                          timeout=120)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "NOBODY-1" in run.stderr
+
+
+def test_no_display_is_one_line_not_a_qt_abort(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for args in (["gui"], ["record", "--study", str(tmp_path), "--patient", "ND-1",
+                           "--task", "loops"]):
+        run = subprocess.run([sys.executable, "-m", "kinewrite", *args], env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 1
+        assert run.stderr.startswith("kinewrite: no display") and run.stderr.count("\n") == 1
+    assert not any(tmp_path.rglob("*.h5"))  # no session was created
