@@ -98,6 +98,25 @@ def no_display() -> str | None:
     return None
 
 
+def install_excepthook() -> None:
+    """Report an unexpected error in an event handler in one line (and a dialog) instead of
+    letting PyQt abort the process: a recording in progress keeps its writer thread."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        fail(f"internal error: {kind.__name__}: {exc} (please report this)")
+        try:
+            from PyQt6.QtWidgets import QApplication, QMessageBox
+
+            app = QApplication.instance()
+            if app is not None and app.platformName() not in ("offscreen", "minimal"):
+                QMessageBox.critical(None, "kinewrite: internal error",
+                                     f"{kind.__name__}: {exc}\n\nPlease report this.")
+        except Exception:  # the dialog is a courtesy; the line on stderr is the report
+            pass
+
+    sys.excepthook = hook
+
+
 # ------------------------------------------------------------------------------ record
 
 
@@ -154,6 +173,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from .storage.session import SessionWriter
 
     app = make_application([sys.argv[0]])
+    install_excepthook()
     mapping = screen_mapping(app, args.mm_per_px)
     profile = load_profile(args.stylus) if args.stylus else None
     window_w, window_h = args.size
@@ -233,6 +253,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from .gui.main_window import MainWindow
 
     app = make_application([sys.argv[0]])
+    install_excepthook()
     if args.screenshot:
         out = Path(args.screenshot)
         if not out.parent.is_dir():

@@ -226,7 +226,11 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "No session", "Record a session of the patient "
                                     "first: scales and events are stored in a session.")
             return None
-        return SessionWriter.open(path)
+        try:
+            return SessionWriter.open(path)
+        except OSError as exc:  # busy (another writer), disk, permissions
+            QMessageBox.warning(self, "Session not writable", str(exc).splitlines()[0])
+            return None
 
     def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> None:
         writer = self._writer_for_entries()

@@ -470,12 +470,17 @@ class RecordWorkflow(QWidget):
         self.finish_button.setEnabled(not recording)
 
     def start_trial(self) -> str:
-        """Record the current task (the Start trial button)."""
-        writer = self._ensure_writer()
-        attrs = {"redo_of": self._redo_of} if self._redo_of else None
-        return self.panel.start(writer, self.setup.input_kind, self.setup.nominal_rate_hz,
-                                feedback=self.setup.feedback(self.calibration),
-                                attrs=attrs)
+        """Record the current task (the Start trial button); "" if it could not start."""
+        try:
+            writer = self._ensure_writer()
+            attrs = {"redo_of": self._redo_of} if self._redo_of else None
+            return self.panel.start(writer, self.setup.input_kind, self.setup.nominal_rate_hz,
+                                    feedback=self.setup.feedback(self.calibration),
+                                    attrs=attrs)
+        except (OSError, ValueError) as exc:  # disk full, session busy, bad threshold ...
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            QMessageBox.critical(self, "Cannot record", message)
+            return ""
 
     def _trial_finished(self, outcome: TrialOutcome) -> None:
         if self._redo_of and self.writer is not None:
