@@ -98,10 +98,10 @@ def _unit_words(name: str) -> str:
     f = _FEATURE[name]
     if f.unit == "1" and name in ("pressure_mean", "pressure_sd", "pressure_p10",
                                   "pressure_p90"):
-        return "fraction of tablet range"
+        return "fraction"  # of the tablet's range: said in the details, short on the axis
     if f.unit == "1" and name in ("stroke_count", "pen_lifts", "on_surface_strokes",
                                   "gap_count", "tremor_detected"):
-        return "count" if name != "tremor_detected" else "1 = yes, 0 = no"
+        return "count" if name != "tremor_detected" else "1 = yes"
     return unit_text(f.unit)
 
 
