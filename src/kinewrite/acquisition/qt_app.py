@@ -32,6 +32,27 @@ def configure_event_delivery(app: QCoreApplication) -> None:
     app.setAttribute(Qt.ApplicationAttribute.AA_CompressTabletEvents, False)
 
 
+#: Warnings Qt's offscreen platform prints for every window it cannot manage like a desktop
+#: would (harmless: offscreen rendering, tests, screenshots, the report's plots).
+_OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",
+                    "This plugin does not support raise()")
+
+
+def quiet_offscreen_noise(app: QCoreApplication) -> None:
+    """On the offscreen platform, drop Qt's harmless "plugin does not support" warnings;
+    every other message still reaches stderr."""
+    from PyQt6.QtCore import qInstallMessageHandler
+
+    if app.platformName() != "offscreen":  # type: ignore[attr-defined]
+        return
+
+    def handler(_kind: object, _context: object, message: str) -> None:
+        if message not in _OFFSCREEN_NOISE:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     """Return the running ``QApplication`` or construct one, ready for recording.
 
@@ -62,6 +83,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
         raise TypeError(f"a {type(existing).__name__} already exists; kinewrite needs a "
                         "QApplication (widgets)")
     configure_event_delivery(app)
+    quiet_offscreen_noise(app)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     return app
