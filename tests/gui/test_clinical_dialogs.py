@@ -6,15 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PyQt6.QtCore import QDate, QPoint, QRect, Qt
+from layout_check import assert_laid_out
+from PyQt6.QtCore import QDate, Qt
 from PyQt6.QtWidgets import (
-    QAbstractButton,
-    QAbstractSpinBox,
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QPushButton,
     QWidget,
 )
@@ -24,27 +21,6 @@ from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog,
 from kinewrite.storage.session import SessionWriter, load_session
 
 SHOTS = Path("/tmp/kinewrite-gui-shots")
-
-
-def assert_laid_out(top: QWidget) -> None:
-    """Every visible label, button and combo shows its whole text inside the window."""
-    QApplication.processEvents()  # let pending layout requests run, as the event loop would
-    frame = top.rect()
-    for w in top.findChildren(QWidget):
-        kinds = QLabel | QAbstractButton | QComboBox | QAbstractSpinBox
-        if not w.isVisibleTo(top) or not isinstance(w, kinds):
-            continue
-        parent = w.parentWidget()
-        while parent is not None and parent is not top:  # not cut by a box or a viewport
-            inner = QRect(w.mapTo(parent, QPoint(0, 0)), w.size())
-            assert parent.rect().contains(inner), f"{type(w).__name__} cut by its parent"
-            parent = parent.parentWidget()
-        rect = QRect(w.mapTo(top, QPoint(0, 0)), w.size())
-        assert frame.contains(rect), f"{type(w).__name__} outside the window"
-        if isinstance(w, QLabel) and w.wordWrap():
-            assert w.height() >= w.heightForWidth(w.width()), f"label {w.text()!r} cut"
-        else:
-            assert w.width() >= w.sizeHint().width(), f"{type(w).__name__} cut"
 
 
 def shoot(widget: QWidget, name: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from layout_check import assert_laid_out
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication
 
@@ -47,8 +48,10 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
     assert not w.setup.start_button.isEnabled()  # no code, no session
     w.setup.code_edit.setText("WF-01")
     assert w.setup.start_button.isEnabled()
+    assert_laid_out(w)
     qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
     assert w.pages.currentIndex() == 1
+    assert_laid_out(w)
     loops = [s.key for s in w.protocol.tasks].index("loops")
     w.task_list.setCurrentRow(loops)
     assert w.panel.spec.task == "loops"
@@ -61,6 +64,7 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
     outcome = w.panel.stop()
     assert outcome.n_samples == n and outcome.input_kind == "tablet"
     assert w.right.currentIndex() == 1  # the results show at once
+    assert_laid_out(w)
     shown = {w.result.table.item(i, 0).text(): w.result.table.item(i, 1).text()
              for i in range(w.result.table.rowCount())}
     freq = outcome.features["stroke_frequency_hz"]
@@ -123,6 +127,7 @@ def test_feedback_settings_saved_with_the_trial_and_done_page(workflow, qtbot) -
     assert trial.attrs["feedback_threshold"] == pytest.approx(0.4)
     w.finish()
     assert w.pages.currentIndex() == 2
+    assert_laid_out(w)
     assert w.summary.rowCount() == 1
     assert w.summary.item(0, 0).text() == outcome.trial
     assert w.summary.item(0, 2).text() == "complete"

@@ -72,6 +72,19 @@ def _item_combo(item: ScaleItem) -> QComboBox:
     return combo
 
 
+def _valid(build: Any, error_label: QLabel) -> bool:
+    """Whether `build()` accepts the entry; if not, its reason is shown in `error_label`
+    (the dialog stays open)."""
+    try:
+        build()
+    except ClinicalInputError as exc:
+        error_label.setText(str(exc))
+        error_label.show()
+        return False
+    error_label.hide()
+    return True
+
+
 class _ScaleDialog(QDialog):
     """Date, rater, an error line and OK/Cancel around a scale's own widgets."""
 
@@ -112,14 +125,8 @@ class _ScaleDialog(QDialog):
         raise NotImplementedError
 
     def accept(self) -> None:
-        try:
-            self.clinical_entry()
-        except ClinicalInputError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
-            return
-        self.error_label.hide()
-        super().accept()
+        if _valid(self.clinical_entry, self.error_label):
+            super().accept()
 
 
 class AddsDialog(_ScaleDialog):
@@ -414,14 +421,8 @@ class TreatmentEventDialog(QDialog):
                                notes=notes)
 
     def accept(self) -> None:
-        try:
-            self.event_kwargs()
-        except ClinicalInputError as exc:
-            self.error_label.setText(str(exc))
-            self.error_label.show()
-            return
-        self.error_label.hide()
-        super().accept()
+        if _valid(self.event_kwargs, self.error_label):
+            super().accept()
 
     # -- internals
     def _name(self, row: int) -> str:

@@ -233,27 +233,25 @@ class MainWindow(QMainWindow):
             return None
 
     def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> None:
-        writer = self._writer_for_entries()
-        if writer is None or dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            writer.add_clinical(**dialog.clinical_entry())
-        finally:
-            if writer is not self.record.writer:
-                writer.close()
-        self.progress.set_patient(self.patient)
+        """An ADDS or WCRS entry, into the open session or the patient's latest one."""
+        self._store_entry(dialog, lambda w: w.add_clinical(**dialog.clinical_entry()))
 
     def add_event(self) -> None:
-        writer = self._writer_for_entries()
+        """A treatment event, into the open session or the patient's latest one."""
         dialog = TreatmentEventDialog(self)
-        if writer is None or dialog.exec() != QDialog.DialogCode.Accepted:
+        self._store_entry(dialog, lambda w: w.add_event(**dialog.event_kwargs()))
+
+    def _store_entry(self, dialog: QDialog, store) -> None:
+        writer = self._writer_for_entries()
+        if writer is None:
             return
         try:
-            writer.add_event(**dialog.event_kwargs())
-        finally:
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                store(writer)
+                self.progress.set_patient(self.patient)
+        finally:  # a session opened for the entry is closed (its lock released) either way
             if writer is not self.record.writer:
                 writer.close()
-        self.progress.set_patient(self.patient)
 
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog

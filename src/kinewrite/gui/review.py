@@ -31,7 +31,6 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -52,6 +51,7 @@ from ..model import RecordingError
 from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
+from .plots import ensure_app
 from .replay import FOREGROUND, ReplayWidget, style_plot
 
 __all__ = ["ReviewData", "ReviewView", "default_trial", "nan_breaks", "render_review_png",
@@ -652,15 +652,6 @@ class ReviewView(QWidget):
         return out
 
 
-def _ensure_app() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication([])
-    return app
-
-
 def render_review_png(session_path: str | os.PathLike[str], trial: str | None,
                       out_png: str | os.PathLike[str],
                       size: tuple[int, int] = (1400, 900)) -> Path:
@@ -688,7 +679,7 @@ def render_review_png(session_path: str | os.PathLike[str], trial: str | None,
         If the session cannot be read, has no trial of that name, or the image cannot be
         written (one line naming the file).
     """
-    app = _ensure_app()
+    app = ensure_app()
     view = ReviewView()
     try:
         try:
