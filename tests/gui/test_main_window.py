@@ -1,0 +1,70 @@
+"""The main window over a study: patients by code, review and progress of the chosen one,
+clinical entries into the patient's latest session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+from kinewrite import load_session
+from kinewrite.acquisition.calibration import ScreenMapping
+from kinewrite.acquisition.qt_app import make_application
+from kinewrite.gui.clinical import AddsDialog
+from kinewrite.gui.main_window import MainWindow
+from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.study import open_study
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
+
+
+def _window(qtbot, tmp_path, monkeypatch) -> tuple[MainWindow, Path]:
+    monkeypatch.setenv("KINEWRITE_CONFIG_DIR", str(tmp_path / "config"))
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLE, study)
+    make_application()
+    w = MainWindow(study, patient="SIM-001", mapping=ScreenMapping.from_dpi(96.0))
+    qtbot.addWidget(w)
+    w.resize(1300, 850)
+    w.show()
+    return w, study
+
+
+def test_review_and_progress_of_the_chosen_patient(qtbot, tmp_path, monkeypatch) -> None:
+    w, study = _window(qtbot, tmp_path, monkeypatch)
+    assert [w.patient_combo.itemText(i) for i in range(w.patient_combo.count())] == ["SIM-001"]
+    w.show_view("review")
+    latest = open_study(study).sessions_of("SIM-001")[-1]
+    assert w.review.trial is not None
+    assert w.review.trial.name == load_session(latest.path).trials[-1].name
+    w.show_view("review", trial="001")
+    assert w.review.trial.name == "001"
+    w.show_view("progress")
+    assert "SIM-001" in w.progress.title.text()
+    assert w.progress.plotted_series()  # something is drawn
+
+
+def test_adds_entry_goes_to_the_latest_session(qtbot, tmp_path, monkeypatch) -> None:
+    w, study = _window(qtbot, tmp_path, monkeypatch)
+    latest = open_study(study).sessions_of("SIM-001")[-1].path
+    before = len(load_session(latest).clinical)
+
+    def fill_and_accept() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AddsDialog)
+        dialog.set_level(95)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_and_accept)
+    w.add_clinical(AddsDialog(w))
+    clinical = load_session(latest).clinical
+    assert len(clinical) == before + 1
+    assert clinical[-1].scale == "ADDS" and clinical[-1].score == 95.0
+
+    # A cancelled entry writes nothing and leaves the session free for the next writer.
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+    w.add_clinical(AddsDialog(w))
+    assert len(load_session(latest).clinical) == before + 1
+    SessionWriter.open(latest).close()  # not locked
