@@ -181,3 +181,16 @@ def test_no_pressure_gives_nan_not_zero():
     f = extract_features(Recording(t=rec.t, x=rec.x, y=rec.y), task="loops")
     assert all(np.isnan(v) for k, v in f.items() if k.startswith("pressure_"))
     assert np.isnan(f["in_air_path_mm"]) is False or f["pen_lifts"] == 0
+
+
+def test_constant_pressure_is_no_measurement_but_saturation_is():
+    """Windows Ink reports a constant 0.5 for pens without a pressure sensor (DESIGN.md):
+    that is no measurement (NaN), while a sensor stuck at its ceiling is 100 % saturated."""
+    rec = simulate_trial("loops", 5.0, seed=1).recording
+    ones = np.ones(rec.t.size)
+    half = Recording(t=rec.t, x=rec.x, y=rec.y, pressure=0.5 * ones, pen_down=rec.pen_down)
+    f = extract_features(half, task="loops")
+    assert all(np.isnan(v) for k, v in f.items() if k.startswith("pressure_"))
+    full = Recording(t=rec.t, x=rec.x, y=rec.y, pressure=ones, pen_down=rec.pen_down)
+    g = extract_features(full, task="loops")
+    assert g["pressure_saturation_pct"] == 100.0 and g["pressure_mean"] == 1.0

@@ -353,6 +353,11 @@ def _pressure(p: Prepared) -> dict[str, float]:
         return dict.fromkeys(names, NAN)
     down = p.pen_down
     pr, t = p.pressure[down], p.t[down]
+    if pr.size >= 10 and pr.min() == pr.max() and 0.0 < pr[0] < p.pressure_ceiling:
+        # A constant level below the ceiling is no measurement: Windows Ink reports 0.5 for
+        # pens without a pressure sensor (DESIGN.md, platform quirks). Constant at the
+        # ceiling is a saturated sensor and is reported as such.
+        return dict.fromkeys(names, NAN)
     sat = saturated_mask(pr, p.pressure_ceiling)
     mean = float(pr.mean())
     sd = float(pr.std(ddof=1)) if pr.size > 1 else NAN
