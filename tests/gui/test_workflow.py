@@ -176,3 +176,22 @@ def test_no_display_is_one_line_not_a_qt_abort(tmp_path) -> None:
         assert run.returncode == 1
         assert run.stderr.startswith("kinewrite: no display") and run.stderr.count("\n") == 1
     assert not any(tmp_path.rglob("*.h5"))  # no session was created
+
+
+def test_spiral_ends_itself_when_the_pen_stays_up(workflow, qtbot) -> None:
+    """End condition ``pen_up``: once written, the pen lifted for ``pen_up_s`` ends the
+    trial (no Esc, no button), and the trial's results show."""
+    w = workflow
+    w.setup.code_edit.setText("WF-04")
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    spiral = next(i for i, s in enumerate(w.protocol.tasks) if s.task == "spiral")
+    w.task_list.setCurrentRow(spiral)
+    spec = w.panel.spec
+    assert spec.end == "pen_up"
+    w.start_trial()
+    write_trial(w.panel.canvas, "spiral", 8.0, seed=6)  # ends with the pen lifted
+    assert w.panel.recording  # not before pen_up_s
+    qtbot.waitUntil(lambda: not w.panel.recording, timeout=int(spec.pen_up_s * 1000) + 3000)
+    assert w.right.currentIndex() == 1
+    trial = load_session(w.writer.path).trials[-1]
+    assert trial.status == "complete" and trial.task == "spiral"
