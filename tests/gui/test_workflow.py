@@ -195,3 +195,24 @@ def test_spiral_ends_itself_when_the_pen_stays_up(workflow, qtbot) -> None:
     assert w.right.currentIndex() == 1
     trial = load_session(w.writer.path).trials[-1]
     assert trial.status == "complete" and trial.task == "spiral"
+
+
+def test_disk_full_while_writing_stops_the_trial_at_once(workflow, qtbot) -> None:
+    """The writer thread meets a full disk: the panel stops the trial without waiting for
+    Esc, says why, and the samples written before are in the file."""
+    w = workflow
+    w.setup.code_edit.setText("WF-05")
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.start_trial()
+    write_trial(w.panel.canvas, "loops", 2.0, seed=2)
+    qtbot.waitUntil(lambda: w.panel._recorder.n_written > 0, timeout=2000)
+    w.writer.min_free_bytes = 1 << 62  # the disk is now "full" for the writer's check
+    write_trial(w.panel.canvas, "loops", 2.0, seed=3)
+    qtbot.waitUntil(lambda: not w.panel.recording, timeout=3000)
+    (outcomes,) = w.trials.values()  # the one task recorded
+    outcome = outcomes[-1]
+    assert outcome.status == "aborted" and "disk almost full" in outcome.error
+    assert any("disk almost full" in w.result.findings.item(i).text()
+               for i in range(w.result.findings.count()))
+    trial = load_session(w.writer.path).trials[-1]
+    assert trial.status == "aborted" and trial.n_samples > 0

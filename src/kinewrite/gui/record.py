@@ -111,6 +111,9 @@ class RecordPanel(QWidget):
 
     started = pyqtSignal(str)
     finished = pyqtSignal(object)
+    #: Emitted from the recorder's writer thread when writing fails (queued to the GUI
+    #: thread by Qt): the trial is stopped at once, its saved samples kept.
+    writerFailed = pyqtSignal(str)
 
     def __init__(self, mapping: ScreenMapping, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +172,8 @@ class RecordPanel(QWidget):
         self._refresh = QTimer(self)
         self._refresh.setInterval(QUALITY_REFRESH_MS)
         self._refresh.timeout.connect(self._show_live)
+        self.writerFailed.connect(lambda _message: self.stop(),
+                                  Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------------ task
     @property
@@ -240,7 +245,8 @@ class RecordPanel(QWidget):
         self._nominal_rate_hz = float(nominal_rate_hz)
         rate = nominal_rate_hz if math.isfinite(nominal_rate_hz) else None
         recorder = TrialRecorder(writer, spec.task, nominal_rate_hz=rate,
-                                 input_kind=input_kind, attrs=trial_attrs)
+                                 input_kind=input_kind, attrs=trial_attrs,
+                                 on_error=lambda exc: self.writerFailed.emit(str(exc)))
         name = recorder.start()
         self._recorder = recorder
         self.canvas.set_sink(recorder.buffer)
