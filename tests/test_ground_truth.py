@@ -185,7 +185,8 @@ def test_no_pressure_gives_nan_not_zero():
 
 def test_constant_pressure_is_no_measurement_but_saturation_is():
     """Windows Ink reports a constant 0.5 for pens without a pressure sensor (DESIGN.md):
-    that is no measurement (NaN), while a sensor stuck at its ceiling is 100 % saturated."""
+    that is no measurement (NaN), while a sensor stuck at its ceiling is 100 % saturated
+    and another flat level is kept."""
     rec = simulate_trial("loops", 5.0, seed=1).recording
     ones = np.ones(rec.t.size)
     half = Recording(t=rec.t, x=rec.x, y=rec.y, pressure=0.5 * ones, pen_down=rec.pen_down)
@@ -194,3 +195,5 @@ def test_constant_pressure_is_no_measurement_but_saturation_is():
     full = Recording(t=rec.t, x=rec.x, y=rec.y, pressure=ones, pen_down=rec.pen_down)
     g = extract_features(full, task="loops")
     assert g["pressure_saturation_pct"] == 100.0 and g["pressure_mean"] == 1.0
+    flat = Recording(t=rec.t, x=rec.x, y=rec.y, pressure=0.3 * ones, pen_down=rec.pen_down)
+    assert extract_features(flat, task="loops")["pressure_mean"] == 0.3

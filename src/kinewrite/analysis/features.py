@@ -353,10 +353,10 @@ def _pressure(p: Prepared) -> dict[str, float]:
         return dict.fromkeys(names, NAN)
     down = p.pen_down
     pr, t = p.pressure[down], p.t[down]
-    if pr.size >= 10 and pr.min() == pr.max() and 0.0 < pr[0] < p.pressure_ceiling:
-        # A constant level below the ceiling is no measurement: Windows Ink reports 0.5 for
-        # pens without a pressure sensor (DESIGN.md, platform quirks). Constant at the
-        # ceiling is a saturated sensor and is reported as such.
+    if pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3:
+        # Windows Ink reports a constant 0.5 for pens without a pressure sensor (DESIGN.md,
+        # platform quirks): no measurement. Other constant levels are kept (a sensor stuck
+        # at its ceiling is 100 % saturated; imported test files may be flat).
         return dict.fromkeys(names, NAN)
     sat = saturated_mask(pr, p.pressure_ceiling)
     mean = float(pr.mean())
