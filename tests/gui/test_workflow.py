@@ -216,3 +216,23 @@ def test_disk_full_while_writing_stops_the_trial_at_once(workflow, qtbot) -> Non
                for i in range(w.result.findings.count()))
     trial = load_session(w.writer.path).trials[-1]
     assert trial.status == "aborted" and trial.n_samples > 0
+
+
+def test_a_guide_larger_than_the_canvas_is_reported_not_fatal(qtbot, tmp_path) -> None:
+    """A small window: the spiral guide (outer radius in mm, never rescaled) does not fit;
+    the panel says so instead of failing."""
+    from kinewrite.acquisition.tasks import default_protocol
+    from kinewrite.gui.record import RecordPanel
+
+    make_application()
+    panel = RecordPanel(MAPPING)
+    qtbot.addWidget(panel)
+    panel.resize(320, 260)
+    panel.show()
+    qtbot.waitExposed(panel)
+    spiral = next(s for s in default_protocol().tasks if s.task == "spiral")
+    panel.set_task(spiral)
+    assert "Guide not shown" in panel.quality_label.text()
+    panel.resize(1300, 900)
+    qtbot.waitUntil(lambda: panel.canvas.width() > 900)
+    assert panel.guide_polylines_px()  # it fits now

@@ -205,9 +205,15 @@ class RecordPanel(QWidget):
         return [line / (sx, sy) for line in guide_polylines_mm(self._spec, area_mm)]
 
     def _update_guide(self) -> None:
-        if self._spec is None:
+        if self._spec is None or self.canvas.width() < 2:
             return
-        self.canvas.set_guide(self.guide_polylines_px(), visible=self._spec.show_guide)
+        try:
+            lines = self.guide_polylines_px()
+        except ValueError as exc:  # the guide is larger than the canvas: never rescaled
+            self.canvas.set_guide(None)
+            self.quality_label.setText(f"Guide not shown: {exc}. Enlarge the window.")
+            return
+        self.canvas.set_guide(lines, visible=self._spec.show_guide)
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -253,7 +259,7 @@ class RecordPanel(QWidget):
         self.canvas.setFocus()
         self._start_feedback(feedback)
         self._started_at = time.monotonic()
-        if spec.duration_s and spec.end in ("duration", "pen_up", "manual"):
+        if spec.duration_s:  # a set duration ends the trial whatever else may end it
             self._duration_timer.start(round(spec.duration_s * 1000))
         self._wrote = False
         self.stop_button.setEnabled(True)
@@ -267,8 +273,7 @@ class RecordPanel(QWidget):
         self.feedback_note = ""
         if feedback is None or feedback.mode == "off":
             return
-        unit = "N" if feedback.threshold_unit == "N" else "of range"
-        value = (f"{feedback.threshold:g} N" if unit == "N"
+        value = (f"{feedback.threshold:g} N" if feedback.threshold_unit == "N"
                  else f"{100 * feedback.threshold:.0f} % of range")
         self._tone = ToneOutput(feedback, pressure_source=lambda: self.canvas.current_pressure,
                                 parent=self)
