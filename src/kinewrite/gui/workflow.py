@@ -422,6 +422,7 @@ class RecordWorkflow(QWidget):
         self.protocol = self.setup.protocol
         self.index = 0
         self.trials = {}
+        self.entries.clear()
         self.task_list.clear()
         for spec in self.protocol.tasks:
             self.task_list.addItem(QListWidgetItem(f"○  {spec.title}"))
