@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import numpy as np
 from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
-from PyQt6.QtWidgets import QApplication
+from PyQt6.QtWidgets import QApplication, QWidget
 
 from ..acquisition import canvas as canvas_module
 from ..acquisition.calibration import ScreenMapping
@@ -68,7 +68,7 @@ class SyntheticPen:
         Canvas px where the recording's top-left (min x, max y) lands.
     """
 
-    def __init__(self, canvas: QApplication, mapping: ScreenMapping,
+    def __init__(self, canvas: QWidget, mapping: ScreenMapping,
                  origin_px: tuple[float, float] = (60.0, 60.0)) -> None:
         self.canvas = canvas
         self.mapping = mapping
