@@ -119,3 +119,17 @@ def test_demo_on_bundled_samples(tmp_path):
 def test_demo_without_samples_exit_2(tmp_path):
     r = run("demo", "--samples", str(tmp_path), "-o", str(tmp_path / "o"))
     assert r.returncode == 2 and "no bundled sample" in r.stderr
+
+
+def test_analyze_isolated_gives_the_same_numbers_and_survives_head():
+    """``--isolate`` reads each session in a child process: same output; a closed pipe
+    (``| head``) is not an error."""
+    session = sorted((Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+                      / "SIM-001").glob("session-*.h5"))[0]
+    direct, isolated = run("analyze", "--json", str(session)), run(
+        "analyze", "--isolate", "--timeout", "30", "--json", str(session))
+    assert direct.returncode == isolated.returncode == 0, isolated.stderr
+    assert json.loads(direct.stdout) == json.loads(isolated.stdout)
+    head = subprocess.run(f"{' '.join(KW)} analyze {session} | head -1", shell=True,
+                          capture_output=True, text=True, timeout=120)
+    assert head.stderr == ""

@@ -63,11 +63,17 @@ def _analyze_csv(path: str, task: str | None) -> list[dict]:
              "features": features}]
 
 
-def _analyze_session(path: str, task: str | None) -> list[dict]:
+def _analyze_session(path: str, task: str | None, isolate_s: float | None = None,
+                     ) -> list[dict]:
     from .analysis.features import ANALYSIS_VERSION
     from .storage.session import load_session
 
-    session = load_session(path)
+    if isolate_s:  # an untrusted file: read in a child process that is killed if it hangs
+        from .storage.isolated import load_isolated
+
+        session = load_isolated(path, timeout_s=isolate_s)
+    else:
+        session = load_session(path)
     rows = []
     for trial in session.trials:
         chosen = task or trial.task
@@ -88,11 +94,11 @@ def _analyze_session(path: str, task: str | None) -> list[dict]:
     return rows
 
 
-def _analyze_file(path: str, task: str | None) -> list[dict]:
+def _analyze_file(path: str, task: str | None, isolate_s: float | None = None) -> list[dict]:
     from .storage.study import is_session_file
 
     if is_session_file(path):
-        return _analyze_session(path, task)
+        return _analyze_session(path, task, isolate_s)
     return _analyze_csv(path, task)
 
 
@@ -100,7 +106,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     results, status = [], EXIT_OK
     for path in args.files:
         try:
-            results.extend(_analyze_file(path, args.task))
+            results.extend(_analyze_file(path, args.task,
+                                         args.timeout if args.isolate else None))
         except InputError as exc:
             _fail(str(exc))
             status = EXIT_BAD_INPUT
@@ -265,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--task", choices=TASKS, help="task of every file (default: from the file)")
     p.add_argument("--json", action="store_true", help="print JSON (NaN as null)")
+    p.add_argument("--isolate", action="store_true",
+                   help="read session files in a child process, killed if it hangs (for "
+                   "files from untrusted sources)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="with --isolate: seconds a file may take (default 60)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("simulate", help="write a synthetic trial with known truth (CSV)")
@@ -317,17 +329,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, RecordingError, ValueError) as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return EXIT_BAD_INPUT
-    except OSError as exc:  # the machine, not the user: disk full, permissions ...
-        _fail(str(exc))
-        return EXIT_INTERNAL
-    except KeyboardInterrupt:
-        return 130
     except BrokenPipeError:  # output piped into head or less, closed early: not an error
         try:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return EXIT_OK
+    except OSError as exc:  # the machine, not the user: disk full, permissions ...
+        _fail(str(exc))
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:  # an internal failure: say so, in one line
         _fail(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL
