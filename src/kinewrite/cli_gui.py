@@ -239,9 +239,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if study is None:
             fail("--patient needs --study DIR")
             return EXIT_BAD_INPUT
-        from .storage.study import open_study
+        from .storage.study import study_summaries
 
-        if args.patient not in open_study(study).patients:
+        if not study_summaries(study, args.patient, brief=True)[0]:
             fail(f"{study}: no session of patient {args.patient}")
             return EXIT_BAD_INPUT
 

@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import (
 
 from ..acquisition.calibration import ScreenMapping
 from ..storage.session import SessionWriter
-from ..storage.study import open_study
+from ..storage.study import study_summaries
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .progress import ProgressView
 from .review import ReviewView
@@ -155,16 +155,17 @@ class MainWindow(QMainWindow):
         if self.study_dir is None:
             return
         current = self.patient_combo.currentText()
-        study = open_study(self.study_dir)
+        summaries, problems = study_summaries(self.study_dir, brief=True)  # the study index
+        patients = sorted({s.patient_code for s in summaries})
         self.patient_combo.blockSignals(True)
         self.patient_combo.clear()
-        self.patient_combo.addItems(study.patients)
+        self.patient_combo.addItems(patients)
         if current:
             self.patient_combo.setCurrentText(current)
         self.patient_combo.blockSignals(False)
-        if study.problems:
-            self.statusBar().showMessage(f"{len(study.problems)} file(s) of the study could "
-                                         f"not be read: {study.problems[0]}")
+        if problems:
+            self.statusBar().showMessage(f"{len(problems)} file(s) of the study could "
+                                         f"not be read: {problems[0]}")
 
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
     def _latest_session(self) -> Path | None:
         if self.study_dir is None or not self.patient:
             return None
-        sessions = open_study(self.study_dir).sessions_of(self.patient)
+        sessions, _ = study_summaries(self.study_dir, self.patient, brief=True)
         return sessions[-1].path if sessions else None
 
     def _review_latest(self, trial: str | None = None) -> None:
