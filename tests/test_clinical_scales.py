@@ -16,8 +16,6 @@ from kinewrite.clinical_scales import (
     WCRS_MAX,
     ClinicalInputError,
     adds_result,
-    format_event_notes,
-    parse_event_notes,
     patient_code_warning,
     treatment_event,
     validate_date,
@@ -111,14 +109,14 @@ def test_toxin_event_total_product_and_doses() -> None:
     assert ev["kind"] == "botulinum_toxin" and ev["date"] == "2024-03-01"
     assert ev["muscles"] == ["flexor carpi radialis", "pronator teres"]
     assert ev["dose_units"] == 35.5
-    assert parse_event_notes(str(ev["notes"])) == (
-        "EMG guided", "onabotulinumtoxinA (Botox)",
-        {"flexor carpi radialis": 20.0, "pronator teres": 15.5})
+    assert ev["product"] == "onabotulinumtoxinA (Botox)" and ev["notes"] == "EMG guided"
+    assert ev["doses_units"] == {"flexor carpi radialis": 20.0, "pronator teres": 15.5}
     # a muscle without its dose is fine when the total is known
     ev = treatment_event("botulinum_toxin", "2024-03-01", product="abobotulinumtoxinA",
                          doses_units={"flexor digitorum superficialis": None}, total_units=80)
     assert ev["dose_units"] == 80.0 and ev["muscles"] == ["flexor digitorum superficialis"]
-    assert parse_event_notes(str(ev["notes"]))[2] == {}
+    assert ev["doses_units"] == {"flexor digitorum superficialis": None}
+    assert ev["product"] == "abobotulinumtoxinA" and ev["notes"] == ""
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -141,22 +139,14 @@ def test_toxin_event_refuses(kwargs: dict, message: str) -> None:
 def test_other_events() -> None:
     ev = treatment_event("pen_grip_training", "2024-03-02", notes="modified grip, week 1")
     assert ev == {"kind": "pen_grip_training", "date": "2024-03-02", "muscles": [],
-                  "dose_units": None, "notes": "modified grip, week 1"}
+                  "dose_units": None, "product": "", "doses_units": {},
+                  "notes": "modified grip, week 1"}
     with pytest.raises(ClinicalInputError, match="has no muscles, dose or product"):
         treatment_event("pen_grip_training", "2024-03-02", total_units=10)
     with pytest.raises(ClinicalInputError, match="event kind must be one of"):
         treatment_event("surgery", "2024-03-02")
     with pytest.raises(ClinicalInputError, match="event date '2024-13-01' is not a valid"):
         treatment_event("other", "2024-13-01")
-
-
-def test_event_notes_never_lose_text() -> None:
-    assert format_event_notes("  plain  ") == "plain"
-    assert parse_event_notes("plain") == ("plain", "", {})
-    with pytest.raises(ClinicalInputError, match="must not contain"):
-        format_event_notes("[kinewrite event details] {}")
-    damaged = "note\n[kinewrite event details] {not json"
-    assert parse_event_notes(damaged)[0] == damaged  # kept, visible
 
 
 def test_validate_metadata() -> None:
@@ -202,6 +192,5 @@ def test_entries_round_trip_through_a_session_file(tmp_path) -> None:
     assert s.clinical[0].items == adds_items and s.clinical[2].items == wcrs_items
     e = s.events[0]
     assert e.muscles == ["flexor carpi ulnaris", "extensor digitorum"] and e.dose_units == 35.0
-    assert parse_event_notes(e.notes) == ("", "incobotulinumtoxinA",
-                                          {"flexor carpi ulnaris": 25.0,
-                                           "extensor digitorum": 10.0})
+    assert (e.product, e.notes) == ("incobotulinumtoxinA", "")
+    assert e.doses_units == {"flexor carpi ulnaris": 25.0, "extensor digitorum": 10.0}

@@ -1,11 +1,13 @@
 """Session files: format round trip, crash safety under SIGKILL, live reading, bad files."""
 
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import h5py
@@ -25,7 +27,8 @@ from kinewrite.storage.session import (
     SessionWriter,
     load_session,
 )
-from kinewrite.storage.study import open_study
+from kinewrite.storage.study import open_study, read_session_summary
+from kinewrite.storage.study_index import summary_from_json, summary_to_json
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 
@@ -112,6 +115,89 @@ def test_clinical_scales_and_events(tmp_path):
     assert s.clinical[0].items == items and s.clinical[1].score == 5
     assert s.events[0].muscles == ["FDS", "FCR"] and s.events[0].dose_units == 40
     assert s.events[1].kind == "pen_grip_training" and s.events[1].dose_units is None
+
+
+def test_event_product_and_doses_round_trip(tmp_path):
+    with SessionWriter.create(tmp_path, "P3") as w:
+        w.add_event("botulinum_toxin", "2025-10-13", muscles=["FCR", "FDS", "FPL"],
+                    dose_units=90.0, product="abobotulinumtoxinA (Dysport)",
+                    doses_units={"FCR": 40, "FDS": 50.0, "FPL": None}, notes="EMG-guided")
+        w.add_event("pen_grip_training", "2025-11-01", notes="weekly")
+        with pytest.raises(ValueError, match="finite and >= 0 U"):
+            w.add_event("botulinum_toxin", "2025-10-13", doses_units={"FCR": np.inf})
+        path = w.path
+    with h5py.File(path, "r") as f:  # what a plain h5py reader sees
+        a = f["events/001"].attrs
+        assert a["product"] == "abobotulinumtoxinA (Dysport)"
+        assert json.loads(a["doses_units"]) == {"FCR": 40.0, "FDS": 50.0, "FPL": None}
+        assert a["notes"] == "EMG-guided" and len(f["events"]) == 2
+    summary = read_session_summary(path)
+    for events in (load_session(path).events, summary.events,
+                   summary_from_json(json.loads(json.dumps(summary_to_json(summary))),
+                                     path).events):
+        toxin, training = events
+        assert toxin.product == "abobotulinumtoxinA (Dysport)" and toxin.dose_units == 90.0
+        assert toxin.doses_units == {"FCR": 40.0, "FDS": 50.0, "FPL": None}
+        assert toxin.notes == "EMG-guided" and toxin.muscles == ["FCR", "FDS", "FPL"]
+        assert (training.product, training.doses_units, training.notes) == ("", {}, "weekly")
+
+
+def test_event_written_before_product_was_an_attribute(tmp_path):
+    """Older files kept the product and doses in a tagged line of the notes: readers take
+    them out, and show the same event as a new file would."""
+    w = SessionWriter.create(tmp_path, "P3")
+    w.close()
+    tagged = ('EMG-guided\n[kinewrite event details] {"product": "onabotulinumtoxinA (Botox)",'
+              ' "doses_units": {"FCR": 30.0, "FDS": 50.0}}')
+    with h5py.File(w.path, "r+") as f:  # the old writer's attributes, exactly
+        f["events"].create_group("001").attrs.update({
+            "kind": "botulinum_toxin", "date": "2024-03-01",
+            "muscles": json.dumps(["FCR", "FDS", "FPL"]), "dose_units": 100.0,
+            "notes": tagged})
+        f["events"].create_group("002").attrs.update({
+            "kind": "botulinum_toxin", "date": "2024-06-01", "muscles": "[]",
+            "dose_units": np.nan, "notes": "note\n[kinewrite event details] {not json"})
+    summary = read_session_summary(w.path)
+    old_index_entry = json.loads(json.dumps(summary_to_json(summary)))  # a copy
+    for e in old_index_entry["events"]:  # an index written before the change
+        del e["product"], e["doses_units"]
+        e["notes"] = tagged if e["date"] == "2024-03-01" else e["notes"]
+    for events in (load_session(w.path).events, summary.events,
+                   summary_from_json(old_index_entry, w.path).events):
+        old, damaged = events
+        assert (old.product, old.notes, old.dose_units) == (
+            "onabotulinumtoxinA (Botox)", "EMG-guided", 100.0)
+        assert old.doses_units == {"FCR": 30.0, "FDS": 50.0, "FPL": None}
+        assert damaged.notes == "note\n[kinewrite event details] {not json"  # kept, visible
+        assert (damaged.product, damaged.doses_units, damaged.dose_units) == ("", {}, None)
+    with h5py.File(w.path, "r") as f:
+        assert "product" not in f["events/001"].attrs  # reading never rewrites the file
+
+
+def test_create_with_a_given_creation_time(tmp_path):
+    w = SessionWriter.create(tmp_path, "P5", created="2025-09-08T09:30:00Z")
+    w.close()
+    assert w.path.name.startswith("session-20250908T093000Z-")
+    s = load_session(w.path)
+    assert s.created == "2025-09-08T09:30:00.000Z" and w.path.name.endswith(
+        f"-{s.session_id[:8]}.h5")
+    assert read_session_summary(w.path).date == "2025-09-08"
+    w = SessionWriter.create(tmp_path, "P5", created="2024-01-02T03:04:05.678+00:00")
+    w.close()
+    assert load_session(w.path).created == "2024-01-02T03:04:05.678Z"
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    for bad, why in (("2025-09-08T09:30:00+02:00", "must be UTC"),
+                     ("2025-09-08T09:30:00", "must be UTC"),
+                     ("08.09.2025", "not ISO 8601"), ("2025-13-01T00:00:00Z", "not ISO 8601"),
+                     (future, "in the future")):
+        with pytest.raises(ValueError, match=why):
+            SessionWriter.create(tmp_path, "P6", created=bad)
+    assert not (tmp_path / "P6").exists() or not list((tmp_path / "P6").iterdir())
+    before = datetime.now(UTC)
+    with SessionWriter.create(tmp_path, "P7") as w:  # default: now
+        pass
+    created = datetime.fromisoformat(load_session(w.path).created)
+    assert before - timedelta(seconds=1) <= created <= datetime.now(UTC)
 
 
 @pytest.mark.parametrize("code", ["../x", "/etc", "a\x07b", "", ".hidden", "a/b", "x" * 65,

@@ -32,10 +32,10 @@ Treatment events
 Botulinum toxin: date, injected muscles with the dose per muscle in units (U), the total dose,
 and the product. Units of different products are **not interchangeable** (e.g. onabotulinumtoxinA
 vs abobotulinumtoxinA), so a dose without its product is meaningless: the product is required.
-Session format v1 stores ``kind, date, muscles, dose_units, notes``; until it has fields of its
-own, the product and per-muscle doses are kept in ``notes`` as one machine-readable line
-(:func:`format_event_notes` / :func:`parse_event_notes`). Pen-grip training and other events:
-date and notes.
+The session file stores ``kind, date, muscles, dose_units, product, doses_units, notes``
+(events written before ``product`` and ``doses_units`` were attributes kept them in a tagged
+line of ``notes``; :func:`kinewrite.storage.session.split_legacy_event_notes` reads it).
+Pen-grip training and other events: date and notes.
 
 References
 ----------
@@ -58,7 +58,6 @@ References
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -81,8 +80,6 @@ __all__ = [
     "ClinicalInputError",
     "ScaleItem",
     "adds_result",
-    "format_event_notes",
-    "parse_event_notes",
     "patient_code_warning",
     "treatment_event",
     "validate_date",
@@ -343,7 +340,6 @@ TOXIN_MUSCLES: tuple[str, ...] = (
     "deltoid",
 )
 
-_NOTES_MARK = "[kinewrite event details] "
 _MAX_DOSE_U = 2000.0  # per entry; far above any writer's-cramp session, catches typos
 
 
@@ -360,47 +356,6 @@ def _check_muscle(name: str) -> str:
     if not m or len(m) > 80 or any(c in m for c in ";=\n"):
         raise ClinicalInputError(f"muscle name {name!r} refused: 1-80 characters, no ';' or '='")
     return m
-
-
-def format_event_notes(notes: str = "", product: str = "",
-                       doses_units: Mapping[str, float] | None = None) -> str:
-    """Free notes plus, if any, one machine-readable line with the product and doses (U).
-
-    Examples
-    --------
-    >>> s = format_event_notes("well tolerated", "abobotulinumtoxinA (Dysport)",
-    ...                        {"flexor carpi radialis": 40})
-    >>> parse_event_notes(s)
-    ('well tolerated', 'abobotulinumtoxinA (Dysport)', {'flexor carpi radialis': 40.0})
-    """
-    free = notes.strip()
-    if _NOTES_MARK.strip() in free:
-        raise ClinicalInputError(f"notes must not contain {_NOTES_MARK.strip()!r}")
-    details: dict[str, object] = {}
-    if product:
-        details["product"] = product
-    if doses_units:
-        details["doses_units"] = {k: float(v) for k, v in doses_units.items()}
-    if not details:
-        return free
-    line = _NOTES_MARK + json.dumps(details, ensure_ascii=False)
-    return f"{free}\n{line}" if free else line
-
-
-def parse_event_notes(text: str) -> tuple[str, str, dict[str, float]]:
-    """Split stored event notes into ``(free notes, product, doses per muscle in U)``."""
-    free, product, doses = [], "", {}
-    for line in text.splitlines():
-        if line.startswith(_NOTES_MARK):
-            try:
-                d = json.loads(line[len(_NOTES_MARK):])
-                product = str(d.get("product", ""))
-                doses = {str(k): float(v) for k, v in d.get("doses_units", {}).items()}
-            except (ValueError, AttributeError, TypeError):
-                free.append(line)  # damaged: keep it visible rather than lose it
-        else:
-            free.append(line)
-    return "\n".join(free).strip(), product, doses
 
 
 def treatment_event(kind: str, date: str, *, doses_units: Mapping[str, float | None] | None = None,
@@ -426,15 +381,15 @@ def treatment_event(kind: str, date: str, *, doses_units: Mapping[str, float | N
     Returns
     -------
     dict
-        ``kind, date, muscles, dose_units, notes`` (product and per-muscle doses inside
-        ``notes``, see :func:`format_event_notes`).
+        ``kind, date, muscles, dose_units`` (total in U), ``product``, ``doses_units``
+        (muscle -> dose in U, None where unknown) and ``notes``.
 
     Examples
     --------
     >>> ev = treatment_event("botulinum_toxin", "2024-03-01", product="onabotulinumtoxinA (Botox)",
     ...                      doses_units={"flexor carpi radialis": 20, "pronator teres": 15})
-    >>> ev["muscles"], ev["dose_units"]
-    (['flexor carpi radialis', 'pronator teres'], 35.0)
+    >>> ev["muscles"], ev["dose_units"], ev["product"]
+    (['flexor carpi radialis', 'pronator teres'], 35.0, 'onabotulinumtoxinA (Botox)')
     """
     if kind not in EVENT_KINDS:
         raise ClinicalInputError(f"event kind must be one of {', '.join(EVENT_KINDS)}, "
@@ -446,24 +401,20 @@ def treatment_event(kind: str, date: str, *, doses_units: Mapping[str, float | N
             raise ClinicalInputError(f"a {EVENT_LABELS[kind].lower()} event has no muscles, "
                                      "dose or product")
         return {"kind": kind, "date": date, "muscles": [], "dose_units": None,
-                "notes": format_event_notes(notes)}
+                "product": "", "doses_units": {}, "notes": notes.strip()}
     if not product.strip():
         raise ClinicalInputError("botulinum toxin: the product is required (units of "
                                  "different products are not interchangeable)")
     if not doses_units:
         raise ClinicalInputError("botulinum toxin: name at least one injected muscle")
-    per_muscle: dict[str, float] = {}
-    unknown_dose = False
+    per_muscle: dict[str, float | None] = {}
     for name, dose in doses_units.items():
         m = _check_muscle(name)
         if m in per_muscle:
             raise ClinicalInputError(f"botulinum toxin: muscle {m!r} listed twice")
-        if dose is None:
-            unknown_dose = True
-            per_muscle[m] = math.nan
-        else:
-            per_muscle[m] = _check_dose(dose, f"dose in {m}")
-    known = {k: v for k, v in per_muscle.items() if not math.isnan(v)}
+        per_muscle[m] = None if dose is None else _check_dose(dose, f"dose in {m}")
+    known = {k: v for k, v in per_muscle.items() if v is not None}
+    unknown_dose = len(known) < len(per_muscle)
     if total_units is not None:
         total = _check_dose(total_units, "total dose")
         if not unknown_dose and abs(total - sum(known.values())) > 0.01:
@@ -475,7 +426,7 @@ def treatment_event(kind: str, date: str, *, doses_units: Mapping[str, float | N
     else:
         raise ClinicalInputError("botulinum toxin: give a dose for every muscle or the total")
     return {"kind": kind, "date": date, "muscles": list(per_muscle), "dose_units": total,
-            "notes": format_event_notes(notes, product.strip(), known)}
+            "product": product.strip(), "doses_units": per_muscle, "notes": notes.strip()}
 
 
 # ----------------------------------------------------------------------- session metadata

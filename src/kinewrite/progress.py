@@ -60,10 +60,16 @@ class ProgressError(InputError):
 
 
 def event_label(event: TreatmentEvent) -> str:
-    """Plain label of a treatment event, e.g. ``"Botulinum toxin 80 U"``.
+    """Plain label of a treatment event, e.g. ``"Botulinum toxin 80 U onabotulinumtoxinA"``.
+
+    A toxin's dose is given with its product (units of different products are not
+    interchangeable), shortened to its name without the brand in parentheses.
 
     Examples
     --------
+    >>> event_label(TreatmentEvent("botulinum_toxin", "2025-10-13", ["FDS"], 80.0, "",
+    ...                            product="onabotulinumtoxinA (Botox)"))
+    'Botulinum toxin 80 U onabotulinumtoxinA'
     >>> event_label(TreatmentEvent("botulinum_toxin", "2025-10-13", ["FDS"], 80.0, ""))
     'Botulinum toxin 80 U'
     >>> event_label(TreatmentEvent("pen_grip_training", "2025-12-08", [], None, ""))
@@ -72,7 +78,19 @@ def event_label(event: TreatmentEvent) -> str:
     name = EVENT_NAMES.get(event.kind, event.kind)
     if event.dose_units is not None and math.isfinite(event.dose_units):
         name += f" {event.dose_units:g} U"
+    product = event.product.split(" (")[0].strip() or event.product.strip()
+    if product:
+        name += f" {product}"
     return name
+
+
+def _muscles_text(event: TreatmentEvent) -> str:
+    """``"flexor carpi radialis 40 U, pronator teres"``: each muscle with its dose if known."""
+    parts = []
+    for m in event.muscles:
+        dose = event.doses_units.get(m)
+        parts.append(m if dose is None else f"{m} {dose:g} U")
+    return ", ".join(parts)
 
 
 @dataclass
@@ -86,7 +104,8 @@ class Progress:
         of the registry with its unit suffix), sorted by session time, then task order.
     events : pandas.DataFrame
         Treatment events: ``date`` (Timestamp), ``date_text``, ``kind``, ``label``,
-        ``dose_units`` (U), ``muscles``, ``notes``, ``session_id``; sorted by date.
+        ``dose_units`` (total, U), ``product``, ``muscles`` (each with its dose in U where
+        known), ``notes``, ``session_id``; sorted by date.
     clinical : pandas.DataFrame
         Clinical scale entries: ``date``, ``date_text``, ``scale`` (ADDS %, WCRS points),
         ``score``, ``rater``, ``items``, ``session_id``; sorted by date.
@@ -274,15 +293,15 @@ def _events_frame(sessions: list[SessionSummary]) -> pd.DataFrame:
     rows, seen = [], set()
     for s in sessions:
         for e in s.events:
-            key = (e.kind, e.date, e.dose_units, tuple(e.muscles), e.notes)
+            key = (e.kind, e.date, e.dose_units, tuple(e.muscles), e.notes, e.product)
             if key in seen:  # the same event entered again in a later session
                 continue
             seen.add(key)
             rows.append({"date": None, "date_text": e.date, "kind": e.kind,
                          "label": event_label(e), "dose_units": e.dose_units,
-                         "muscles": ", ".join(e.muscles), "notes": e.notes,
-                         "session_id": s.session_id})
-    cols = ["date", "date_text", "kind", "label", "dose_units", "muscles", "notes",
+                         "product": e.product, "muscles": _muscles_text(e),
+                         "notes": e.notes, "session_id": s.session_id})
+    cols = ["date", "date_text", "kind", "label", "dose_units", "product", "muscles", "notes",
             "session_id"]
     frame = pd.DataFrame(rows, columns=cols)
     frame["date"] = _timestamps(frame["date_text"])

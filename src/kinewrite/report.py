@@ -264,11 +264,12 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
     if p.events.empty:
         parts.append("<p>No treatment recorded.</p>")
     else:
-        parts.append("<table><tr><th>Date</th><th>Treatment</th><th>Muscles</th>"
-                     "<th>Notes</th></tr>")
+        parts.append("<table><tr><th>Date</th><th>Treatment</th><th>Product</th>"
+                     "<th>Muscles (dose)</th><th>Notes</th></tr>")
         for _, ev in p.events.iterrows():
             parts.append(f"<tr><td>{e(ev['date_text'])}</td><td>{e(ev['label'])}</td>"
-                         f"<td>{e(ev['muscles'])}</td><td>{e(ev['notes'])}</td></tr>")
+                         f"<td>{e(ev['product'])}</td><td>{e(ev['muscles'])}</td>"
+                         f"<td>{e(ev['notes'])}</td></tr>")
         parts.append("</table>")
     parts.append("<h2>Clinical scales</h2>")
     if p.clinical.empty:

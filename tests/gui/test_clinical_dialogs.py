@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from kinewrite.clinical_scales import ADDS_ITEMS, WCRS_ITEMS, parse_event_notes
+from kinewrite.clinical_scales import ADDS_ITEMS, BOTULINUM_PRODUCTS, WCRS_ITEMS
 from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog, save_clinical
 from kinewrite.storage.session import SessionWriter, load_session
 
@@ -147,10 +147,9 @@ def test_toxin_event_with_muscles_doses_product_saved(qtbot, writer) -> None:
     assert ev.muscles == ["flexor carpi radialis", "flexor digitorum superficialis",
                           "lumbrical II"]
     assert ev.dose_units == 107.5
-    assert parse_event_notes(ev.notes) == (
-        "EMG guided", "abobotulinumtoxinA (Dysport)",
-        {"flexor carpi radialis": 40.0, "flexor digitorum superficialis": 60.0,
-         "lumbrical II": 7.5})
+    assert (ev.product, ev.notes) == ("abobotulinumtoxinA (Dysport)", "EMG guided")
+    assert ev.doses_units == {"flexor carpi radialis": 40.0,
+                              "flexor digitorum superficialis": 60.0, "lumbrical II": 7.5}
 
 
 def test_toxin_total_only_and_mismatch(qtbot, writer) -> None:
@@ -171,7 +170,8 @@ def test_toxin_total_only_and_mismatch(qtbot, writer) -> None:
     save_clinical(writer, dlg)
     ev = load_session(writer.path).events[0]
     assert ev.dose_units == 50.0 and ev.muscles == ["flexor carpi ulnaris", "pronator teres"]
-    assert parse_event_notes(ev.notes)[2] == {"flexor carpi ulnaris": 20.0}
+    assert ev.doses_units == {"flexor carpi ulnaris": 20.0, "pronator teres": None}
+    assert ev.product == BOTULINUM_PRODUCTS[0] == dlg.product_combo.itemText(0)
 
     dlg2 = TreatmentEventDialog()
     qtbot.addWidget(dlg2)

@@ -9,7 +9,8 @@ Layout::
     /trials/001/<channel>  1-D chunked resizable datasets, raw device values, attrs unit, ...
     /trials/001/features   attrs: one per feature, plus analysis_version and computed
     /clinical/001          attrs: scale (ADDS | WCRS), date, rater, items (JSON), score
-    /events/001            attrs: kind, date, muscles (JSON), dose_units, notes
+    /events/001            attrs: kind, date, muscles (JSON), dose_units, product,
+                                  doses_units (JSON), notes
 
 Writing is crash-safe: while a trial records, the file is in HDF5's single-writer /
 multiple-reader (SWMR) mode and samples are flushed at least every ``flush_interval_s``
@@ -25,13 +26,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import shutil
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,7 @@ __all__ = [
     "Trial",
     "adds_score",
     "load_session",
+    "normalize_created",
 ]
 
 FORMAT = "kinewrite-session"
@@ -227,11 +230,65 @@ class ClinicalEntry:
 
 @dataclass(frozen=True)
 class TreatmentEvent:
+    """A treatment event: ``kind``, ``date`` (YYYY-MM-DD), injected ``muscles``, total
+    ``dose_units`` (U, None if unknown), the toxin ``product`` (units of different products
+    are not interchangeable) and ``doses_units``, the dose per muscle in U (None where only
+    the total is known)."""
+
     kind: str
     date: str
     muscles: list[str]
     dose_units: float | None
     notes: str
+    product: str = ""
+    doses_units: dict[str, float | None] = field(default_factory=dict)
+
+
+#: Before events had ``product`` and ``doses_units`` attributes, kinewrite kept them in the
+#: event's ``notes`` as one line: this mark, then a JSON object with those two keys.
+_LEGACY_EVENT_MARK = "[kinewrite event details] "
+
+
+def split_legacy_event_notes(text: str) -> tuple[str, str, dict[str, float]]:
+    """Split the notes of an event written before ``product`` was an attribute into
+    ``(free notes, product, doses per muscle in U)``; a damaged details line stays in the
+    notes (visible rather than lost).
+
+    Examples
+    --------
+    >>> split_legacy_event_notes('EMG-guided\\n[kinewrite event details] '
+    ...                          '{"product": "X", "doses_units": {"FCR": 40}}')
+    ('EMG-guided', 'X', {'FCR': 40.0})
+    """
+    free, product, doses = [], "", {}
+    for line in text.splitlines():
+        if line.startswith(_LEGACY_EVENT_MARK):
+            try:
+                d = json.loads(line[len(_LEGACY_EVENT_MARK):])
+                product = str(d.get("product", ""))
+                doses = {str(k): float(v) for k, v in d.get("doses_units", {}).items()}
+            except (ValueError, AttributeError, TypeError):
+                free.append(line)
+        else:
+            free.append(line)
+    return "\n".join(free).strip(), product, doses
+
+
+def event_from_attrs(kind: str, date: str, muscles_json: str, dose: float, notes: str,
+                     product: str | None, doses_json: str) -> TreatmentEvent:
+    """A :class:`TreatmentEvent` from its stored attributes (``product`` None: absent, an
+    event written before it was an attribute; its details are then read from ``notes``)."""
+    muscles = json.loads(muscles_json or "[]")
+    doses: dict[str, float | None] = {
+        str(k): None if v is None else float(v) for k, v in json.loads(doses_json or "{}").items()
+    }
+    if product is None:
+        notes, product, known = split_legacy_event_notes(notes)
+        if product or known:  # the form stored every muscle; a dose where one was given
+            doses = {**{m: known.get(m) for m in muscles}, **known}
+    return TreatmentEvent(kind=kind, date=date, muscles=muscles,
+                          dose_units=None if math.isnan(dose) else float(dose), notes=notes,
+                          product=product, doses_units=doses)
 
 
 @dataclass
@@ -424,16 +481,44 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         ))
     for name in sorted(f.get("events", {})):
         a = f["events"][name].attrs
-        dose = a.get("dose_units", np.nan)
-        session.events.append(TreatmentEvent(
-            kind=_attr_str(a, "kind"), date=_attr_str(a, "date"),
-            muscles=json.loads(_attr_str(a, "muscles", "[]")),
-            dose_units=None if np.isnan(dose) else float(dose), notes=_attr_str(a, "notes"),
+        session.events.append(event_from_attrs(
+            _attr_str(a, "kind"), _attr_str(a, "date"), _attr_str(a, "muscles", "[]"),
+            float(a.get("dose_units", np.nan)), _attr_str(a, "notes"),
+            _attr_str(a, "product") if "product" in a else None,
+            _attr_str(a, "doses_units", "{}"),
         ))
     return session
 
 
 # --------------------------------------------------------------------------------- writing
+
+
+def normalize_created(text: str) -> str:
+    """Check a session creation time and return it as ``YYYY-MM-DDTHH:MM:SS.mmmZ``.
+
+    It must be ISO 8601 with a UTC offset (``Z`` or ``+00:00``) and not in the future
+    (1 minute of clock difference allowed).
+
+    Raises
+    ------
+    ValueError
+        One line saying what is wrong.
+
+    Examples
+    --------
+    >>> normalize_created("2025-09-08T09:30:00Z")
+    '2025-09-08T09:30:00.000Z'
+    """
+    try:
+        t = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"session creation time {text!r} is not ISO 8601 "
+                         "(e.g. 2025-09-08T09:30:00Z)") from None
+    if t.tzinfo is None or t.utcoffset() != timedelta(0):
+        raise ValueError(f"session creation time {text!r} must be UTC (end it with Z)")
+    if t > datetime.now(UTC) + timedelta(minutes=1):
+        raise ValueError(f"session creation time {text!r} is in the future")
+    return t.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def session_filename(created: str, session_id: str) -> str:
@@ -499,9 +584,21 @@ class SessionWriter:
         calibration: Calibration | None = None,
         flush_interval_s: float = 0.1,
         min_free_bytes: int = MIN_FREE_BYTES,
+        created: str | None = None,
     ) -> SessionWriter:
-        """Create a new session file in ``study_dir/<patient_code>/``."""
+        """Create a new session file in ``study_dir/<patient_code>/``.
+
+        ``created`` dates the session (ISO 8601 UTC, e.g. ``"2025-09-08T09:30:00Z"``; not
+        in the future): the root attribute ``created`` and the file name. Default: now.
+        Give it when importing an older recording.
+
+        Raises
+        ------
+        ValueError
+            Unknown metadata field, or ``created`` unparsable, not UTC or in the future.
+        """
         code = validate_patient_code(patient_code)
+        created = _now() if created is None else normalize_created(created)
         meta = dict(metadata or {})
         unknown = sorted(set(meta) - set(SESSION_FIELDS))
         if unknown:
@@ -510,7 +607,6 @@ class SessionWriter:
         folder = Path(study_dir) / code
         folder.mkdir(parents=True, exist_ok=True)
         session_id = uuid.uuid4().hex
-        created = _now()
         path = folder / session_filename(created, session_id)
         tmp = folder / f".{path.name}.tmp"
         try:
@@ -794,15 +890,29 @@ class SessionWriter:
         return score
 
     def add_event(self, kind: str, date: str, muscles: list[str] | None = None,
-                  dose_units: float | None = None, notes: str = "") -> None:
-        """Store a treatment event (botulinum toxin with muscles and dose, training...)."""
+                  dose_units: float | None = None, notes: str = "", product: str = "",
+                  doses_units: Mapping[str, float | None] | None = None) -> None:
+        """Store a treatment event (botulinum toxin with muscles and dose, training...).
+
+        ``dose_units`` is the total in U; ``product`` the toxin product (units of different
+        products are not interchangeable); ``doses_units`` the dose per muscle in U (None,
+        or NaN, where unknown). Validate first with
+        :func:`kinewrite.clinical_scales.treatment_event`.
+        """
         if kind not in EVENT_KINDS:
             raise ValueError(f"event kind must be one of {EVENT_KINDS}")
+        doses = {}
+        for m, v in (doses_units or {}).items():
+            dose = None if v is None else float(v)
+            doses[str(m)] = None if dose is None or math.isnan(dose) else dose
+        if any(v is not None and not 0 <= v < math.inf for v in doses.values()):
+            raise ValueError(f"per-muscle doses must be finite and >= 0 U, got {doses}")
         f = self._ensure_not_recording()
         grp = f.require_group("events")
         g = grp.create_group(f"{len(grp) + 1:03d}")
         g.attrs.update({"kind": kind, "date": date, "muscles": json.dumps(list(muscles or [])),
                         "dose_units": np.nan if dose_units is None else float(dose_units),
+                        "product": str(product), "doses_units": json.dumps(doses),
                         "notes": notes})
         f.flush()
 

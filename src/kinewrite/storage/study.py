@@ -32,6 +32,7 @@ from .session import (
     _open_for_read,
     _scalar_attr,
     _short,
+    event_from_attrs,
     load_session,
     read_feature_row,
 )
@@ -279,12 +280,12 @@ def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSum
     group = f.get("events")
     for name in sorted(group) if group is not None else ():
         g = h5py.h5g.open(group.id, name.encode())
-        dose = _scalar_attr(g, "dose_units", float, math.nan)
-        events.append(TreatmentEvent(
-            kind=_scalar_attr(g, "kind", str, ""), date=_scalar_attr(g, "date", str, ""),
-            muscles=json.loads(_scalar_attr(g, "muscles", str, "[]") or "[]"),
-            dose_units=None if math.isnan(dose) else dose,
-            notes=_scalar_attr(g, "notes", str, ""),
+        events.append(event_from_attrs(
+            _scalar_attr(g, "kind", str, ""), _scalar_attr(g, "date", str, ""),
+            _scalar_attr(g, "muscles", str, "[]"),
+            _scalar_attr(g, "dose_units", float, math.nan), _scalar_attr(g, "notes", str, ""),
+            _scalar_attr(g, "product", str),  # None if absent: an older event
+            _scalar_attr(g, "doses_units", str, "{}"),
         ))
     return SessionSummary(
         path=path, session_id=_scalar_attr(f, "session_id", str, ""),

@@ -17,11 +17,12 @@ h5py calls); from the index, ~30 ms (``benchmarks/bench_progress.py``).
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
-from .session import ClinicalEntry, TreatmentEvent
+from .session import ClinicalEntry, TreatmentEvent, event_from_attrs
 
 __all__ = ["INDEX_NAME", "load_index", "save_index", "summary_from_json", "summary_to_json"]
 
@@ -55,13 +56,23 @@ def summary_from_json(data: dict[str, Any], path: Path) -> Any:
 
     trials = tuple(TrialSummary(**t) for t in data["trials"])
     clinical = tuple(ClinicalEntry(**c) for c in data["clinical"])
-    events = tuple(TreatmentEvent(**e) for e in data["events"])
+    events = tuple(_event(e) for e in data["events"])
     return SessionSummary(
         path=path, session_id=data["session_id"], patient_code=data["patient_code"],
         created=data["created"], format_version=int(data["format_version"]),
         metadata=dict(data["metadata"]), trials=trials, clinical=clinical, events=events,
         recovered_from_crash=bool(data["recovered_from_crash"]),
     )
+
+
+def _event(e: dict[str, Any]) -> TreatmentEvent:
+    """An event of the index; one cached before events had ``product`` is read as its
+    session file would be (the product and doses taken out of its notes)."""
+    if "product" in e:
+        return TreatmentEvent(**e)
+    dose = e["dose_units"]
+    return event_from_attrs(e["kind"], e["date"], json.dumps(e["muscles"]),
+                            math.nan if dose is None else float(dose), e["notes"], None, "{}")
 
 
 def cacheable(summary: Any) -> bool:
