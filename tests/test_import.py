@@ -445,6 +445,29 @@ def test_bad_input_exit_2_one_line_and_study_untouched(study, tmp_path, capsys, 
     assert snapshot(study) == before
 
 
+def test_date_dates_the_imported_session(study, tmp_path, capsys):
+    path = write(tmp_path / "old.svc", svc_text(line_rows()))
+    s = load_session(import_ok(study, str(path), "--date", "2019-05-02"))
+    assert s.created == "2019-05-02T00:00:00.000Z"
+    assert s.path.name.startswith("session-20190502T000000Z-")
+    s = load_session(import_ok(study, str(path), "--date", "2019-05-02T14:30:15.250Z"))
+    assert s.created == "2019-05-02T14:30:15.250Z" and len(s.trials) == 1
+    before = snapshot(study)
+    for bad, why in (("2019-02-30", "date '2019-02-30' is not ISO 8601"),
+                     ("2019-05-02T14:30:00+02:00", "must be UTC"),
+                     ("2999-01-01", "date '2999-01-01' is in the future")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["import", str(path), "--study", str(study), "--patient", "WC-001",
+                  "--date", bad])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and err.count("\n") == 1 and why in err, err
+    assert snapshot(study) == before
+    with pytest.raises(importers.InputError, match="must be UTC"):  # the library call
+        importers.write_import_session(study, "WC-001", [importers.read_recording_file(path)],
+                                       created="2019-05-02T10:00:00")
+    assert snapshot(study) == before
+
+
 def test_bad_input_through_a_real_process(study, tmp_path):
     bad = write(tmp_path / "count.svc", BAD["count.svc"][0])
     before = snapshot(study)

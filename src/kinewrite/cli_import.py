@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
@@ -26,6 +27,7 @@ from .storage.importers import (
     session_calibration,
     write_import_session,
 )
+from .storage.session import normalize_created
 
 
 def _positive_float(text: str) -> float:
@@ -46,6 +48,16 @@ def _levels(text: str) -> int:
     if value < 2:
         raise argparse.ArgumentTypeError(f"needs at least 2 levels, got {text!r}")
     return value
+
+
+def _created(text: str) -> str:
+    """``--date``: YYYY-MM-DD (midnight UTC) or a full ISO 8601 UTC time, not in the future."""
+    value = f"{text}T00:00:00Z" if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else text
+    try:
+        return normalize_created(value)
+    except ValueError as exc:
+        msg = str(exc).replace("session creation time", "date").replace(repr(value), repr(text))
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +83,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         f"{SVC_PRESSURE_LEVELS}; InkML F channel without max)")
     p.add_argument("--time-unit", choices=("ms", "s"),
                    help="unit of SVC timestamps (default ms) and of an InkML T without units")
+    p.add_argument("--date", type=_created, metavar="DATE",
+                   help="when the recordings were made: YYYY-MM-DD (UTC) or ISO 8601 UTC, "
+                        "e.g. 2024-05-02T14:30:00Z; dates the session (default: now)")
     p.set_defaults(func=run)
 
 
@@ -107,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         session_calibration(trials)
-        path = write_import_session(study, code, trials, task=args.task)
+        path = write_import_session(study, code, trials, task=args.task, created=args.date)
     except InputError as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT

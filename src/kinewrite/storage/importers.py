@@ -56,6 +56,7 @@ from .session import (
     Calibration,
     SessionWriter,
     channels_to_recording,
+    normalize_created,
 )
 
 __all__ = [
@@ -1039,7 +1040,7 @@ def session_calibration(trials: Sequence[ImportedTrial]) -> Calibration:
 
 def write_import_session(
     study_dir: str | os.PathLike[str], patient_code: str, trials: Sequence[ImportedTrial],
-    task: str | None = None,
+    task: str | None = None, created: str | None = None,
 ) -> Path:
     """Write one new session holding one trial per imported file; all or nothing.
 
@@ -1052,6 +1053,9 @@ def write_import_session(
         Already read and validated (:func:`read_recording_file`).
     task : str, optional
         Task of every trial; default the file's own (CSV header), else ``free``.
+    created : str, optional
+        When the recording was made, ISO 8601 UTC (e.g. ``"2024-05-02T00:00:00Z"``): dates
+        the session (its ``created`` attribute and file name). Default: now.
 
     Returns
     -------
@@ -1061,7 +1065,8 @@ def write_import_session(
     Raises
     ------
     InputError
-        The files need different calibrations (nothing written).
+        The files need different calibrations, or ``created`` is unparsable, not UTC or in
+        the future (nothing written).
     Exception
         Whatever writing raised (e.g. OSError, disk full), after the partial session file,
         and the patient folder if this call created it, were removed again.
@@ -1071,6 +1076,11 @@ def write_import_session(
         raise InputError(f"{study_dir}: study folder does not exist")
     if task is not None and task not in TASKS:
         raise InputError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    if created is not None:
+        try:
+            created = normalize_created(created)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     calibration = session_calibration(trials)
     folder = Path(study_dir) / code
     folder_existed = folder.is_dir()
@@ -1081,6 +1091,7 @@ def write_import_session(
             study_dir, code, calibration=calibration,
             metadata={"notes": f"imported by kinewrite {__version__} import from "
                                f"{len(trials)} file(s)"},
+            created=created,
         )
         for trial in trials:
             _write_trial(writer, trial, task, import_id)
