@@ -1,17 +1,20 @@
-"""Regenerate the bundled SIMULATED sample study ``data/samples/study/`` (deterministic).
+"""Regenerate the bundled SIMULATED sample study ``data/samples/study/`` (deterministic but
+for the session ids).
 
 A simulated patient, ``SIM-001``, with writer's cramp of the right hand, seen 6 times over 5
-months. After session 2 a botulinum toxin injection (80 U, FCR and FDS): tremor and pen
-pressure fall and the writing rhythm recovers over the following sessions; pen-grip training
-starts at session 4. Every trial is made by :func:`kinewrite.simulate.simulate_trial` and
-written through :class:`~kinewrite.storage.session.SessionWriter` with input ``simulated``;
-no person wrote any of it.
+months. After session 2 a botulinum toxin injection (onabotulinumtoxinA, 80 U: 30 U in FCR,
+50 U in FDS): tremor and pen pressure fall and the writing rhythm recovers over the following
+sessions; pen-grip training starts at session 4. Every trial is made by
+:func:`kinewrite.simulate.simulate_trial` and written through
+:class:`~kinewrite.storage.session.SessionWriter` with input ``simulated``; no person wrote
+any of it.
 
-The writer stamps a session with the time it is written. These sessions are back-dated to
-their visit dates so the progress view spreads them over 5 months: after writing, the script
-sets the root attribute ``created``, the trials' ``started``/``ended`` and the session id
-(a UUID derived from the patient code and date, so regenerating gives the same names), and
-renames each file to match, ``session-<created>-<id8>.h5``.
+Each session is dated to its visit (09:30 UTC) with ``SessionWriter.create(created=...)``,
+which sets the root attribute ``created`` and the file name ``session-<created>-<id8>.h5``,
+so the progress view spreads them over 5 months. The writer still stamps the trials'
+``started``/``ended`` and the features' ``computed`` with the time they are written: the
+script back-dates those after writing. Session ids are random (UUID4), so regenerating gives
+new file names (same dates, same content otherwise).
 
 Usage::
 
@@ -22,7 +25,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +36,6 @@ from kinewrite.storage.session import (
     STATE_HOVER,
     STATE_TOUCH,
     SessionWriter,
-    session_filename,
 )
 
 PATIENT = "SIM-001"
@@ -51,6 +52,8 @@ VISITS = (
     ("2026-02-09", 0.09, 0.37, 0.001, 4.4, 2.5),
 )
 TOXIN = ("2025-10-13", ["flexor carpi radialis", "flexor digitorum superficialis"], 80.0)
+TOXIN_PRODUCT = "onabotulinumtoxinA (Botox)"
+TOXIN_DOSES_U = {"flexor carpi radialis": 30.0, "flexor digitorum superficialis": 50.0}
 TRAINING = "2025-12-08"
 #: ADDS activities 0-3 (Fahn) and WCRS movement/speed items per visit.
 ADDS_ITEMS = ("writing", "buttoning", "eating", "drinking", "brushing_teeth", "combing_hair",
@@ -73,7 +76,8 @@ def write_session(study: Path, number: int, visit: tuple) -> Path:
     }
     if after_toxin:
         meta.update(last_botox_date=TOXIN[0], last_botox_muscles=", ".join(TOXIN[1]))
-    writer = SessionWriter.create(study, PATIENT, meta)
+    start = datetime.fromisoformat(date).replace(hour=9, minute=30, tzinfo=UTC)
+    writer = SessionWriter.create(study, PATIENT, meta, created=_iso(start))
     with writer:
         for k, task in enumerate(TASK_ORDER):
             trial = simulate_trial(
@@ -95,20 +99,18 @@ def write_session(study: Path, number: int, visit: tuple) -> Path:
                             date, rater="SIM")
         if number == 2:
             writer.add_event("botulinum_toxin", TOXIN[0], TOXIN[1], TOXIN[2],
+                             product=TOXIN_PRODUCT, doses_units=TOXIN_DOSES_U,
                              notes="SIMULATED; EMG-guided")
         if date == TRAINING:
             writer.add_event("pen_grip_training", TRAINING,
                              notes="SIMULATED; weekly sessions, modified pen grip")
-    return _backdate(writer.path, date)
+    _backdate_trials(writer.path, start)
+    return writer.path
 
 
-def _backdate(path: Path, date: str) -> Path:
-    start = datetime.fromisoformat(date).replace(hour=9, minute=30, tzinfo=UTC)
-    created = _iso(start)
-    session_id = uuid.uuid5(uuid.NAMESPACE_URL, f"kinewrite-sample/{PATIENT}/{date}").hex
+def _backdate_trials(path: Path, start: datetime) -> None:
+    """The trials' started/ended and the features' computed time, to the visit."""
     with h5py.File(path, "r+") as f:
-        f.attrs["created"] = created
-        f.attrs["session_id"] = session_id
         for i, name in enumerate(sorted(f["trials"])):
             g = f["trials"][name]
             g.attrs["started"] = _iso(start + timedelta(minutes=2 + 3 * i))
@@ -117,9 +119,6 @@ def _backdate(path: Path, date: str) -> Path:
             for name in f[group]:  # the features' computed time, the same way
                 if "features" in f[group][name]:
                     f[group][name]["features"].attrs["computed"] = _iso(start)
-    target = path.with_name(session_filename(created, session_id))
-    path.rename(target)
-    return target
 
 
 def _iso(t: datetime) -> str:
