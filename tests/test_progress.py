@@ -52,7 +52,8 @@ def test_sample_study_tells_its_story():
     assert tremor[1] == pytest.approx(1.0, rel=0.05) and tremor[-1] == pytest.approx(0.18, rel=0.1)
     _, pressure = p.series("circles", "pressure_mean")
     assert pressure[1] > pressure[2] > pressure[-1]
-    assert list(p.events["label"]) == ["Botulinum toxin 80 U", "Pen-grip training"]
+    assert list(p.events["label"]) == ["Botulinum toxin 80 U onabotulinumtoxinA",
+                                       "Pen-grip training"]
     assert str(p.events["date"][0].date()) == "2025-10-13"  # between sessions 2 and 3
     adds = p.clinical[p.clinical["scale"] == "ADDS"]["score"].to_numpy()
     assert adds[0] == pytest.approx(90 - 90 * 7 / 21) and adds[-1] > adds[1]

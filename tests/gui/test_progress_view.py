@@ -52,7 +52,7 @@ def test_bands_markers_labels(qtbot):
     pressure = view.feature_plots["pressure_mean"]
     assert not [i for i in pressure.items if isinstance(i, pg.LinearRegionItem)]  # no number
     assert [label for _, label in view.event_markers()] == [
-        "Botulinum toxin 80 U", "Pen-grip training"]
+        "Botulinum toxin 80 U onabotulinumtoxinA", "Pen-grip training"]
     assert str(view.event_markers()[0][0])[:10] == "2025-10-13"
     for plot in (*view.feature_plots.values(), *view.clinical_plots.values()):
         for side in ("left", "bottom"):
