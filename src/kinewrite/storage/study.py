@@ -28,7 +28,6 @@ from .session import (
     ClinicalEntry,
     Session,
     TreatmentEvent,
-    _attr_str,
     _open_for_read,
     _scalar_attr,
     _short,
@@ -98,28 +97,9 @@ class Study:
         return len(self.sessions)
 
 
-def _index_file(path: Path) -> SessionInfo:
-    try:
-        f, _ = _open_for_read(path)
-    except Exception as exc:  # h5py raises OSError or RuntimeError on junk
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: cannot open as HDF5 ({first})") from None
-    with f:
-        if _attr_str(f.attrs, "format") != FORMAT:
-            raise InputError(f"{path}: not a kinewrite session")
-        trials = []
-        for name in sorted(f.get("trials", {})):
-            g = f["trials"][name]
-            n = g["t"].shape[0] if "t" in g else 0
-            trials.append(TrialInfo(name, _attr_str(g.attrs, "task", "free"),
-                                    _attr_str(g.attrs, "status", "recording"), int(n)))
-        return SessionInfo(path=path, patient_code=_attr_str(f.attrs, "patient_code"),
-                           session_id=_attr_str(f.attrs, "session_id"),
-                           created=_attr_str(f.attrs, "created"), trials=tuple(trials))
-
-
 def open_study(folder: str | os.PathLike[str]) -> Study:
-    """Index a study folder from its session files.
+    """Index a study folder from its session files (through the study index: unchanged
+    files are not opened again, see :mod:`kinewrite.storage.study_index`).
 
     Raises
     ------
@@ -127,17 +107,14 @@ def open_study(folder: str | os.PathLike[str]) -> Study:
         If the folder does not exist. Unreadable files inside it are listed in
         :attr:`Study.problems` (one line each), not fatal.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such study folder")
-    study = Study(folder)
-    for path in sorted(folder.glob(SESSION_GLOB)):
-        try:
-            study.sessions.append(_index_file(path))
-        except Exception as exc:  # a damaged file is a problem to list, never a crash
-            if not isinstance(exc, InputError):
-                exc = InputError(f"{path}: damaged session file ({type(exc).__name__}: {exc})")
-            study.problems.append(str(exc).splitlines()[0])
+    summaries, problems = study_summaries(folder, brief=True)
+    study = Study(Path(folder), problems=problems)
+    study.sessions = [
+        SessionInfo(path=s.path, patient_code=s.patient_code, session_id=s.session_id,
+                    created=s.created,
+                    trials=tuple(TrialInfo(t.name, t.task, t.status, t.n_samples)
+                                 for t in s.trials))
+        for s in summaries]
     study.sessions.sort(key=lambda s: (s.patient_code, s.created))
     return study
 
