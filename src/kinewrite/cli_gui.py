@@ -148,17 +148,17 @@ def _protocol_task(protocol_file: str | None, task: str) -> Any:
 
 def cmd_record(args: argparse.Namespace) -> int:
     code = validate_patient_code(args.patient)
+    protocol, spec = _protocol_task(args.protocol, args.task)
+    reason = no_display()
+    if reason:  # before anything is created
+        fail(reason)
+        return EXIT_INTERNAL
     study = Path(args.study)
     if not study.is_dir():
         if not study.parent.is_dir():
             fail(f"{study}: folder does not exist, nor does its parent")
             return EXIT_BAD_INPUT
         study.mkdir()
-    protocol, spec = _protocol_task(args.protocol, args.task)
-    reason = no_display()
-    if reason:
-        fail(reason)
-        return EXIT_INTERNAL
     if args.seconds is not None:
         from dataclasses import replace
 

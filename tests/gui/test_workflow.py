@@ -169,13 +169,14 @@ def test_no_display_is_one_line_not_a_qt_abort(tmp_path) -> None:
 
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    for args in (["gui"], ["record", "--study", str(tmp_path), "--patient", "ND-1",
-                           "--task", "loops"]):
+    for args in (["gui"], ["record", "--study", str(tmp_path / "new-study"), "--patient",
+                           "ND-1", "--task", "loops"]):
         run = subprocess.run([sys.executable, "-m", "kinewrite", *args], env=env,
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 1
         assert run.stderr.startswith("kinewrite: no display") and run.stderr.count("\n") == 1
     assert not any(tmp_path.rglob("*.h5"))  # no session was created
+    assert not (tmp_path / "new-study").exists()  # nor a study folder
 
 
 def test_spiral_ends_itself_when_the_pen_stays_up(workflow, qtbot) -> None:
