@@ -35,7 +35,10 @@ def configure_event_delivery(app: QCoreApplication) -> None:
 #: Warnings Qt's offscreen platform prints for every window it cannot manage like a desktop
 #: would (harmless: offscreen rendering, tests, screenshots, the report's plots).
 _OFFSCREEN_NOISE = ("This plugin does not support propagateSizeHints()",
-                    "This plugin does not support raise()")
+                    "This plugin does not support raise()",
+                    # QtMultimedia probing for PipeWire where PulseAudio serves (or no audio)
+                    "Couldn't load pipewire-0.3 library",
+                    "Couldn't resolve pipewire-0.3 symbols")
 
 
 def quiet_offscreen_noise(app: QCoreApplication) -> None:
