@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from PyQt6.QtCore import QIODevice, QObject
 
@@ -24,19 +25,29 @@ from .feedback import FeedbackSynth, PressureFeedback
 
 __all__ = ["ToneOutput", "multimedia_status"]
 
-try:  # QtMultimedia's library needs libpulse.so.0 even to be imported
-    from PyQt6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
-except ImportError as _exc:  # pragma: no cover - depends on the machine
-    _IMPORT_ERROR: str | None = f"QtMultimedia cannot be loaded ({_exc})"
-else:
-    _IMPORT_ERROR = None
+_QM: Any = None  # PyQt6.QtMultimedia, imported on first use (its probing prints messages)
+_IMPORT_ERROR: str | None = None
+
+
+def _multimedia() -> Any:
+    """The QtMultimedia module, or None (then :data:`_IMPORT_ERROR` says why)."""
+    global _QM, _IMPORT_ERROR
+    if _QM is None and _IMPORT_ERROR is None:
+        try:  # QtMultimedia's library needs libpulse.so.0 even to be imported
+            from PyQt6 import QtMultimedia
+        except ImportError as exc:  # pragma: no cover - depends on the machine
+            _IMPORT_ERROR = f"QtMultimedia cannot be loaded ({exc})"
+        else:
+            _QM = QtMultimedia
+    return _QM
 
 
 def multimedia_status() -> tuple[bool, str]:
     """Whether sound can be played here: (True, device name) or (False, reason)."""
-    if _IMPORT_ERROR is not None:
-        return False, _IMPORT_ERROR
-    device = QMediaDevices.defaultAudioOutput()
+    qm = _multimedia()
+    if qm is None:
+        return False, str(_IMPORT_ERROR)
+    device = qm.QMediaDevices.defaultAudioOutput()
     if device.isNull():
         return False, "no audio output device on this machine"
     return True, device.description()
@@ -109,7 +120,8 @@ class ToneOutput(QObject):
     @property
     def playing(self) -> bool:
         """Whether the audio sink is running."""
-        return self._sink is not None and self._sink.state() == QAudio.State.ActiveState
+        return (self._sink is not None
+                and self._sink.state() == _multimedia().QAudio.State.ActiveState)
 
     def set_pressure(self, pressure: float) -> None:
         """Set the latest pen pressure (when no `pressure_source` was given)."""
@@ -129,22 +141,23 @@ class ToneOutput(QObject):
         """
         if not self.available or self.feedback.mode == "off" or self._sink is not None:
             return self._sink is not None
-        fmt = QAudioFormat()
+        qm = _multimedia()
+        fmt = qm.QAudioFormat()
         fmt.setSampleRate(self.synth.sample_rate_hz)
         fmt.setChannelCount(1)
-        fmt.setSampleFormat(QAudioFormat.SampleFormat.Int16)
-        device = QMediaDevices.defaultAudioOutput()
+        fmt.setSampleFormat(qm.QAudioFormat.SampleFormat.Int16)
+        device = qm.QMediaDevices.defaultAudioOutput()
         if not device.isFormatSupported(fmt):
             self.available = False
             self.reason = f"{device.description()}: 16-bit mono at " \
                           f"{self.synth.sample_rate_hz} Hz is not supported"
             return False
-        sink = QAudioSink(device, fmt, self)
+        sink = qm.QAudioSink(device, fmt, self)
         sink.setBufferSize(int(self.synth.sample_rate_hz * self.buffer_ms * 1e-3) * 2)
         gen = _Generator(self.synth, self._source, self)
         gen.open(QIODevice.OpenModeFlag.ReadOnly)
         sink.start(gen)
-        if sink.error() != QAudio.Error.NoError:
+        if sink.error() != qm.QAudio.Error.NoError:
             self.available = False
             self.reason = f"{device.description()}: audio output failed ({sink.error().name})"
             sink.stop()
