@@ -68,3 +68,30 @@ def test_adds_entry_goes_to_the_latest_session(qtbot, tmp_path, monkeypatch) -> 
     w.add_clinical(AddsDialog(w))
     assert len(load_session(latest).clinical) == before + 1
     SessionWriter.open(latest).close()  # not locked
+
+
+def test_calibration_is_saved_and_used_by_the_next_recording(qtbot, tmp_path,
+                                                             monkeypatch) -> None:
+    """Tools > Calibration: the therapist types the screen's real size; the mapping is saved
+    for the next runs and used at once by the record panel."""
+    from kinewrite.gui.calibration import CalibrationDialog
+    from kinewrite.gui.settings import load_screen_mapping
+
+    w, _ = _window(qtbot, tmp_path, monkeypatch)
+
+    def measure_and_accept() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, CalibrationDialog)
+        dialog.mode_tablet.setChecked(False)
+        dialog.screen_w_mm.setValue(500.0)
+        dialog.screen_h_mm.setValue(300.0)
+        dialog.screen_w_px.setValue(2000)
+        dialog.screen_h_px.setValue(1200)
+        dialog.accept()
+
+    QTimer.singleShot(0, measure_and_accept)
+    w.calibrate()
+    saved = load_screen_mapping()
+    assert saved is not None
+    assert (saved.x_mm_per_px, saved.y_mm_per_px) == (0.25, 0.25)
+    assert w.record.panel.mapping.x_mm_per_px == 0.25
