@@ -76,7 +76,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("gui", help="open the therapist app (record, review, progress)")
-    p.add_argument("--study", metavar="DIR", help="study folder")
+    p.add_argument("--study", metavar="DIR",
+                   help="study folder (created if its parent exists: a new study)")
     p.add_argument("--patient", metavar="CODE", help="patient to show")
     p.add_argument("--view", choices=("record", "review", "progress"), default="record")
     p.add_argument("--trial", metavar="NNN", help="trial to review (default: the last one)")
@@ -232,8 +233,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     study = Path(args.study) if args.study else None
     if study is not None and not study.is_dir():
-        fail(f"{study}: no such study folder")
-        return EXIT_BAD_INPUT
+        if args.screenshot or args.patient or not study.parent.is_dir():
+            fail(f"{study}: no such study folder")
+            return EXIT_BAD_INPUT
+        reason = no_display()
+        if reason:
+            fail(reason)
+            return EXIT_INTERNAL
+        study.mkdir()  # a new study: its first session will be recorded into it
     if args.patient:
         validate_patient_code(args.patient)
         if study is None:

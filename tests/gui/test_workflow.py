@@ -237,3 +237,17 @@ def test_a_guide_larger_than_the_canvas_is_reported_not_fatal(qtbot, tmp_path) -
     panel.resize(1300, 900)
     qtbot.waitUntil(lambda: panel.canvas.width() > 900)
     assert panel.guide_polylines_px()  # it fits now
+
+
+def test_a_screenshot_never_creates_a_study_folder(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "KINEWRITE_CONFIG_DIR": str(tmp_path / "config")}
+    run = subprocess.run([sys.executable, "-m", "kinewrite", "gui", "--study",
+                          str(tmp_path / "nope"), "--screenshot", str(tmp_path / "x.png")],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "no such study folder" in run.stderr
+    assert not (tmp_path / "nope").exists()
