@@ -63,6 +63,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date as _date
+from typing import Any
 
 from .storage.session import EVENT_KINDS, SESSION_FIELDS, adds_score
 
@@ -160,6 +161,20 @@ ADDS_LEVELS: dict[int, str] = {
 }
 
 
+def _checked_items(scale: str, defined: tuple[ScaleItem, ...], items: Mapping[str, Any],
+                   noun: str, needs: str) -> dict[str, int]:
+    """Every item of `scale` present, none unknown, each value in its range (one line)."""
+    known = {i.key for i in defined}
+    unknown = sorted(set(items) - known)
+    if unknown:
+        raise ClinicalInputError(f"{scale}: unknown {noun} {', '.join(map(repr, unknown))}; "
+                                 f"known: {', '.join(i.key for i in defined)}")
+    missing = [i.key for i in defined if i.key not in items]
+    if missing:
+        raise ClinicalInputError(f"{scale} needs {needs}; missing {', '.join(missing)}")
+    return {i.key: i.check(items[i.key], scale) for i in defined}
+
+
 def adds_result(items: Mapping[str, object] | None = None,
                 level_pct: int | None = None) -> tuple[dict[str, int], int | None, float]:
     """Validate an ADDS entry; return ``(items, level_pct, score_pct)``.
@@ -196,15 +211,7 @@ def adds_result(items: Mapping[str, object] | None = None,
                 f"ADDS level must be 100, 95 or 90 %, got {level_pct!r} "
                 "(or score the 7 activities)")
         return {}, int(level_pct), adds_score(None, level_pct)
-    known = {i.key for i in ADDS_ITEMS}
-    unknown = sorted(set(items) - known)
-    if unknown:
-        raise ClinicalInputError(f"ADDS: unknown activity {', '.join(map(repr, unknown))}; "
-                                 f"known: {', '.join(i.key for i in ADDS_ITEMS)}")
-    missing = [i.key for i in ADDS_ITEMS if i.key not in items]
-    if missing:
-        raise ClinicalInputError(f"ADDS needs all 7 activities; missing {', '.join(missing)}")
-    out = {i.key: i.check(items[i.key], "ADDS") for i in ADDS_ITEMS}
+    out = _checked_items("ADDS", ADDS_ITEMS, items, "activity", "all 7 activities")
     return out, None, adds_score(out)
 
 
@@ -261,15 +268,7 @@ def wcrs_result(items: Mapping[str, object]) -> tuple[dict[str, int], int]:
 
     The total is what ``SessionWriter.add_clinical("WCRS", ...)`` stores (sum of the items).
     """
-    known = {i.key for i in WCRS_ITEMS}
-    unknown = sorted(set(items) - known)
-    if unknown:
-        raise ClinicalInputError(f"WCRS: unknown item {', '.join(map(repr, unknown))}; "
-                                 f"known: {', '.join(i.key for i in WCRS_ITEMS)}")
-    missing = [i.key for i in WCRS_ITEMS if i.key not in items]
-    if missing:
-        raise ClinicalInputError(f"WCRS needs every item; missing {', '.join(missing)}")
-    out = {i.key: i.check(items[i.key], "WCRS") for i in WCRS_ITEMS}
+    out = _checked_items("WCRS", WCRS_ITEMS, items, "item", "every item")
     return out, sum(out.values())
 
 

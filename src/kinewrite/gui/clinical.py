@@ -92,6 +92,7 @@ class _ScaleDialog(QDialog):
 
     def __init__(self, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
+        self.item_combos: dict[str, QComboBox] = {}  # item key -> its score box
         self.setWindowTitle(title)
         self.date_edit = make_date_edit()
         self.date_edit.setAccessibleName("Date of rating")
@@ -119,6 +120,16 @@ class _ScaleDialog(QDialog):
         lay.addWidget(self.score_label)
         lay.addWidget(self.error_label)
         lay.addWidget(self.buttons)
+
+    def set_items(self, items: dict[str, int]) -> None:
+        """Set item scores (keys of the scale's items)."""
+        for key, value in items.items():
+            combo = self.item_combos[key]
+            combo.setCurrentIndex(combo.findData(int(value)))
+
+    def items(self) -> dict[str, int]:
+        """The scored items."""
+        return {k: int(c.currentData()) for k, c in self.item_combos.items()}
 
     def clinical_entry(self) -> dict[str, Any]:
         """Keyword arguments of ``SessionWriter.add_clinical``; raises ClinicalInputError."""
@@ -151,7 +162,6 @@ class AddsDialog(_ScaleDialog):
         self.level_buttons[100].setChecked(True)
         self.activities = QGroupBox("Activities (0 none or not applicable … 3 marked)")
         af = QFormLayout(self.activities)
-        self.item_combos: dict[str, QComboBox] = {}
         for item in ADDS_ITEMS:
             combo = _item_combo(item)
             combo.currentIndexChanged.connect(self._update)
@@ -176,12 +186,7 @@ class AddsDialog(_ScaleDialog):
     def set_items(self, items: dict[str, int]) -> None:
         """Score activities (also switches to scoring them)."""
         self.set_level(None)
-        for key, value in items.items():
-            combo = self.item_combos[key]
-            combo.setCurrentIndex(combo.findData(int(value)))
-
-    def items(self) -> dict[str, int]:
-        return {k: int(c.currentData()) for k, c in self.item_combos.items()}
+        super().set_items(items)
 
     def clinical_entry(self) -> dict[str, Any]:
         level = self.level_pct()
@@ -218,7 +223,6 @@ class WcrsDialog(_ScaleDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Writer's Cramp Rating Scale (WCRS)", parent)
-        self.item_combos: dict[str, QComboBox] = {}
         groups: dict[str, list[ScaleItem]] = {}
         for item in WCRS_ITEMS:
             groups.setdefault(item.group, []).append(item)
@@ -258,14 +262,6 @@ class WcrsDialog(_ScaleDialog):
         combo.currentIndexChanged.connect(self._update)
         self.item_combos[item.key] = combo
         return combo
-
-    def set_items(self, items: dict[str, int]) -> None:
-        for key, value in items.items():
-            combo = self.item_combos[key]
-            combo.setCurrentIndex(combo.findData(int(value)))
-
-    def items(self) -> dict[str, int]:
-        return {k: int(c.currentData()) for k, c in self.item_combos.items()}
 
     def clinical_entry(self) -> dict[str, Any]:
         items, _ = wcrs_result(self.items())
