@@ -72,6 +72,18 @@ def _item_combo(item: ScaleItem) -> QComboBox:
     return combo
 
 
+def _error_line_and_buttons(dialog: QDialog) -> tuple[WrappedLabel, QDialogButtonBox]:
+    """A hidden red line for a refused entry, and OK/Cancel wired to the dialog."""
+    error_label = WrappedLabel()
+    error_label.setStyleSheet(_ERROR_STYLE)
+    error_label.hide()
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return error_label, buttons
+
+
 def _valid(build: Any, error_label: QLabel) -> bool:
     """Whether `build()` accepts the entry; if not, its reason is shown in `error_label`
     (the dialog stays open)."""
@@ -103,13 +115,7 @@ class _ScaleDialog(QDialog):
         font = self.score_label.font()
         font.setBold(True)
         self.score_label.setFont(font)
-        self.error_label = WrappedLabel()
-        self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.error_label, self.buttons = _error_line_and_buttons(self)
         head = QFormLayout()
         head.addRow("Date", self.date_edit)
         head.addRow("Rater", self.rater_edit)
@@ -349,13 +355,7 @@ class TreatmentEventDialog(QDialog):
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setAccessibleName("Notes")
         self.notes_edit.setFixedHeight(self.notes_edit.fontMetrics().lineSpacing() * 3 + 12)
-        self.error_label = WrappedLabel()
-        self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.error_label, self.buttons = _error_line_and_buttons(self)
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addWidget(self.toxin_box)
