@@ -87,6 +87,23 @@ def test_segmented_filter_matches_filtering_each_segment_alone(rng, cutoff, btyp
     np.testing.assert_array_equal(y[outside], x[outside])
 
 
+def test_segmented_filter_without_scipys_kernel_gives_the_same_numbers(rng, monkeypatch):
+    """The in-place kernel is private to SciPy; the public sosfilt fallback must agree, for
+    tiled 2-D input (the kinematic grid) and for segments with gaps between them."""
+    lengths = np.array([300, 3, 1, 800])
+    sos = pp.butter_sos(12.0, 200.0)
+    for gap in (0, 7):
+        starts = np.r_[0, np.cumsum(lengths)[:-1]] + gap * np.arange(lengths.size)
+        xy = np.cumsum(rng.normal(size=(2, int(starts[-1] + lengths[-1]))), axis=1)
+        seg = pp.Segments(starts, lengths)
+        fast = pp.filtfilt_segments(xy, seg, sos, 70)
+        monkeypatch.setattr(pp, "_SOSFILT_KERNEL", None)
+        slow = pp.filtfilt_segments(xy, seg, sos, 70)
+        monkeypatch.undo()
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12 * np.ptp(xy))
+        np.testing.assert_array_equal(fast[0], pp.filtfilt_segments(xy[0], seg, sos, 70))
+
+
 def test_baseline_angle_recovers_slant_and_never_turns_sideways():
     s = np.linspace(0, 100, 400)
     x, y = s, 3 * np.sin(s)

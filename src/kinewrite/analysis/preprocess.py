@@ -190,21 +190,34 @@ def rebuild_clock(
     t_spread = _spread_duplicates(t, period)
     dts = np.diff(t_spread)
     gap = dts > gap_periods * period
-    # Sample index steps: 1 per sample, more where single samples were dropped.
-    steps = np.maximum(1.0, np.rint(dts / period))
-    steps[gap] = 0.0  # index restarts in a new run; runs get their own offsets
-    run_id = np.concatenate(([0], np.cumsum(gap)))
-    k = np.concatenate(([0.0], np.cumsum(steps)))
+    # Sample index steps: 1 per sample, more where single samples were dropped (computed in
+    # place: at 1M samples every temporary is a pass over memory).
+    steps = np.divide(dts, period)
+    np.rint(steps, out=steps)
+    np.maximum(steps, 1.0, out=steps)
+    any_gap = bool(gap.any())
+    k = np.empty(n)
+    k[0] = 0.0
+    if any_gap:
+        steps[gap] = 0.0  # index restarts in a new run; runs get their own offsets
+        run_id = np.empty(n, dtype=np.int64)
+        run_id[0] = 0
+        np.cumsum(gap, out=run_id[1:])
+    else:
+        run_id = None
+    np.cumsum(steps, out=k[1:])
     fitted, slope = _fit_common_slope(k, t_spread, run_id)
     regular = False
     if np.isfinite(slope) and slope > 0:
         resid = t_spread - fitted
-        rms = float(np.sqrt(np.mean(resid**2)))
-        regular = rms <= 0.25 * slope and bool(np.all(np.diff(fitted) > 0))
+        rms = float(np.sqrt(np.mean(np.square(resid, out=resid))))
+        # one run: the fitted line rises with k, which rises by >= 1 per sample
+        regular = rms <= 0.25 * slope and (not any_gap or bool(np.all(np.diff(fitted) > 0)))
     t_out = fitted if regular else t_spread
     dt_out = np.diff(t_out)
     gap_after = dt_out > gap_periods * period
-    jitter_ms = float(np.sqrt(np.mean((t - t_out) ** 2)) * 1e3)
+    dev = t - t_out
+    jitter_ms = float(np.sqrt(np.mean(np.square(dev, out=dev))) * 1e3)
     return Clock(t_out, period, gap_after, jitter_ms, regular)
 
 
@@ -230,17 +243,20 @@ def _spread_duplicates(t: np.ndarray, period: float) -> np.ndarray:
 
 
 def _fit_common_slope(
-    k: np.ndarray, t: np.ndarray, run_id: np.ndarray
+    k: np.ndarray, t: np.ndarray, run_id: np.ndarray | None
 ) -> tuple[np.ndarray, float]:
-    """Least-squares ``t = offset[run] + slope * k`` with one slope shared by all runs."""
-    if run_id[-1] == 0:  # one run: the plain line fit
+    """Least-squares ``t = offset[run] + slope * k`` with one slope shared by all runs
+    (`run_id` None: one run)."""
+    if run_id is None or run_id[-1] == 0:  # one run: the plain line fit
         kc = k - k.mean()
         tm = t.mean()
         denom = dot(kc, kc)
         if denom == 0:
             return t.copy(), float("nan")
         slope = dot(kc, t - tm) / denom
-        return tm + slope * kc, slope
+        kc *= slope
+        kc += tm
+        return kc, slope
     counts = np.bincount(run_id).astype(np.float64)
     k_mean = np.bincount(run_id, k) / counts
     t_mean = np.bincount(run_id, t) / counts
@@ -430,41 +446,71 @@ def filtfilt_segments(
         return x.copy()
     sig = np.atleast_2d(x)
     starts, lengths = segments.starts, segments.lengths
-    n_seg = segments.count
     body = _segment_indices(segments)
     tiled = body.size == sig.shape[1]
     # extended layout: [left pad | segment | right pad] per segment; a pad holds the odd
-    # reflection 2 * edge value - x[mirrored index]
+    # reflection 2 * edge value - x[mirrored index]. Built and read back by gathers (take)
+    # with index ramps: a scatter or a boolean mask costs ~10x more per sample.
     block = lengths + 2 * pad
     block_start = np.concatenate(([0], np.cumsum(block)[:-1]))
     total = int(block.sum())
-    seg_of = np.repeat(np.arange(n_seg), lengths)
-    body_dest = body + (block_start - starts + pad)[seg_of]
     j = np.arange(1, pad + 1)
     reach = np.minimum(j[None, :], (lengths - 1)[:, None])  # short segments reflect less
-    left_dest = block_start[:, None] + np.arange(pad)[None, :]
-    right_dest = (block_start + pad + lengths)[:, None] + np.arange(pad)[None, :]
-    left_src = starts[:, None] + reach[:, ::-1]
-    right_src = (starts + lengths - 1)[:, None] - reach
-    ext = np.empty((sig.shape[0], total))
-    ext[:, body_dest] = sig if tiled else np.take(sig, body, axis=1)
-    first = sig[:, starts][:, :, None]
-    last = sig[:, starts + lengths - 1][:, :, None]
-    ext[:, left_dest] = 2 * first - sig[:, left_src]
-    ext[:, right_dest] = 2 * last - sig[:, right_src]
+    left_dest = (block_start[:, None] + np.arange(pad)[None, :]).ravel()
+    right_dest = ((block_start + pad + lengths)[:, None] + np.arange(pad)[None, :]).ravel()
+    left_src = (starts[:, None] + reach[:, ::-1]).ravel()
+    right_src = ((starts + lengths - 1)[:, None] - reach).ravel()
+    # index of the sample each extended position starts from (ramps, pads fixed below)
+    src_cols = sig if tiled else np.take(sig, body, axis=1)  # segments made contiguous
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # segment starts in src_cols
+    shift = block_start + pad - offsets
+    src = np.arange(total) - np.repeat(shift, block)
+    src[left_dest] = left_src - (starts - offsets).repeat(pad)
+    src[right_dest] = right_src - (starts - offsets).repeat(pad)
+    ext = np.take(src_cols, src, axis=1)
+    first = sig[:, starts].repeat(pad, axis=1)
+    last = sig[:, starts + lengths - 1].repeat(pad, axis=1)
+    ext[:, left_dest] = 2 * first - ext[:, left_dest]
+    ext[:, right_dest] = 2 * last - ext[:, right_dest]
     # forward-backward pass, each started in steady state at its first value (the padding
-    # absorbs what remains of the start-up, as in scipy.signal.sosfiltfilt)
+    # absorbs what remains of the start-up, as in scipy.signal.sosfiltfilt); the backward
+    # pass runs on a reversed copy, filtered in place
     sos = np.ascontiguousarray(sos, dtype=np.float64)
-    zi = _sos_zi(sos.tobytes(), sos.shape[0])[:, None, :]
-    fwd, _ = signal.sosfilt(sos, ext, axis=-1, zi=zi * ext[None, :, :1])
-    rev = fwd[:, ::-1]
-    bwd, _ = signal.sosfilt(sos, rev, axis=-1, zi=zi * rev[None, :, :1])
-    filtered = np.take(bwd, total - 1 - body_dest, axis=1)  # bwd runs backwards in time
+    zi = _sos_zi(sos.tobytes(), sos.shape[0])
+    _sosfilt_inplace(sos, ext, zi)
+    rev = ext[:, ::-1].copy()
+    _sosfilt_inplace(sos, rev, zi)
+    # segment sample k of the contiguous layout sits at extended position k + shift[seg],
+    # which rev holds at total - 1 - that
+    body_dest = np.arange(offsets[-1] + lengths[-1]) + np.repeat(shift, lengths)
+    filtered = np.take(rev, (total - 1) - body_dest, axis=1)
     if tiled:
         return filtered.reshape(x.shape)
     res = sig.copy()
     res[:, body] = filtered
     return res.reshape(x.shape)
+
+
+def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> None:
+    """Filter each row of the C-contiguous float64 array `rows` in place with `sos`, every row
+    started in steady state at its first value (``zi_unit * rows[:, 0]``).
+
+    :func:`scipy.signal.sosfilt` copies its input and validates it on every call; its Cython
+    kernel filters in place. The kernel is private to SciPy, so the public function is the
+    fallback if it ever moves (same numbers, one copy more).
+    """
+    zi = np.ascontiguousarray(zi_unit[None, :, :] * rows[:, :1, None])  # (k, sections, 2)
+    if _SOSFILT_KERNEL is not None:
+        _SOSFILT_KERNEL(sos, rows, zi)
+        return
+    out, _ = signal.sosfilt(sos, rows, axis=-1, zi=np.moveaxis(zi, 1, 0))
+    rows[...] = out
+
+
+try:  # SciPy's in-place kernel (scipy/signal/_sosfilt.pyx), stable since SciPy 1.4
+    from scipy.signal._sosfilt import _sosfilt as _SOSFILT_KERNEL
+except ImportError:  # pragma: no cover - depends on the SciPy build
+    _SOSFILT_KERNEL = None
 
 
 def _segment_indices(segments: Segments) -> np.ndarray:
