@@ -35,6 +35,13 @@ Memory-bandwidth bound
     count_nonzero(pen_down)``, timed the same way; ``ours/pass`` is how many such passes our
     whole feature set costs. At 1k the pass is a few microseconds of call overhead, so the
     ratio there is about overhead, not bandwidth.
+Required floor
+    The two steps SCIENCE.md §2 requires on every sample, with NumPy and SciPy alone:
+    ``numpy.interp`` of x and y onto a 200 Hz grid over the recording, then SciPy's reference
+    ``scipy.signal.sosfiltfilt`` (4th-order Butterworth, 12 Hz) of both channels. ``floor/pass``
+    says how far these alone are from the memory-bandwidth bound (a recursive filter runs
+    one multiply-add chain per sample and section, forward and backward: compute-bound, not
+    bandwidth-bound); ``ours/floor`` how much the whole feature set costs beyond them.
 Peak memory
     :mod:`tracemalloc` (numpy reports its buffers to it) around one extra, untimed call: peak
     traced bytes above the level before the call, divided by the bytes of the input arrays
@@ -230,6 +237,27 @@ def one_pass(rec: Recording) -> Callable[[], float]:
         return float(t.sum() + x.sum() + y.sum() + p.sum() + np.count_nonzero(pen))
 
     return _pass
+
+
+def required_floor(rec: Recording) -> Callable[[], float]:
+    """The two steps SCIENCE.md §2 requires on every sample, done by NumPy/SciPy alone.
+
+    Linear resampling of x and y onto a 200 Hz grid over the recording (``numpy.interp``)
+    and the zero-phase 4th-order 12 Hz Butterworth low-pass of both channels with SciPy's
+    reference ``scipy.signal.sosfiltfilt``: no analysis that follows SCIENCE.md can cost less
+    than these two steps with these libraries.
+    """
+    from scipy import signal
+
+    t, x, y = rec.t, rec.x, rec.y
+    sos = signal.butter(4, 12.0, fs=200.0, output="sos")
+
+    def _floor() -> float:
+        grid = np.arange(t[0], t[-1], 1.0 / 200.0)
+        xy = np.stack((np.interp(grid, t, x), np.interp(grid, t, y)))
+        return float(signal.sosfiltfilt(sos, xy, axis=-1)[:, -1].sum())
+
+    return _floor
 
 
 def peak_bytes(fn: Callable[[], Any]) -> int:
@@ -466,15 +494,19 @@ def report(out: dict[str, Any]) -> None:
             r["task"], size_label(r["target_n"]), f"{r['n']:,}", fmt(r["best_ms"]),
             fmt(r["median_ms"]), str(r["k"]), fmt(r["ns_per_sample"]),
             fmt(r["per_decade"]), fmt(r["one_pass_ms"]), fmt(r["ours_over_one_pass"]),
-            fmt(r["peak_mb"]), fmt(r["peak_over_input"]),
+            fmt(r["required_floor_ms"]), fmt(r["floor_over_one_pass"]),
+            fmt(r["ours_over_floor"]), fmt(r["peak_mb"]), fmt(r["peak_over_input"]),
         ])
     print_table(
         "kinewrite extract_features (all features at once), single core",
         ["task", "size", "n", "best ms", "median ms", "k", "ns/sample", "x/decade",
-         "1-pass ms", "ours/pass", "peak MB", "peak/input"],
+         "1-pass ms", "ours/pass", "floor ms", "floor/pass", "ours/floor", "peak MB",
+         "peak/input"],
         rows,
         "x/decade: best time over best time at n/10 (ideal 10). 1-pass: t,x,y,pressure "
-        "summed + pen_down counted once.\npeak: tracemalloc peak during one call; "
+        "summed + pen_down counted once.\nfloor: np.interp of x,y to 200 Hz + "
+        "scipy.signal.sosfiltfilt (4th order, 12 Hz) of both, the steps SCIENCE.md §2 "
+        "requires.\npeak: tracemalloc peak during one call; "
         "peak/input: over the bytes of t,x,y,pressure,pen_down.",
     )
 
@@ -615,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
             m = measure(lambda rec=rec, task=task: extract_features(rec, task=task),
                         **policy["ours"])
             bound = measure(one_pass(rec), **policy["ours"])
+            floor = measure(required_floor(rec), **policy["ours"])
             input_bytes = sum(a.nbytes for a in input_arrays(rec))
             peak = peak_bytes(lambda rec=rec, task=task: extract_features(rec, task=task))
             out["n_features"] = len(m["result"])
@@ -626,6 +659,9 @@ def main(argv: list[str] | None = None) -> int:
                 "per_decade": m["best_s"] / previous if previous else None,
                 "one_pass_ms": bound["best_s"] * 1e3,
                 "ours_over_one_pass": m["best_s"] / bound["best_s"],
+                "required_floor_ms": floor["best_s"] * 1e3,
+                "floor_over_one_pass": floor["best_s"] / bound["best_s"],
+                "ours_over_floor": m["best_s"] / floor["best_s"],
                 "peak_bytes": peak, "peak_mb": peak / 2**20, "input_bytes": input_bytes,
                 "peak_over_input": peak / input_bytes,
             })

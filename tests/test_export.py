@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -23,10 +24,12 @@ from kinewrite.cli_export import Progress
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import (
     ExportOptions,
+    _isolated_rows_or_problem,
     collect_rows,
     escape_formula,
     export_columns,
     rows_to_frame,
+    session_rows,
 )
 from kinewrite.storage.session import (
     STATE_HOVER,
@@ -292,6 +295,70 @@ def test_unreadable_session_files_are_named_others_exported_exit_2(study_copy, t
     assert lines[-1] == f"kinewrite: 3 session file(s) could not be read and are not in {out}"
     assert len(lines) == 4
     assert len(_read(out)) == 20  # every good session exported
+
+
+def _bad_files(study_copy: Path) -> list[Path]:
+    """Three unreadable session files added to the study: junk, foreign HDF5, truncated."""
+    good = sorted((study_copy / "P01").glob("session-*.h5"))[0]
+    bad = []
+    for code, data in (("P07", b"\x89HDF\r\n\x1a\n" + bytes(range(256)) * 8),
+                       ("P09", good.read_bytes()[: good.stat().st_size // 2])):
+        (study_copy / code).mkdir()
+        bad.append(study_copy / code / "session-20260101T000000Z-00000000.h5")
+        bad[-1].write_bytes(data)
+    (study_copy / "P08").mkdir()
+    bad.append(study_copy / "P08" / "session-20260101T000000Z-11111111.h5")
+    with h5py.File(bad[-1], "w") as f:
+        f["data"] = np.arange(3)
+    return bad
+
+
+def test_isolated_export_equals_the_plain_one_bad_files_included(study_copy, tmp_path):
+    """--isolate reads every file in a child of its own: same table, same problem lines."""
+    _bad_files(study_copy)
+    outputs = {}
+    for mode, extra in (("plain", ["--workers", "2"]),
+                        ("isolated", ["--workers", "2", "--isolate", "--timeout", "30"])):
+        out = tmp_path / f"{mode}.csv"
+        r = subprocess.run([*CLI, "export", str(study_copy), "-o", str(out), *extra],
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        outputs[mode] = (out.read_bytes(), sorted(r.stderr.replace(str(out), "OUT").splitlines()))
+    assert outputs["isolated"] == outputs["plain"]
+    assert len(outputs["plain"][1]) == 4
+
+
+def _rows_sleeping(path: str, options: ExportOptions) -> list:
+    time.sleep(3600)
+    return []
+
+
+def _rows_dying(path: str, options: ExportOptions) -> list:
+    os._exit(3)
+
+
+def test_isolated_export_turns_a_hang_or_a_crash_into_the_files_problem(study):
+    path = str(sorted((study / "P01").glob("session-*.h5"))[0])
+    options = ExportOptions(study_dir=str(study))
+    start = time.monotonic()
+    rows, problem = _isolated_rows_or_problem(path, options, 1.0, rows_of=_rows_sleeping)
+    assert rows == [] and problem.startswith(f"{path}: reading it did not finish in 1 s")
+    assert time.monotonic() - start < 15
+    rows, problem = _isolated_rows_or_problem(path, options, 30.0, rows_of=_rows_dying)
+    assert rows == [] and problem == f"{path}: reading it crashed the reader (exit code 3)"
+    rows, problem = _isolated_rows_or_problem(path, options, 30.0)
+    assert problem is None
+    pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(session_rows(path, options)))
+
+
+def test_isolate_is_local_only(study, tmp_path):
+    code, _, err = _export(str(study), "-o", str(tmp_path / "t.csv"), "--isolate",
+                           "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and len(err.splitlines()) == 1 and "--isolate" in err
+    code, _, err = _export(str(study), "-o", str(tmp_path / "t.csv"), "--isolate",
+                           "--timeout", "0")
+    assert code == 2 and "--timeout must be > 0 s" in err
+    assert not (tmp_path / "t.csv").exists()
 
 
 def test_study_of_only_bad_files_writes_nothing(tmp_path):

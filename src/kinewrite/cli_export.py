@@ -4,7 +4,7 @@
 
     kinewrite export STUDY -o OUT.csv|OUT.parquet [--workers N | --scheduler tcp://HOST:PORT]
                      [--tasks T,...] [--include-superseded] [--metadata FIELD,...]
-                     [--recompute] [--connect-timeout-s S]
+                     [--recompute] [--connect-timeout-s S] [--isolate [--timeout S]]
 
 One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
@@ -18,6 +18,11 @@ last line saying how many were left out (so that a script notices); 1 internal f
 With ``--scheduler`` the session files are read by the Dask workers, not by this process:
 the study must be on a filesystem every worker mounts at the same path, and the workers must
 run the same kinewrite (the analysis version is checked).
+
+With ``--isolate`` every session file is read in a child process of its own, killed after
+``--timeout`` seconds: for studies from an untrusted source, where a damaged or hostile file
+could hang or crash the HDF5 library. Such a file becomes one problem line (exit 2) and the
+other files are exported. Slower (a process per file); local only.
 """
 
 from __future__ import annotations
@@ -62,6 +67,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="session metadata fields to export (default none), e.g. hand,device")
     p.add_argument("--recompute", action="store_true",
                    help="compute every feature again instead of using the cached values")
+    p.add_argument("--isolate", action="store_true",
+                   help="read each file in a child process killed if it hangs or crashes "
+                        "(untrusted files; local only)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="with --isolate: seconds a file may take (default 60)")
     p.set_defaults(func=run)
 
 
@@ -156,6 +166,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if kind == "parquet":
         export.require_pyarrow()
+    if args.isolate and args.scheduler:
+        fail("--isolate reads the files on this machine; it does not combine with --scheduler")
+        return EXIT_BAD_INPUT
+    if args.isolate and not args.timeout > 0:
+        fail(f"--timeout must be > 0 s, got {args.timeout:g}")
+        return EXIT_BAD_INPUT
     options = export.ExportOptions(
         study_dir=str(Path(args.study).absolute()), tasks=args.tasks,
         include_superseded=args.include_superseded, metadata=tuple(args.metadata),
@@ -191,7 +207,8 @@ def _collect(args: argparse.Namespace, paths: list[Path], options: Any,
     progress = Progress(len(paths), label="session files")
     try:
         return export.collect_rows(paths, options, workers=args.workers, client=client,
-                                   on_done=progress.update)
+                                   on_done=progress.update,
+                                   isolate_timeout_s=args.timeout if args.isolate else None)
     finally:
         progress.close()
         if client is not None:

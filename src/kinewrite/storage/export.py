@@ -84,6 +84,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
@@ -384,6 +385,22 @@ def _batch_rows(paths: list[str], options: ExportOptions) -> list[FileResult]:
     return [_rows_or_problem(path, options) for path in paths]
 
 
+def _isolated_rows_or_problem(
+    path: str, options: ExportOptions, timeout_s: float,
+    rows_of: Callable[..., list[dict[str, Any]]] | None = None,
+) -> FileResult:
+    """:func:`session_rows` (or `rows_of`, same signature) of one file in a child process
+    killed after `timeout_s` (:func:`~kinewrite.storage.isolated.load_isolated`): a file
+    that hangs or crashes the HDF5 library becomes its one-line problem."""
+    from .isolated import load_isolated
+
+    reader = functools.partial(rows_of or session_rows, options=options)
+    try:
+        return load_isolated(path, timeout_s, reader=reader), None
+    except InputError as exc:
+        return [], str(exc).splitlines()[0]
+
+
 # ------------------------------------------------------------------------------ executors
 
 #: Called with the number of session files done, as they finish (a few at a time).
@@ -397,6 +414,7 @@ def collect_rows(
     workers: int | None = None,
     client: Any = None,
     on_done: ProgressCallback | None = None,
+    isolate_timeout_s: float | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows of every session file, sorted; and the files that could not be read.
 
@@ -420,6 +438,11 @@ def collect_rows(
     order the tasks ran.
     on_done : callable, optional
         Progress callback, called with the number of files just done.
+    isolate_timeout_s : float, optional
+        Read every file in a child process of its own, killed after this many seconds
+        (files from an untrusted source: a file that hangs or crashes the HDF5 library
+        becomes one problem line, the export goes on). Up to `workers` children run at
+        once; not with `client`.
 
     Returns
     -------
@@ -434,7 +457,16 @@ def collect_rows(
         If the Dask workers cannot run kinewrite or run another analysis version.
     """
     names = [os.path.abspath(p) for p in paths]
-    if client is not None:
+    if isolate_timeout_s is not None:
+        if client is not None:
+            raise ExportError("isolated reading runs on this machine; it does not combine "
+                              "with a Dask scheduler")
+        if not isolate_timeout_s > 0:
+            raise ExportError(f"the isolation timeout must be > 0 s, got {isolate_timeout_s}")
+        workers = max(1, min(workers or default_workers(), len(names)))
+        batches = [[name] for name in names]
+        done = _run_isolated(names, options, workers, isolate_timeout_s)
+    elif client is not None:
         batches = _batches(names, _dask_slots(client))
         done = _run_dask(client, batches, options)
     else:
@@ -507,6 +539,24 @@ def _run_local(
             yield futures[future], future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_isolated(
+    names: list[str], options: ExportOptions, workers: int, timeout_s: float
+) -> Iterator[tuple[int, list[FileResult]]]:
+    """(index, [result]) per file, as they finish: each file read in a child process of its
+    own; `workers` threads here each wait on one child at a time."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_isolated_rows_or_problem, name, options, timeout_s): i
+                   for i, name in enumerate(names)}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], [future.result()]
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:

@@ -7,9 +7,9 @@ runs the reader in a child process: a hang becomes a timeout and a crash becomes
 code, both reported as the documented one-line :class:`InputError` naming the file; the
 caller's process, and a recording it may be running, are never at risk.
 
-Used by ``kinewrite analyze --isolate`` and by the fuzz tests of ``load_session``. The
-child starts from a fork server that has imported kinewrite once (~1 s for the first file,
-then a few tens of ms per file).
+Used by ``kinewrite analyze --isolate``, ``kinewrite export --isolate`` and by the fuzz
+tests of ``load_session``. The child starts from a fork server that has imported kinewrite
+once (~1 s for the first file, then a few tens of ms per file).
 """
 
 from __future__ import annotations
@@ -31,13 +31,20 @@ DEFAULT_TIMEOUT_S = 60.0
 _CONTEXT: Any = None
 
 
-def _context() -> Any:
+def _context(reader: Callable[[Path], Any]) -> Any:
+    """The start method, made once per process; the fork server imports the reader's module
+    once (for ``kinewrite export --isolate``, the export module and pandas), so each child
+    starts without importing it again."""
     global _CONTEXT
     if _CONTEXT is None:
         methods = mp.get_all_start_methods()
         _CONTEXT = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
-            _CONTEXT.set_forkserver_preload(["kinewrite.storage.session"])
+            module = getattr(getattr(reader, "func", reader), "__module__", None)
+            preload = ["kinewrite.storage.session"]
+            if module and module.startswith("kinewrite.") and module not in preload:
+                preload.append(module)
+            _CONTEXT.set_forkserver_preload(preload)
     return _CONTEXT
 
 
@@ -63,7 +70,8 @@ def load_isolated(path: str | os.PathLike[str], timeout_s: float = DEFAULT_TIMEO
     timeout_s : float, default :data:`DEFAULT_TIMEOUT_S`
         Seconds before the child is killed and the file declared hung.
     reader : callable, default load_session
-        A picklable function of the path (module level), returning a picklable result.
+        A picklable function of the path (module level, or a ``functools.partial`` of one),
+        returning a picklable result.
 
     Returns
     -------
@@ -78,7 +86,7 @@ def load_isolated(path: str | os.PathLike[str], timeout_s: float = DEFAULT_TIMEO
     path = Path(path)
     if not (timeout_s > 0):
         raise ValueError(f"timeout_s must be > 0 s, got {timeout_s}")
-    ctx = _context()
+    ctx = _context(reader)
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, args=(reader, path, send), daemon=True)
     child.start()

@@ -61,6 +61,8 @@ __all__ = [
     "adds_score",
     "load_session",
     "normalize_created",
+    "refuse_foreign_data",
+    "refuse_foreign_dataset",
 ]
 
 FORMAT = "kinewrite-session"
@@ -458,8 +460,12 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         format_version=version, software_version=_attr_str(f.attrs, "software_version"),
         metadata=metadata, calibration=cal, recovered_from_crash=crashed,
     )
+    refuse_foreign_data(f, path)
     for name in sorted(f.get("trials", {})):
         g = f["trials"][name]
+        for c in CHANNELS:
+            if c in g:
+                refuse_foreign_dataset(g[c].id, path)
         n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
         channels = {c: np.asarray(g[c][:n]) for c in CHANNELS if c in g}
         features, fversion = _features_from_attrs(g)
@@ -488,6 +494,48 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
             _attr_str(a, "doses_units", "{}"),
         ))
     return session
+
+
+def refuse_foreign_data(f: h5py.File, path: Path) -> None:
+    """Refuse a session file with links: every object must be stored in the file itself.
+
+    kinewrite never writes links. A soft or external link in a file from elsewhere would
+    make the reader open other files: another patient's data passed off as this session's,
+    or a named pipe that blocks the reader forever. Checked before anything is followed
+    (visiting the links follows none of them).
+
+    Raises
+    ------
+    InputError
+        One line naming the file and the first link found.
+    """
+    def first_link(name: bytes, info: Any) -> bytes | None:
+        # low-level visit (~0.1 ms per file, 20x the high-level one); a value other than
+        # None stops it (raising inside it upsets h5py's lock)
+        return None if info.type == h5py.h5l.TYPE_HARD else name
+
+    found = f.id.links.visit(first_link, info=True)
+    if found is not None:
+        name = found.decode(errors="replace")
+        link = f.get(name, getlink=True)
+        target = (f"another file ({link.filename})" if isinstance(link, h5py.ExternalLink)
+                  else getattr(link, "path", type(link).__name__))
+        raise InputError(f"{path}: /{name} is a link to {target}, not data stored in the "
+                         "file; a session file must hold its own data")
+
+
+def refuse_foreign_dataset(dataset_id: h5py.h5d.DatasetID, path: Path) -> None:
+    """Refuse a dataset whose raw data lives in other files (virtual or external storage),
+    before reading it (see :func:`refuse_foreign_data`)."""
+    if _foreign_layout(dataset_id):
+        name = h5py.h5i.get_name(dataset_id).decode(errors="replace")
+        raise InputError(f"{path}: {name} takes its data from other files; a session file "
+                         "must hold its own data")
+
+
+def _foreign_layout(dataset_id: h5py.h5d.DatasetID) -> bool:
+    plist = dataset_id.get_create_plist()
+    return plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0
 
 
 # --------------------------------------------------------------------------------- writing
@@ -1017,6 +1065,10 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
         return None, None
     try:
         ds = h5py.h5d.open(fid, FEATURE_VALUES.encode())
+        if _foreign_layout(ds):
+            raise InputError(f"{h5py.h5f.get_name(ds).decode(errors='replace')}: "
+                             f"{h5py.h5i.get_name(ds).decode(errors='replace')} takes its "
+                             "data from other files; a session file must hold its own data")
         values = np.empty(ds.shape, dtype=np.float64)
         ds.read(h5py.h5s.ALL, h5py.h5s.ALL, values, mtype=_F8_MEMTYPE)
         attr = h5py.h5a.open(ds, FEATURE_NAMES.encode())

@@ -34,6 +34,7 @@ from .session import (
     event_from_attrs,
     load_session,
     read_feature_row,
+    refuse_foreign_data,
 )
 
 __all__ = ["SessionInfo", "SessionSummary", "Study", "TrialSummary", "open_study",
@@ -218,6 +219,7 @@ def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSum
     if version > FORMAT_VERSION:
         raise InputError(f"{path}: session format v{version} is newer than this kinewrite "
                          f"reads (v{FORMAT_VERSION}); upgrade kinewrite")
+    refuse_foreign_data(f, path)
     present = () if brief else set(f.attrs)
     metadata = {key: _scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
     trials = []
