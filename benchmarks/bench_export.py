@@ -25,7 +25,9 @@ Runs
     Configurations: local with ``--workers 1`` (in the exporting process) and ``--workers 2``
     (a process pool); a Dask ``LocalCluster`` of 1 and 2 worker processes, one thread each,
     via ``--scheduler``. The cluster is started, and its workers import kinewrite, before the
-    timing (a standing cluster is warm); it is closed after its runs.
+    timing (a standing cluster is warm); it is closed after its runs. Last, ``--workers 2
+    --isolate``: every file read in a child process of its own (the price of reading files
+    from an untrusted source).
 Cold and warm
     Cold: ``--recompute``, every trial's features computed. Warm: the features cached in the
     files are reused (same analysis version), so the run is reading and writing. "Cold" is
@@ -78,7 +80,8 @@ TRIALS_PER_PATIENT = SESSIONS_PER_PATIENT * len(TASKS)
 RATE_HZ = 133.0
 MARKER = "BENCH.json"
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "export.json"
-CONFIGS: tuple[tuple[str, int], ...] = (("local", 1), ("local", 2), ("dask", 1), ("dask", 2))
+CONFIGS: tuple[tuple[str, int], ...] = (("local", 1), ("local", 2), ("dask", 1), ("dask", 2),
+                                        ("isolated", 2))
 MODES = ("cold", "warm")
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 
@@ -169,6 +172,9 @@ def target(kind: str, workers: int):
     """The export arguments of one configuration (a Dask cluster lives for the block)."""
     if kind == "local":
         yield ["--workers", str(workers)]
+        return
+    if kind == "isolated":
+        yield ["--workers", str(workers), "--isolate"]
         return
     import logging
 
