@@ -4,8 +4,14 @@
 ``kinewrite simulate --realtime`` again and again, kills it with SIGKILL after a random delay,
 then opens the session file, analyzes the trial, and measures the samples lost: the time from
 the newest sample in the file (its host receive time) to the moment of the kill. Prints a
-summary and writes JSON (default ``benchmarks/results/soak_sigkill.json``). The promise it
-checks: every file readable, at most 250 ms of samples lost.
+summary and writes JSON (default ``benchmarks/results/soak_sigkill.json``, or
+``soak_sigkill_app.json`` with ``--app``). The promise it checks: every file readable, at
+most 250 ms of samples lost.
+
+``--app`` soaks the therapist's path instead: ``kinewrite record --mouse`` (the Qt window,
+its canvas and the recorder's writer thread) on a private Xvfb display, the pen moved by an
+``xdotool`` drag of circles at ~100 events/s, killed at a random moment 0.5-3.5 s into the
+drag (needs the Debian packages ``xvfb`` and ``xdotool``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,9 @@ import numpy as np
 
 from kinewrite import extract_features, load_session
 
-DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "soak_sigkill.json"
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_JSON = RESULTS / "soak_sigkill.json"
+APP_JSON = RESULTS / "soak_sigkill_app.json"
 
 
 def one_kill(study: Path, i: int, seconds: float, rng: random.Random) -> dict:
@@ -52,20 +60,100 @@ def one_kill(study: Path, i: int, seconds: float, rng: random.Random) -> dict:
     return row
 
 
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    """A private Xvfb display (the server picks a free number and tells it on a pipe)."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-dpi", "100",
+         "-nolisten", "tcp"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        proc.kill()
+        raise SystemExit("soak_sigkill: Xvfb did not start")
+    return proc, f":{number}"
+
+
+def one_app_kill(study: Path, i: int, display: str, rng: random.Random) -> dict:
+    """``kinewrite record --mouse`` under Xvfb, dragged with xdotool, killed mid-drag."""
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
+               KINEWRITE_CONFIG_DIR=str(study / ".config"))
+    code = f"A{i:04d}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kinewrite", "record", "--study", str(study), "--patient",
+         code, "--task", "circles", "--mouse", "--seconds", "60"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    drag = None
+    row: dict = {"i": i}
+    try:
+        window = subprocess.run(
+            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "kinewrite record"],
+            env=env, capture_output=True, text=True, timeout=60, check=True).stdout.split()[0]
+        time.sleep(0.5)
+        geometry = subprocess.run(["xdotool", "getwindowgeometry", window], env=env,
+                                  capture_output=True, text=True, timeout=30).stdout
+        x0, y0 = (int(v) for v in geometry.split("Position: ")[1].split()[0].split(","))
+        a = np.linspace(0, 16 * np.pi, 800)
+        path = np.round(np.c_[500 + 100 * np.cos(a), 400 + 100 * np.sin(a)]).astype(int)
+        path += np.array([x0, y0])
+        commands = ["mousemove", str(path[0, 0]), str(path[0, 1]), "mousedown", "1"]
+        for x, y in path[1:]:
+            commands += ["sleep", "0.01", "mousemove", str(x), str(y)]
+        drag = subprocess.Popen(["xdotool", *commands], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 3.5))
+        killed_at = time.time()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        for p in (proc, drag):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(10)
+        subprocess.run(["xdotool", "mouseup", "1"], env=env, capture_output=True, timeout=30)
+    files = list((study / code).glob("session-*.h5"))
+    if len(files) != 1:
+        row.update(readable=False, error=f"{len(files)} session files")
+        return row
+    row["file"] = files[0].name
+    try:
+        trial = load_session(files[0]).trials[-1]
+        row["samples"] = trial.n_samples
+        row["lost_ms"] = (killed_at - float(np.max(trial.channels["host_time"]))) * 1e3
+        extract_features(trial.recording, task="circles")
+        row["readable"] = True
+    except Exception as exc:  # the soak reports every failure, of any kind
+        row["readable"] = False
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--app", action="store_true",
+                        help="kill `kinewrite record --mouse` under Xvfb instead")
     args = parser.parse_args(argv)
+    args.json = args.json or (APP_JSON if args.app else DEFAULT_JSON)
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = []
-        for i in range(args.kills):
-            rows.append(one_kill(Path(tmp), i, args.seconds, rng))
-            print(f"\r{i + 1}/{args.kills}", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
+    xvfb, display = start_xvfb() if args.app else (None, "")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = []
+            for i in range(args.kills):
+                rows.append(one_app_kill(Path(tmp), i, display, rng) if args.app
+                            else one_kill(Path(tmp), i, args.seconds, rng))
+                print(f"\r{i + 1}/{args.kills}", end="", file=sys.stderr, flush=True)
+            print(file=sys.stderr)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
     lost = np.array([r["lost_ms"] for r in rows if "lost_ms" in r])
     readable = sum(r["readable"] for r in rows)
     summary = {"kills": args.kills, "readable": readable,
