@@ -119,3 +119,22 @@ def test_export_names_the_linking_file_and_exports_the_others(study, tmp_path):
     assert "Traceback" not in r.stderr
     rows = out.read_text().splitlines()[1:]
     assert rows and all(",P02/session-" in row for row in rows)  # nothing of P01's file
+
+
+def test_channel_declaring_far_more_samples_than_stored_is_refused(study):
+    """HDF5 fills never-written chunks with the fill value: an 800 kB file could declare
+    2e9 samples per channel and exhaust memory when read (16 GB each)."""
+    path = _session(study, "P01")
+    with h5py.File(path, "r+") as f:
+        g = f["trials"]["001"]
+        stored = g["t"].shape[0]
+        for name in ("t", "x", "y"):
+            g[name].resize((2_000_000_000,))
+    assert path.stat().st_size < 2_000_000
+    with pytest.raises(InputError, match=r"/trials/001/t declares 16,000,000,000 bytes of "
+                                         r"samples but stores [\d,]+: damaged or hostile"):
+        load_isolated(path, timeout_s=20.0)
+    with h5py.File(path, "r+") as f:  # a writer killed between growing and filling: kept
+        for name in ("t", "x", "y"):
+            f["trials"]["001"][name].resize((stored + 200,))
+    assert load_session(path).trials[0].channels["t"].size == stored

@@ -63,6 +63,7 @@ __all__ = [
     "normalize_created",
     "refuse_foreign_data",
     "refuse_foreign_dataset",
+    "refuse_inflated_dataset",
 ]
 
 FORMAT = "kinewrite-session"
@@ -466,6 +467,7 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         for c in CHANNELS:
             if c in g:
                 refuse_foreign_dataset(g[c].id, path)
+                refuse_inflated_dataset(g[c].id, path)
         n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
         channels = {c: np.asarray(g[c][:n]) for c in CHANNELS if c in g}
         features, fversion = _features_from_attrs(g)
@@ -531,6 +533,26 @@ def refuse_foreign_dataset(dataset_id: h5py.h5d.DatasetID, path: Path) -> None:
         name = h5py.h5i.get_name(dataset_id).decode(errors="replace")
         raise InputError(f"{path}: {name} takes its data from other files; a session file "
                          "must hold its own data")
+
+
+#: A channel may declare at most this many times the bytes it stores (plus 1 MiB): kinewrite
+#: writes channels uncompressed, so their storage covers their length (a writer killed
+#: between growing a dataset and filling it leaves at most one append uncovered).
+MAX_DECLARED_OVER_STORED = 4
+
+
+def refuse_inflated_dataset(dataset_id: h5py.h5d.DatasetID, path: Path) -> None:
+    """Refuse a channel whose declared length far exceeds the bytes the file stores for it.
+
+    HDF5 returns the fill value for chunks never written, so an 800 kB file can declare
+    channels of 2e9 samples: reading them would allocate 16 GB each and exhaust memory.
+    """
+    declared = int(np.prod(dataset_id.shape, dtype=np.int64)) * dataset_id.get_type().get_size()
+    stored = int(dataset_id.get_storage_size())
+    if declared > MAX_DECLARED_OVER_STORED * stored + (1 << 20):
+        name = h5py.h5i.get_name(dataset_id).decode(errors="replace")
+        raise InputError(f"{path}: {name} declares {declared:,} bytes of samples but stores "
+                         f"{stored:,}: damaged or hostile file")
 
 
 def _foreign_layout(dataset_id: h5py.h5d.DatasetID) -> bool:
