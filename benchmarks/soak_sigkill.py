@@ -47,12 +47,18 @@ def one_kill(study: Path, i: int, seconds: float, rng: random.Random) -> dict:
     killed_at = time.time()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    row: dict = {"i": i, "file": path.name}
+    return survivors({"i": i}, path, killed_at, "loops")
+
+
+def survivors(row: dict, path: Path, killed_at: float, task: str) -> dict:
+    """`row` with what the killed recording left in `path`: samples, time lost before the
+    kill (newest host receive time to the kill), whether the last trial analyzes."""
+    row["file"] = path.name
     try:
-        trial = load_session(path).trials[0]
+        trial = load_session(path).trials[-1]
         row["samples"] = trial.n_samples
         row["lost_ms"] = (killed_at - float(np.max(trial.channels["host_time"]))) * 1e3
-        extract_features(trial.recording, task="loops")
+        extract_features(trial.recording, task=task)
         row["readable"] = True
     except Exception as exc:  # the soak reports every failure, of any kind
         row["readable"] = False
@@ -117,17 +123,7 @@ def one_app_kill(study: Path, i: int, display: str, rng: random.Random) -> dict:
     if len(files) != 1:
         row.update(readable=False, error=f"{len(files)} session files")
         return row
-    row["file"] = files[0].name
-    try:
-        trial = load_session(files[0]).trials[-1]
-        row["samples"] = trial.n_samples
-        row["lost_ms"] = (killed_at - float(np.max(trial.channels["host_time"]))) * 1e3
-        extract_features(trial.recording, task="circles")
-        row["readable"] = True
-    except Exception as exc:  # the soak reports every failure, of any kind
-        row["readable"] = False
-        row["error"] = f"{type(exc).__name__}: {exc}"
-    return row
+    return survivors(row, files[0], killed_at, "circles")
 
 
 def main(argv: list[str] | None = None) -> int:

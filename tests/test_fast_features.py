@@ -99,7 +99,8 @@ def test_compact_row_matches_the_attributes(session_path):
 
 def test_summary_reads_no_sample(session_path, tmp_path):
     # Every channel replaced by an external dataset whose file is missing: any read of a
-    # sample raises. load_session fails, the summary does not.
+    # sample raises. load_session refuses the file (its data lives elsewhere) before any
+    # read; the summary, which reads no sample, does not look at the channels at all.
     path = tmp_path / session_path.parent.name / session_path.name
     path.parent.mkdir()
     path.write_bytes(session_path.read_bytes())
@@ -113,7 +114,7 @@ def test_summary_reads_no_sample(session_path, tmp_path):
                     g.create_dataset(c, shape=(n,), dtype="f8",
                                      external=[(str(tmp_path / "gone.bin"), 0,
                                                 h5py.h5f.UNLIMITED)])
-    with pytest.raises(InputError, match="damaged session file"):
+    with pytest.raises(InputError, match="/trials/001/t takes its data from other files"):
         load_session(path)
     fast = read_session_summary(path)
     _same(fast.trials[2].features, load_session(session_path).trials[2].features)
