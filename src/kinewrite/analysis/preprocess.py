@@ -458,15 +458,13 @@ def filtfilt_segments(
     reach = np.minimum(j[None, :], (lengths - 1)[:, None])  # short segments reflect less
     left_dest = (block_start[:, None] + np.arange(pad)[None, :]).ravel()
     right_dest = ((block_start + pad + lengths)[:, None] + np.arange(pad)[None, :]).ravel()
-    left_src = (starts[:, None] + reach[:, ::-1]).ravel()
-    right_src = ((starts + lengths - 1)[:, None] - reach).ravel()
     # index of the sample each extended position starts from (ramps, pads fixed below)
     src_cols = sig if tiled else np.take(sig, body, axis=1)  # segments made contiguous
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))  # segment starts in src_cols
     shift = block_start + pad - offsets
     src = np.arange(total) - np.repeat(shift, block)
-    src[left_dest] = left_src - (starts - offsets).repeat(pad)
-    src[right_dest] = right_src - (starts - offsets).repeat(pad)
+    src[left_dest] = (offsets[:, None] + reach[:, ::-1]).ravel()  # mirrored indices
+    src[right_dest] = ((offsets + lengths - 1)[:, None] - reach).ravel()
     ext = np.take(src_cols, src, axis=1)
     first = sig[:, starts].repeat(pad, axis=1)
     last = sig[:, starts + lengths - 1].repeat(pad, axis=1)
@@ -491,6 +489,12 @@ def filtfilt_segments(
     return res.reshape(x.shape)
 
 
+try:  # SciPy's in-place kernel (scipy/signal/_sosfilt.pyx; present in SciPy 1.17)
+    from scipy.signal._sosfilt import _sosfilt as _SOSFILT_KERNEL
+except ImportError:  # pragma: no cover - depends on the SciPy version
+    _SOSFILT_KERNEL = None
+
+
 def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> None:
     """Filter each row of the C-contiguous float64 array `rows` in place with `sos`, every row
     started in steady state at its first value (``zi_unit * rows[:, 0]``).
@@ -506,11 +510,6 @@ def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> 
     out, _ = signal.sosfilt(sos, rows, axis=-1, zi=np.moveaxis(zi, 1, 0))
     rows[...] = out
 
-
-try:  # SciPy's in-place kernel (scipy/signal/_sosfilt.pyx), stable since SciPy 1.4
-    from scipy.signal._sosfilt import _sosfilt as _SOSFILT_KERNEL
-except ImportError:  # pragma: no cover - depends on the SciPy build
-    _SOSFILT_KERNEL = None
 
 
 def _segment_indices(segments: Segments) -> np.ndarray:

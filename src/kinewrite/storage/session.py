@@ -529,7 +529,8 @@ def refuse_foreign_data(f: h5py.File, path: Path) -> None:
 def refuse_foreign_dataset(dataset_id: h5py.h5d.DatasetID, path: Path) -> None:
     """Refuse a dataset whose raw data lives in other files (virtual or external storage),
     before reading it (see :func:`refuse_foreign_data`)."""
-    if _foreign_layout(dataset_id):
+    plist = dataset_id.get_create_plist()
+    if plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0:
         name = h5py.h5i.get_name(dataset_id).decode(errors="replace")
         raise InputError(f"{path}: {name} takes its data from other files; a session file "
                          "must hold its own data")
@@ -553,11 +554,6 @@ def refuse_inflated_dataset(dataset_id: h5py.h5d.DatasetID, path: Path) -> None:
         name = h5py.h5i.get_name(dataset_id).decode(errors="replace")
         raise InputError(f"{path}: {name} declares {declared:,} bytes of samples but stores "
                          f"{stored:,}: damaged or hostile file")
-
-
-def _foreign_layout(dataset_id: h5py.h5d.DatasetID) -> bool:
-    plist = dataset_id.get_create_plist()
-    return plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0
 
 
 # --------------------------------------------------------------------------------- writing
@@ -1087,10 +1083,7 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
         return None, None
     try:
         ds = h5py.h5d.open(fid, FEATURE_VALUES.encode())
-        if _foreign_layout(ds):
-            raise InputError(f"{h5py.h5f.get_name(ds).decode(errors='replace')}: "
-                             f"{h5py.h5i.get_name(ds).decode(errors='replace')} takes its "
-                             "data from other files; a session file must hold its own data")
+        refuse_foreign_dataset(ds, Path(h5py.h5f.get_name(ds).decode(errors="replace")))
         values = np.empty(ds.shape, dtype=np.float64)
         ds.read(h5py.h5s.ALL, h5py.h5s.ALL, values, mtype=_F8_MEMTYPE)
         attr = h5py.h5a.open(ds, FEATURE_NAMES.encode())
