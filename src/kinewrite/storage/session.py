@@ -3,7 +3,7 @@
 Layout::
 
     /                      attrs: format, format_version, session_id, patient_code, created,
-                                  software_version, and the session metadata (SCIENCE.md §8)
+                                  software_version, and the session metadata (docs/science.md)
     /calibration           attrs: device units to mm, pressure levels and newton curve
     /trials/001/           attrs: task, status, started, ended, nominal_rate_hz, input, ...
     /trials/001/<channel>  1-D chunked resizable datasets, raw device values, attrs unit, ...
@@ -12,18 +12,27 @@ Layout::
     /events/001            attrs: kind, date, muscles (JSON), dose_units, product,
                                   doses_units (JSON), notes
 
-Writing is crash-safe: while a trial records, the file is in HDF5's single-writer /
-multiple-reader (SWMR) mode and samples are flushed at least every ``flush_interval_s``
-(default 0.1 s, well inside the 250 ms the project promises); a reader can follow the
-recording live, and a killed writer leaves a file that opens with every flushed sample. Such a
-file keeps HDF5's "open for writing" status flag: :func:`load_session` opens it read-only in
-SWMR mode, and :meth:`SessionWriter.open` recovers it (copying it into a fresh file, then an
-atomic rename) before writing to it again. Nothing is ever deleted: a redo marks the earlier
-trial ``superseded``.
+The file is consistent on disk at every moment of a visit, so a kill at any moment loses at
+most the last ``flush_interval_s`` of a streaming trial and never an ended one:
+
+- It is open only while a trial streams, in HDF5's single-writer / multiple-reader (SWMR)
+  mode, which keeps what is on disk readable as it grows; samples are flushed at least every
+  ``flush_interval_s`` (default 0.1 s, well inside the 250 ms the project promises).
+- Every other change (a trial's start and end, its features, a redo, a scale, an event) is
+  made to a copy that then replaces the file atomically (:func:`modify_session`): a kill
+  leaves the file as it was before the change or as it is after it.
+- Between trials the file is closed: any reader (export, analyze, review) opens it normally.
+
+A file left "open for write" by a writer that died anyway (a power cut mid-stream, or an
+older kinewrite, which kept the file open between trials) is read without being changed
+(:mod:`kinewrite.storage.opening`), and repaired at the next write (:meth:`SessionWriter.open`:
+copy, clear HDF5's consistency flags, close the interrupted trial, verify, replace
+atomically). Nothing is ever deleted: a redo marks the earlier trial ``superseded``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -31,19 +40,23 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
 
+from .._atomic import atomic_output, fsync_folder, private_folder, temp_beside
 from .._version import __version__
 from ..model import TASKS, Recording, RecordingError
+from . import hdf5_status
 from .codes import validate_patient_code
 from .csv_recording import InputError
+from .opening import INTERRUPTED, OpenedSession, open_session_file
+from .writer_lock import SessionBusyError, acquire_writer_lock, release_writer_lock
 
 __all__ = [
     "CHANNELS",
@@ -60,11 +73,14 @@ __all__ = [
     "Trial",
     "adds_score",
     "load_session",
+    "modify_session",
     "normalize_created",
     "refuse_foreign_data",
     "refuse_foreign_dataset",
     "refuse_inflated_dataset",
 ]
+
+T = TypeVar("T")
 
 FORMAT = "kinewrite-session"
 FORMAT_VERSION = 1
@@ -105,32 +121,6 @@ CHUNK = 4096
 #: full disk mid-write leaves a file whose superblock claims more space than was written:
 #: it no longer opens, and every sample in it is lost (measured with a file-size limit).
 MIN_FREE_BYTES = 64 << 20
-
-
-class SessionBusyError(OSError):
-    """Another process is writing this session (it holds the session's writer lock)."""
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.lock")
-
-
-def _acquire_writer_lock(path: Path) -> int | None:
-    """Hold an exclusive advisory lock on the session's sidecar lock file for as long as the
-    writer lives. The kernel releases it when the process dies, so a crashed writer never
-    blocks anyone, while a live one is never "recovered" under its feet (HDF5 reports a live
-    SWMR writer and a crashed one with the same status flag)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: HDF5's own locking is all there is
-        return None
-    fd = os.open(_lock_path(path), os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise SessionBusyError(f"{path}: being written by another process") from None
-    return fd
 
 
 class DiskSpaceError(OSError):
@@ -346,6 +336,8 @@ class Session:
     clinical: list[ClinicalEntry] = field(default_factory=list)
     events: list[TreatmentEvent] = field(default_factory=list)
     recovered_from_crash: bool = False
+    #: One line saying how a file left by a writer that died was read ("" for a normal file).
+    recovery: str = ""
 
     def trial(self, name: str) -> Trial:
         for tr in self.trials:
@@ -381,22 +373,6 @@ def channels_to_recording(channels: Mapping[str, np.ndarray], cal: Calibration) 
 # --------------------------------------------------------------------------------- reading
 
 
-def _open_for_read(path: Path) -> tuple[h5py.File, bool]:
-    """Open read-only; a file left in SWMR-write state by a crash opens in SWMR read mode."""
-    try:
-        return h5py.File(path, "r"), False
-    except OSError as first:
-        # Only the status flag of a writer that died in SWMR mode warrants the SWMR reader;
-        # other failures (truncation above all: HDF5 2.0's SWMR reader skips the end-of-file
-        # check and can then loop forever on a truncated file) are errors.
-        if "already open for write" not in str(first):
-            raise
-        try:
-            return h5py.File(path, "r", swmr=True), True
-        except OSError:
-            raise first from None
-
-
 def load_session(path: str | os.PathLike[str]) -> Session:
     """Load a session file with every trial's samples, features, scales and events.
 
@@ -412,14 +388,14 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     try:
         if not h5py.is_hdf5(path):
             raise InputError(f"{path}: not an HDF5 file (a kinewrite session is HDF5)")
-        f, crashed = _open_for_read(path)
+        opened = open_session_file(path)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
     try:
-        with f:
-            return _read(f, path, crashed)
+        with opened:
+            return _read(opened, path)
     except InputError:
         raise
     except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
@@ -444,7 +420,33 @@ def _attr_str(attrs: Mapping[str, Any], key: str, default: str = "") -> str:
     return str(v)
 
 
-def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
+def recovery_note(path: Path, left_open: bool, interrupted: list[str]) -> str:
+    """The one line that says how a session left by a writer that died was read ("" if it
+    was not).
+
+    Examples
+    --------
+    >>> recovery_note(Path("P1/s.h5"), True, ["003"])  # doctest: +NORMALIZE_WHITESPACE
+    'P1/s.h5: left open by a writer that stopped (crash or kill), read without changing it;
+    trial 003 was interrupted: kept as aborted with every sample written; the file is
+    repaired at its next write'
+    """
+    if not left_open and not interrupted:
+        return ""
+    parts = []
+    if left_open:
+        parts.append("left open by a writer that stopped (crash or kill), read without "
+                     "changing it")
+    if interrupted:
+        s = "s" if len(interrupted) > 1 else ""
+        verb = "were" if s else "was"
+        parts.append(f"trial{s} {', '.join(interrupted)} {verb} interrupted: kept as aborted "
+                     "with every sample written")
+    return f"{path}: {'; '.join(parts)}; the file is repaired at its next write"
+
+
+def _read(opened: OpenedSession, path: Path) -> Session:
+    f = opened.file
     if _attr_str(f.attrs, "format") != FORMAT:
         raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
     version = int(f.attrs.get("format_version", 0))
@@ -459,9 +461,10 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         path=path, session_id=_attr_str(f.attrs, "session_id"),
         patient_code=_attr_str(f.attrs, "patient_code"), created=_attr_str(f.attrs, "created"),
         format_version=version, software_version=_attr_str(f.attrs, "software_version"),
-        metadata=metadata, calibration=cal, recovered_from_crash=crashed,
+        metadata=metadata, calibration=cal,
     )
     refuse_foreign_data(f, path)
+    interrupted = []
     for name in sorted(f.get("trials", {})):
         g = f["trials"][name]
         for c in CHANNELS:
@@ -473,6 +476,10 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
         features, fversion = _features_from_attrs(g)
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
         status = str(attrs.get("status", "recording"))
+        if status == "recording" and not opened.live_writer:  # its writer died
+            status = attrs["status"] = "aborted"
+            attrs.setdefault("abort_reason", INTERRUPTED)
+            interrupted.append(name)
         session.trials.append(Trial(
             name=name, task=str(attrs.get("task", "free")), status=status,
             started=str(attrs.get("started", "")), ended=str(attrs.get("ended", "")),
@@ -495,6 +502,8 @@ def _read(f: h5py.File, path: Path, crashed: bool) -> Session:
             _attr_str(a, "product") if "product" in a else None,
             _attr_str(a, "doses_units", "{}"),
         ))
+    session.recovery = recovery_note(path, opened.left_open, interrupted)
+    session.recovered_from_crash = bool(session.recovery)
     return session
 
 
@@ -592,53 +601,209 @@ def session_filename(created: str, session_id: str) -> str:
     return f"session-{stamp}Z-{session_id[:8]}.h5"
 
 
-def recover_session(path: Path) -> None:
-    """Copy a crashed session (HDF5 status flag set) into a clean file, then replace it.
+#: Room a copy of a session needs beyond the file's own size (HDF5 metadata of the change).
+COPY_MARGIN_BYTES = 1 << 20
 
-    Every flushed sample is kept; the copy is atomic (temporary file, ``os.replace``).
+
+def modify_session(path: str | os.PathLike[str], change: Callable[[h5py.File], T],
+                   clear_flags: bool = False, verify: Callable[[Path], Any] | None = None,
+                   ) -> T:
+    """Change a closed session file all at once: `change` is applied to a copy, which then
+    replaces the file atomically. A kill at any moment leaves the file as it was or as it
+    is after the change; a failure leaves it unchanged.
+
+    Parameters
+    ----------
+    path : path-like
+        A session file no process has open for writing.
+    change : callable
+        Called with the copy open read-write (``h5py.File``); its result is returned.
+    clear_flags : bool, default False
+        Clear HDF5's consistency flags of the copy before opening it (the repair of a file
+        left open by a writer that died; see :mod:`kinewrite.storage.hdf5_status`).
+    verify : callable, optional
+        Called with the finished copy's path before it replaces the file; raising refuses
+        the change. Default: the copy must open read-only as a kinewrite session.
+
+    Raises
+    ------
+    DiskSpaceError
+        Too little room for the copy (nothing changed).
     """
-    tmp = path.with_name(f".{path.name}.recover.tmp")
-    with h5py.File(path, "r", swmr=True) as src, h5py.File(tmp, "w", libver="latest") as dst:
+    path = Path(path)
+    need = path.stat().st_size + COPY_MARGIN_BYTES
+    free = shutil.disk_usage(path.parent).free
+    if free < need:
+        raise DiskSpaceError(f"{path}: only {free >> 20} MiB free on the disk, saving needs "
+                             f"{need >> 20} MiB; nothing was changed")
+    with atomic_output(path, tag="write.") as tmp:
+        shutil.copyfile(path, tmp)
+        if clear_flags:
+            hdf5_status.clear_flags(tmp)
+        with h5py.File(tmp, "r+", libver="latest") as f:
+            result = change(f)
+        (verify or _verify_opens)(tmp)
+    return result
+
+
+def _verify_opens(path: Path) -> None:
+    with h5py.File(path, "r") as f:
+        if _attr_str(f.attrs, "format") != FORMAT:
+            raise InputError(f"{path}: the changed copy is not a kinewrite session")
+
+
+def _close_interrupted_trials(f: h5py.File) -> list[str]:
+    """Close every trial of `f` still marked ``recording`` (its writer died): channels cut
+    to their common length, status ``aborted``, :data:`INTERRUPTED` as the reason. Returns
+    their names."""
+    closed = []
+    for name in sorted(f.get("trials", {})):
+        g = f["trials"][name]
+        if _attr_str(g.attrs, "status") != "recording":
+            continue
+        n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
+        for c in CHANNELS:
+            if c in g and g[c].shape[0] != n:
+                g[c].resize((n,))
+        g.attrs.update({"status": "aborted", "abort_reason": INTERRUPTED, "n_samples": n})
+        if not _attr_str(g.attrs, "ended"):
+            g.attrs["ended"] = _attr_str(g.attrs, "started")
+        closed.append(name)
+    return closed
+
+
+def _copy_through_swmr_reader(path: Path, dst: Path) -> None:
+    """Copy every object of a file a SWMR writer left into a new file `dst` (for a file whose
+    flags cleared in place do not open: HDF5's SWMR reader tolerates its end of file)."""
+    with h5py.File(path, "r", swmr=True) as src, h5py.File(dst, "w", libver="latest") as out:
         for k, v in src.attrs.items():
-            dst.attrs[k] = v
+            out.attrs[k] = v
         for name in src:
-            src.copy(src[name], dst, name=name)
-        if "trials" in dst:  # trials cut short by the crash: aligned channels, marked
-            for tname in dst["trials"]:
-                g = dst["trials"][tname]
-                n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
-                for c in CHANNELS:
-                    if c in g and g[c].shape[0] != n:
-                        g[c].resize((n,))
-                if _attr_str(g.attrs, "status") == "recording":
-                    g.attrs["status"] = "aborted"
-                    g.attrs["ended"] = _attr_str(g.attrs, "last_flush", "")
-                    g.attrs["abort_reason"] = "writer stopped without closing the trial (crash)"
-                    g.attrs["n_samples"] = n
-    os.replace(tmp, path)
+            src.copy(src[name], out, name=name)
+
+
+def repair_session(path: str | os.PathLike[str]) -> str:
+    """Make a session left by a writer that died a normal closed file again.
+
+    Its HDF5 consistency flags are cleared and its interrupted trials closed (every sample
+    kept, marked ``aborted`` with :data:`INTERRUPTED`) in a copy, which is verified (read
+    whole by :func:`load_session`) and then replaces the file atomically; a file that needs
+    no repair is not touched. Call it only holding the writer lock (a living writer's file
+    looks the same).
+
+    Returns
+    -------
+    str
+        One line saying what was repaired ("" if nothing was).
+
+    Raises
+    ------
+    InputError
+        The file cannot be repaired (it is left unchanged).
+    """
+    path = Path(path)
+    superblock = hdf5_status.read_superblock(path)
+    left_open = superblock is not None and superblock.open_for_write
+
+    def verify(tmp: Path) -> None:
+        if any(t.status == "recording" for t in load_session(tmp).trials):
+            raise InputError(f"{path}: a trial is still open after the repair")
+
+    if not left_open:
+        with h5py.File(path, "r") as f:
+            if not any(_attr_str(f["trials"][n].attrs, "status") == "recording"
+                       for n in f.get("trials", {})):
+                return ""
+        closed = modify_session(path, _close_interrupted_trials, verify=verify)
+        return _repair_note(path, False, closed)
+    try:
+        closed = modify_session(path, _close_interrupted_trials, clear_flags=True,
+                                verify=verify)
+    except (OSError, InputError, RuntimeError, KeyError, ValueError) as first:
+        if isinstance(first, DiskSpaceError) or not superblock.swmr:
+            raise InputError(f"{path}: left open by a writer that stopped, and cannot be "
+                             f"repaired ({_short(first)}); the file is left unchanged") from None
+        closed = _repair_through_swmr_reader(path, verify)
+    return _repair_note(path, True, closed)
+
+
+def _repair_through_swmr_reader(path: Path, verify: Callable[[Path], Any]) -> list[str]:
+    try:
+        with atomic_output(path, tag="repair.") as tmp:
+            _copy_through_swmr_reader(path, tmp)
+            with h5py.File(tmp, "r+", libver="latest") as f:
+                closed = _close_interrupted_trials(f)
+            verify(tmp)
+    except (OSError, InputError, RuntimeError, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: left open by a writer that stopped, and cannot be "
+                         f"repaired ({_short(exc)}); the file is left unchanged") from None
+    return closed
+
+
+def _repair_note(path: Path, left_open: bool, closed: list[str]) -> str:
+    parts = ["HDF5's open-for-write flags cleared"] if left_open else []
+    if closed:
+        parts.append(f"interrupted trial{'s' if len(closed) > 1 else ''} {', '.join(closed)} "
+                     "closed as aborted with every sample written")
+    return f"{path}: repaired: {'; '.join(parts)}"
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Remove the temporary files a killed writer of session `path` left beside it (only
+    while holding its writer lock). Returns how many were removed."""
+    removed = 0
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed += 1
+    return removed
+
+
+#: A new session's temporary file older than this was left by a writer killed while creating
+#: it (creating takes milliseconds).
+ABANDONED_AFTER_S = 3600.0
+
+
+def _remove_abandoned_new_sessions(folder: Path) -> None:
+    """Remove the temporary files of sessions whose creation was killed, in a patient folder
+    (they hold no sample, only the session's metadata)."""
+    now = time.time()
+    for tmp in folder.glob(".session-*.h5.new.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - tmp.lstat().st_mtime > ABANDONED_AFTER_S:
+                tmp.unlink()
 
 
 class SessionWriter:
     """Writes one session file: trials while they record, clinical scales, treatment events.
 
     Use :meth:`create` for a new session in a study folder or :meth:`open` for an existing
-    file; then :meth:`begin_trial`, :meth:`append` (as samples arrive), :meth:`end_trial`.
-    :meth:`append` flushes to disk whenever ``flush_interval_s`` has passed since the last
-    flush, so a crash loses at most that much; call :meth:`flush_if_due` from a timer when
-    samples may stop arriving.
+    file; then :meth:`begin_trial`, :meth:`append` (as samples arrive), :meth:`end_trial`;
+    :meth:`supersede`, :meth:`add_clinical`, :meth:`add_event` between trials.
+
+    The writer holds the session's writer lock (:mod:`kinewrite.storage.writer_lock`) for
+    its whole life, but the file only while a trial streams (SWMR mode):
+    :meth:`append` flushes whenever ``flush_interval_s`` has passed since the last flush, so
+    a crash loses at most that much (call :meth:`flush_if_due` from a timer when samples may
+    stop arriving). Every other change replaces the file atomically
+    (:func:`modify_session`), so between trials the file is closed and consistent, and any
+    reader opens it.
     """
 
     def __init__(self, path: Path, flush_interval_s: float = 0.1,
                  min_free_bytes: int = MIN_FREE_BYTES) -> None:
-        self.path = path
+        self.path = Path(path)
         self.flush_interval_s = float(flush_interval_s)
         self.min_free_bytes = int(min_free_bytes)
         self._unchecked_bytes = 0
-        self._lock_fd = _acquire_writer_lock(path)
-        self._f: h5py.File | None = None
+        self._lock_fd = acquire_writer_lock(self.path)
+        remove_stale_temporaries(self.path)
+        self._f: h5py.File | None = None  # open only while a trial streams
         self._trial: h5py.Group | None = None
         self._last_flush = 0.0
         self._n = 0
+        #: What :meth:`open` repaired, one line ("" if the file needed nothing).
+        self.repaired = ""
 
     # -- life cycle
     @classmethod
@@ -652,7 +817,8 @@ class SessionWriter:
         min_free_bytes: int = MIN_FREE_BYTES,
         created: str | None = None,
     ) -> SessionWriter:
-        """Create a new session file in ``study_dir/<patient_code>/``.
+        """Create a new session file in ``study_dir/<patient_code>/`` (folder 0700, file
+        0600: a study holds health data).
 
         ``created`` dates the session (ISO 8601 UTC, e.g. ``"2025-09-08T09:30:00Z"``; not
         in the future): the root attribute ``created`` and the file name. Default: now.
@@ -670,17 +836,12 @@ class SessionWriter:
         if unknown:
             raise ValueError(f"unknown session field(s) {', '.join(unknown)}; "
                              f"allowed: {', '.join(SESSION_FIELDS)}")
-        folder = Path(study_dir) / code
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_folder(Path(study_dir) / code)
+        _remove_abandoned_new_sessions(folder)
         session_id = uuid.uuid4().hex
         path = folder / session_filename(created, session_id)
-        tmp = folder / f".{path.name}.tmp"
-        try:
+        with atomic_output(path, tag="new.") as tmp:  # the session exists whole or not at all
             cls._write_new(tmp, session_id, code, created, meta, calibration)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        os.replace(tmp, path)  # the session exists whole or not at all
         return cls(path, flush_interval_s, min_free_bytes)
 
     @staticmethod
@@ -699,31 +860,42 @@ class SessionWriter:
             f.create_group("events")
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], flush_interval_s: float = 0.1) -> SessionWriter:
-        """Open an existing session to add trials, scales or events (recovering a crash)."""
+    def open(cls, path: str | os.PathLike[str], flush_interval_s: float = 0.1,
+             min_free_bytes: int = MIN_FREE_BYTES) -> SessionWriter:
+        """Open an existing session to add trials, scales or events.
+
+        A file left by a writer that died is repaired first (:func:`repair_session`: its
+        flags cleared and its interrupted trial closed, in a verified copy that replaces it
+        atomically); :attr:`repaired` says what was done, in one line.
+
+        Raises
+        ------
+        InputError
+            Not a readable session, or one that cannot be repaired (left unchanged).
+        SessionBusyError
+            Another process is writing it.
+        """
         path = Path(path)
         load_session(path)  # validates, one-line InputError otherwise
-        writer = cls(path, flush_interval_s)  # takes the writer lock: nobody else writes
+        writer = cls(path, flush_interval_s, min_free_bytes)  # the lock: nobody else writes
         try:
-            h5py.File(path, "r+").close()
-        except OSError:
-            recover_session(path)  # a crashed writer's status flag: copy, atomic rename
+            writer.repaired = repair_session(path)
+        except BaseException:
+            writer.close()
+            raise
         return writer
 
-    def _file(self) -> h5py.File:
-        if self._f is None:
-            self._f = h5py.File(self.path, "r+", libver="latest")
-        return self._f
-
     def close(self) -> None:
-        if self._trial is not None:
-            self.end_trial("aborted", compute_features=False)
-        if self._f is not None:
-            self._f.close()
-            self._f = None
-        if self._lock_fd is not None:
-            _lock_path(self.path).unlink(missing_ok=True)
-            os.close(self._lock_fd)  # closing releases the lock
+        """End a streaming trial (as ``aborted``, samples kept) and release the lock."""
+        try:
+            if self._trial is not None:
+                self.end_trial("aborted", compute_features=False,
+                               attrs={"abort_reason": "the writer was closed while recording"})
+        finally:
+            if self._f is not None:
+                self._f.close()
+                self._f = None
+            release_writer_lock(self.path, self._lock_fd)
             self._lock_fd = None
 
     def __enter__(self) -> SessionWriter:
@@ -737,6 +909,13 @@ class SessionWriter:
     def recording(self) -> bool:
         return self._trial is not None
 
+    def _modify(self, change: Callable[[h5py.File], T]) -> T:
+        if self._trial is not None:
+            raise RuntimeError("a trial is recording; end it first")
+        if self._lock_fd is None and os.name == "posix":
+            raise RuntimeError(f"{self.path}: this writer is closed")
+        return modify_session(self.path, change)
+
     def begin_trial(
         self,
         task: str,
@@ -746,14 +925,17 @@ class SessionWriter:
         units: Mapping[str, str] | None = None,
         attrs: Mapping[str, Any] | None = None,
     ) -> str:
-        """Create the next trial and switch the file to SWMR mode for recording.
+        """Create the next trial and open the file in SWMR mode for recording it.
+
+        The trial is created in a copy of the file, which is switched to SWMR mode and then
+        renamed over the file: at no moment does the file on disk hold a half-made trial.
 
         Parameters
         ----------
         task : str
             One of :data:`kinewrite.model.TASKS`.
         nominal_rate_hz : float
-            The device's nominal rate.
+            The device's nominal rate in Hz.
         input_kind : str
             ``tablet``, ``mouse`` (fallback, no pressure), ``import`` or ``simulated``.
         channels : tuple of str
@@ -776,30 +958,33 @@ class SessionWriter:
         if free < self.min_free_bytes:
             raise DiskSpaceError(f"{self.path}: only {free >> 20} MiB free on the disk; a "
                                  f"recording needs at least {self.min_free_bytes >> 20} MiB")
-        f = self._file()
-        if f.swmr_mode:  # cannot create objects in SWMR mode: reopen
-            f.close()
-            self._f = None
-            f = self._file()
-        trials = f.require_group("trials")
-        name = f"{len(trials) + 1:03d}"
-        g = trials.create_group(name)
-        g.attrs.update({
-            "task": task, "status": "recording", "started": _now(), "ended": "",
-            "nominal_rate_hz": float(nominal_rate_hz), "input": input_kind, "superseded_by": "",
-            "n_samples": 0,
-        })
-        for k, v in (attrs or {}).items():
-            g.attrs[k] = v if isinstance(v, int | float | str | np.ndarray) else json.dumps(v)
-        wanted = set(channels) | {"t", "x", "y"}
-        for c, (dtype, unit) in CHANNELS.items():
-            if c in wanted:
-                ds = g.create_dataset(c, shape=(0,), maxshape=(None,), dtype=dtype,
-                                      chunks=(CHUNK,))
-                ds.attrs["unit"] = (units or {}).get(c, unit)
-        f.flush()
-        f.swmr_mode = True
-        self._trial = g
+        if self._lock_fd is None and os.name == "posix":
+            raise RuntimeError(f"{self.path}: this writer is closed")
+        tmp = temp_beside(self.path, "trial.")
+        f = None
+        try:
+            shutil.copyfile(self.path, tmp)
+            f = h5py.File(tmp, "r+", libver="latest")
+            name = _create_trial(f, task, nominal_rate_hz, input_kind, channels, units, attrs)
+            f.flush()
+            f.swmr_mode = True  # before the rename: the file never shows a plain writer's flag
+            _fsync_path(tmp)
+            if os.name == "posix":
+                os.replace(tmp, self.path)  # the open file simply gets the session's name
+            else:  # pragma: no cover (Windows renames no open file)
+                f.close()
+                os.replace(tmp, self.path)
+                f = h5py.File(self.path, "r+", libver="latest")
+                f.swmr_mode = True
+            fsync_folder(self.path.parent)
+        except BaseException:
+            if f is not None:
+                f.close()
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        self._f = f
+        self._trial = f["trials"][name]
         self._n = 0
         self._last_flush = time.monotonic()
         return name
@@ -864,8 +1049,11 @@ class SessionWriter:
         if free >= self.min_free_bytes:
             return
         n = self._n
-        self.end_trial("aborted", compute_features=False,
-                       attrs={"abort_reason": f"disk almost full ({free >> 10} KiB free)"})
+        try:
+            self.end_trial("aborted", compute_features=False,
+                           attrs={"abort_reason": f"disk almost full ({free >> 10} KiB free)"})
+        except OSError:  # no room even to close it: it stays interrupted, samples on disk
+            pass
         raise DiskSpaceError(f"{self.path}: disk almost full ({free >> 10} KiB free): recording "
                              f"stopped, its {n} samples are saved")
 
@@ -877,7 +1065,12 @@ class SessionWriter:
 
     def end_trial(self, status: str = "complete", compute_features: bool = True,
                   attrs: Mapping[str, Any] | None = None) -> dict[str, float] | None:
-        """Close the recording trial: leave SWMR mode, set its status, cache its features.
+        """Close the recording trial: close the file (leaving SWMR mode), then set the
+        trial's status and, in a second atomic replacement, cache its features.
+
+        A kill before the status is saved leaves the trial interrupted with every sample
+        flushed (readers show it ``aborted``, :data:`INTERRUPTED`); a kill before its
+        features are saved leaves them to be computed by the reader.
 
         Returns
         -------
@@ -890,55 +1083,52 @@ class SessionWriter:
         if g is None:
             raise RuntimeError("no trial is recording")
         name = g.name.rsplit("/", 1)[-1]
+        n = self._n
         self.flush()
         self._trial = None
-        self._f.close()  # leave SWMR mode: attributes cannot change in it
-        self._f = None
-        f = self._file()
-        g = f["trials"][name]
-        g.attrs["status"] = status
-        g.attrs["ended"] = _now()
-        g.attrs["n_samples"] = self._n
-        for k, v in (attrs or {}).items():
-            g.attrs[k] = v if isinstance(v, int | float | str) else json.dumps(v)
-        features = None
-        if compute_features and self._n:
-            features = self._compute_features(f, name)
-        f.flush()
-        return features
+        f, self._f = self._f, None
+        f.close()  # a clean close: the file is whole and unflagged on disk
+        ended = _now()
+        extra = {k: v if isinstance(v, int | float | str) else json.dumps(v)
+                 for k, v in (attrs or {}).items()}
 
-    def _compute_features(self, f: h5py.File, name: str) -> dict[str, float] | None:
+        def close_trial(f: h5py.File) -> None:
+            g = f["trials"][name]
+            g.attrs.update({"status": status, "ended": ended, "n_samples": n, **extra})
+
+        self._modify(close_trial)
+        if compute_features and n:
+            return self._store_features(name)
+        return None
+
+    def _store_features(self, name: str) -> dict[str, float] | None:
+        """Compute the trial's features from the file and cache them in it."""
         from ..analysis.features import ANALYSIS_VERSION, extract_features
 
-        g = f["trials"][name]
-        channels = {c: np.asarray(g[c][...]) for c in CHANNELS if c in g}
-        cal = Calibration.from_attrs(f["calibration"].attrs)
+        with h5py.File(self.path, "r") as f:
+            g = f["trials"][name]
+            channels = {c: np.asarray(g[c][...]) for c in CHANNELS if c in g}
+            cal = Calibration.from_attrs(f["calibration"].attrs)
+            task = _attr_str(g.attrs, "task", "free")
         try:
             rec = channels_to_recording(channels, cal)
-            features = extract_features(rec, task=_attr_str(g.attrs, "task", "free"))
+            features = extract_features(rec, task=task)
         except (RecordingError, ValueError) as exc:
-            g.attrs["analysis_error"] = _short(exc)
+            reason = _short(exc)
+            self._modify(lambda f: f["trials"][name].attrs.__setitem__("analysis_error",
+                                                                       reason))
             return None
-        write_features(g, features, ANALYSIS_VERSION)
+        self._modify(lambda f: write_features(f["trials"][name], features, ANALYSIS_VERSION))
         return features
 
     def supersede(self, trial: str, by: str) -> None:
         """Mark `trial` superseded by the redo `by`; nothing is deleted."""
-        f = self._ensure_not_recording()
-        g = f["trials"][trial]
-        g.attrs["status"] = "superseded"
-        g.attrs["superseded_by"] = by
-        f.flush()
+        def mark(f: h5py.File) -> None:
+            g = f["trials"][trial]
+            g.attrs["status"] = "superseded"
+            g.attrs["superseded_by"] = by
 
-    def _ensure_not_recording(self) -> h5py.File:
-        if self._trial is not None:
-            raise RuntimeError("a trial is recording; end it first")
-        f = self._file()
-        if f.swmr_mode:
-            f.close()
-            self._f = None
-            f = self._file()
-        return f
+        self._modify(mark)
 
     # -- clinical scales and treatment events
     def add_clinical(self, scale: str, items: Mapping[str, float], date: str, rater: str = "",
@@ -947,12 +1137,14 @@ class SessionWriter:
         if scale not in CLINICAL_SCALES:
             raise ValueError(f"scale must be one of {CLINICAL_SCALES}")
         score = adds_score(items, level_pct) if scale == "ADDS" else float(sum(items.values()))
-        f = self._ensure_not_recording()
-        grp = f.require_group("clinical")
-        g = grp.create_group(f"{len(grp) + 1:03d}")
-        g.attrs.update({"scale": scale, "date": date, "rater": rater,
-                        "items": json.dumps(dict(items)), "score": score})
-        f.flush()
+
+        def add(f: h5py.File) -> None:
+            grp = f.require_group("clinical")
+            g = grp.create_group(f"{len(grp) + 1:03d}")
+            g.attrs.update({"scale": scale, "date": date, "rater": rater,
+                            "items": json.dumps(dict(items)), "score": score})
+
+        self._modify(add)
         return score
 
     def add_event(self, kind: str, date: str, muscles: list[str] | None = None,
@@ -973,14 +1165,48 @@ class SessionWriter:
             doses[str(m)] = None if dose is None or math.isnan(dose) else dose
         if any(v is not None and not 0 <= v < math.inf for v in doses.values()):
             raise ValueError(f"per-muscle doses must be finite and >= 0 U, got {doses}")
-        f = self._ensure_not_recording()
-        grp = f.require_group("events")
-        g = grp.create_group(f"{len(grp) + 1:03d}")
-        g.attrs.update({"kind": kind, "date": date, "muscles": json.dumps(list(muscles or [])),
-                        "dose_units": np.nan if dose_units is None else float(dose_units),
-                        "product": str(product), "doses_units": json.dumps(doses),
-                        "notes": notes})
-        f.flush()
+
+        def add(f: h5py.File) -> None:
+            grp = f.require_group("events")
+            g = grp.create_group(f"{len(grp) + 1:03d}")
+            g.attrs.update({"kind": kind, "date": date,
+                            "muscles": json.dumps(list(muscles or [])),
+                            "dose_units": np.nan if dose_units is None else float(dose_units),
+                            "product": str(product), "doses_units": json.dumps(doses),
+                            "notes": notes})
+
+        self._modify(add)
+
+
+def _create_trial(f: h5py.File, task: str, nominal_rate_hz: float, input_kind: str,
+                  channels: tuple[str, ...], units: Mapping[str, str] | None,
+                  attrs: Mapping[str, Any] | None) -> str:
+    """Create the next trial group of `f` with its empty channels; returns its name."""
+    trials = f.require_group("trials")
+    name = f"{len(trials) + 1:03d}"
+    g = trials.create_group(name)
+    g.attrs.update({
+        "task": task, "status": "recording", "started": _now(), "ended": "",
+        "nominal_rate_hz": float(nominal_rate_hz), "input": input_kind, "superseded_by": "",
+        "n_samples": 0,
+    })
+    for k, v in (attrs or {}).items():
+        g.attrs[k] = v if isinstance(v, int | float | str | np.ndarray) else json.dumps(v)
+    wanted = set(channels) | {"t", "x", "y"}
+    for c, (dtype, unit) in CHANNELS.items():
+        if c in wanted:
+            ds = g.create_dataset(c, shape=(0,), maxshape=(None,), dtype=dtype,
+                                  chunks=(CHUNK,))
+            ds.attrs["unit"] = (units or {}).get(c, unit)
+    return name
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_features(group: h5py.Group, features: Mapping[str, float], version: str) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import h5py
 
 from .csv_recording import InputError
+from .opening import OpenedSession, open_session_file
 from .session import (
     FORMAT,
     FORMAT_VERSION,
@@ -28,12 +29,12 @@ from .session import (
     ClinicalEntry,
     Session,
     TreatmentEvent,
-    _open_for_read,
     _scalar_attr,
     _short,
     event_from_attrs,
     load_session,
     read_feature_row,
+    recovery_note,
     refuse_foreign_data,
 )
 
@@ -167,6 +168,8 @@ class SessionSummary:
     clinical: tuple[ClinicalEntry, ...]
     events: tuple[TreatmentEvent, ...]
     recovered_from_crash: bool = False
+    #: One line saying how a file left by a writer that died was read ("" for a normal file).
+    recovery: str = ""
 
     @property
     def date(self) -> str:
@@ -200,19 +203,20 @@ def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> S
     if not path.is_file():
         raise InputError(f"{path}: no such session file")
     try:
-        f, crashed = _open_for_read(path)
+        opened = open_session_file(path)
     except Exception as exc:  # h5py raises OSError or RuntimeError on junk
         raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
     try:
-        with f:
-            return _summary(f, path, crashed, brief)
+        with opened:
+            return _summary(opened, path, brief)
     except InputError:
         raise
     except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
         raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
 
 
-def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSummary:
+def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:
+    f = opened.file
     if _scalar_attr(f, "format", str, "") != FORMAT:
         raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
     version = int(_scalar_attr(f, "format_version", float, 0.0))
@@ -222,18 +226,19 @@ def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSum
     refuse_foreign_data(f, path)
     present = () if brief else set(f.attrs)
     metadata = {key: _scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
-    trials = []
+    trials, interrupted = [], []
     group = f.get("trials")
     for name in sorted(group) if group is not None else ():
         g = h5py.h5g.open(group.id, name.encode())  # low-level ids: ~25 µs less per object
         features, fversion = read_feature_row(g)
         status = _scalar_attr(g, "status", str, "recording")
         n = _scalar_attr(g, "n_samples", float) if status != "recording" else None
-        if n is None:  # still recording, or a crashed writer: the length of t
-            try:
-                n = h5py.h5d.open(g, b"t").shape[0]
-            except KeyError:
-                n = 0
+        if n is None:  # still recording, or a writer that died: the common channel length
+            n = min((h5py.h5d.open(g, c.encode()).shape[0] for c in ("t", "x", "y")
+                     if g.links.exists(c.encode())), default=0)
+        if status == "recording" and not opened.live_writer:
+            status = "aborted"
+            interrupted.append(name)
         trials.append(TrialSummary(
             name=name, task=_scalar_attr(g, "task", str, "free"), status=status,
             started="" if brief else _scalar_attr(g, "started", str, ""),
@@ -266,12 +271,13 @@ def _summary(f: h5py.File, path: Path, crashed: bool, brief: bool) -> SessionSum
             _scalar_attr(g, "product", str),  # None if absent: an older event
             _scalar_attr(g, "doses_units", str, "{}"),
         ))
+    note = recovery_note(path, opened.left_open, interrupted)
     return SessionSummary(
         path=path, session_id=_scalar_attr(f, "session_id", str, ""),
         patient_code=_scalar_attr(f, "patient_code", str, ""),
         created=_scalar_attr(f, "created", str, ""), format_version=version,
         metadata=metadata, trials=tuple(trials), clinical=tuple(clinical),
-        events=tuple(events), recovered_from_crash=crashed,
+        events=tuple(events), recovered_from_crash=bool(note), recovery=note,
     )
 
 
