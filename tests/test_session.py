@@ -245,7 +245,9 @@ def test_sigkill_during_recording_loses_at_most_250_ms(tmp_path):
         proc.wait()
         s = load_session(path)  # opens although the writer died in SWMR mode
         tr = s.trials[0]
-        assert tr.status == "recording"  # never closed: the crash is visible
+        # never closed: the crash is visible, as an interrupted trial with its samples
+        assert tr.status == "aborted" and tr.attrs["abort_reason"].startswith("interrupted")
+        assert s.recovered_from_crash and "trial 001 was interrupted" in s.recovery
         newest = float(np.max(tr.channels["host_time"]))
         losses.append(killed_at - newest)
         assert tr.n_samples > 20
@@ -387,6 +389,30 @@ def test_realtime_cli_prints_path_first_and_completes(tmp_path):
     assert s.trials[0].status == "complete"
     assert s.trials[0].n_samples == pytest.approx(1.5 * 133, abs=3)
     assert main(["analyze", str(path)]) == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_realtime_stop_signals_close_the_trial_as_aborted(tmp_path, sig):
+    proc, path = _start_realtime(tmp_path, "TERM", 5.0, seed=2)
+    time.sleep(1.5)
+    stopped_at = time.time()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + sig, err
+    name = signal.Signals(sig).name
+    assert err.strip().splitlines() == [
+        f"kinewrite: {path}: stopped by {name} ({_WHY[name]}); trial kept as aborted with its "
+        f"{load_session(path).trials[0].n_samples} samples"]
+    h5py.File(path, "r").close()  # closed cleanly, no recovery needed
+    s = load_session(path)
+    tr = s.trials[0]
+    assert s.recovery == "" and tr.status == "aborted"
+    assert tr.attrs["abort_reason"] == f"stopped by {name} ({_WHY[name]})"
+    assert stopped_at - float(np.max(tr.channels["host_time"])) < 0.25
+
+
+_WHY = {"SIGTERM": "logout, shutdown or kill", "SIGINT": "Ctrl+C",
+        "SIGHUP": "the terminal closed"}
 
 
 def test_open_study_lists_damaged_hdf5_without_crashing(tmp_path):

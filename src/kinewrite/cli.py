@@ -168,9 +168,18 @@ def _simulate_realtime(args: argparse.Namespace, trial) -> int:
     writer.begin_trial(args.task, nominal_rate_hz=args.rate_hz, input_kind="simulated",
                        channels=("t", "host_time", "x", "y", "pressure", "state"),
                        units={"x": "mm", "y": "mm", "pressure": "1"})
+    from ._signals import exit_code, stop_reason, stop_requests
+
     try:
-        n = stream_trial(writer, trial)
-        features = writer.end_trial("complete")
+        with stop_requests() as stop:
+            n = stream_trial(writer, trial, stop=lambda: bool(stop))
+            if stop:  # SIGTERM, SIGINT or SIGHUP: the trial kept as aborted, file closed
+                writer.end_trial("aborted", compute_features=False,
+                                 attrs={"abort_reason": stop_reason(stop.signum)})
+                _fail(f"{writer.path}: {stop_reason(stop.signum)}; trial kept as aborted "
+                      f"with its {n} samples")
+                return exit_code(stop.signum)
+            features = writer.end_trial("complete")
     except DiskSpaceError as exc:  # stopped cleanly: the file is valid, its samples kept
         _fail(str(exc))
         return EXIT_INTERNAL

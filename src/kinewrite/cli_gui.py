@@ -169,7 +169,7 @@ def cmd_record(args: argparse.Namespace) -> int:
                        min_pen_down_s=min(spec.min_pen_down_s, s))
 
     from .acquisition.calibration import calibration, load_profile
-    from .acquisition.qt_app import make_application
+    from .acquisition.qt_app import make_application, on_stop_signals
     from .gui.record import RecordWindow
     from .storage.session import SessionWriter
 
@@ -186,9 +186,20 @@ def cmd_record(args: argparse.Namespace) -> int:
         metadata["stylus"] = args.stylus
     writer = SessionWriter.create(study, code, metadata=metadata, calibration=cal)
     rate = args.rate_hz if args.rate_hz else float("nan")
+    from ._signals import exit_code, stop_reason
+
+    stopped_by: list[int] = []
+
+    def stop(signum: int) -> None:  # SIGTERM, SIGINT, SIGHUP: trial aborted, samples kept
+        stopped_by.append(signum)
+        window.panel.stop(abort_reason=stop_reason(signum))
+        app.quit()
+
+    uninstall = None
     try:
         window = RecordWindow(writer, spec, mapping, input_kind=input_kind,
                               nominal_rate_hz=rate, patient_code=code)
+        uninstall = on_stop_signals(app, stop)
         window.resize(window_w, window_h)
         window.finished.connect(lambda _o: app.quit())
         window.show()
@@ -203,7 +214,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         outcome = window.outcome or window.panel.stop()
     finally:
         writer.close()
+        if uninstall is not None:
+            uninstall()
     print(writer.path, flush=True)
+    if stopped_by:
+        fail(f"{writer.path}: {stop_reason(stopped_by[0])}; trial "
+             f"{outcome.trial if outcome else ''} kept as aborted with its "
+             f"{outcome.n_samples if outcome else 0} samples")
+        return exit_code(stopped_by[0])
     if outcome is None:
         fail(f"{writer.path}: no trial was recorded")
         return EXIT_INTERNAL
@@ -284,4 +302,29 @@ def cmd_gui(args: argparse.Namespace) -> int:
         return EXIT_OK
     window.resize(1400, 900)
     window.show()
-    return EXIT_OK if app.exec() == 0 else EXIT_INTERNAL
+    return run_app(app, window)
+
+
+def run_app(app: Any, window: Any) -> int:
+    """Run the app's event loop until it quits; SIGTERM, SIGINT or SIGHUP (logout, shutdown,
+    Ctrl+C) end a trial in progress as aborted (samples kept), close the session and quit
+    with exit code 128 + the signal's number."""
+    from ._signals import exit_code, stop_reason
+    from .acquisition.qt_app import on_stop_signals
+
+    stopped_by: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped_by.append(signum)
+        window.record.close_session(abort_reason=stop_reason(signum))
+        app.quit()
+
+    uninstall = on_stop_signals(app, stop)
+    try:
+        status = app.exec()
+    finally:
+        uninstall()
+    if stopped_by:
+        fail(f"{stop_reason(stopped_by[0])}: the session was saved and closed")
+        return exit_code(stopped_by[0])
+    return EXIT_OK if status == 0 else EXIT_INTERNAL

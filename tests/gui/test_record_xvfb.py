@@ -121,11 +121,18 @@ def test_mouse_drag_saved_within_1mm(xserver: str, tmp_path: Path) -> None:
     assert set(np.unique(trial.channels["pointer"])) == {1}
 
 
-def test_kill_while_writing_loses_under_a_quarter_second(xserver: str, tmp_path: Path) -> None:
-    """SIGKILL ``kinewrite record`` while the mouse is dragging: the session file opens and
-    holds every sample received up to at most 0.25 s before the kill."""
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM", "SIGINT"])
+def test_kill_while_writing_loses_under_a_quarter_second(xserver: str, tmp_path: Path,
+                                                        sig: str) -> None:
+    """Stop ``kinewrite record`` while the mouse is dragging. SIGKILL (a crash): the session
+    file opens and holds every sample received up to at most 0.25 s before the kill.
+    SIGTERM (logout, shutdown) and SIGINT (Ctrl+C): the trial is closed as aborted with the
+    reason, the file closed cleanly, the same samples kept; exit code 128 + the signal."""
     import signal
 
+    import h5py
+
+    signum = getattr(signal, sig)
     env = dict(os.environ, DISPLAY=xserver, QT_QPA_PLATFORM="xcb",
                KINEWRITE_CONFIG_DIR=str(tmp_path / "config"))
     proc = subprocess.Popen(
@@ -147,10 +154,10 @@ def test_kill_while_writing_loses_under_a_quarter_second(xserver: str, tmp_path:
             commands += ["sleep", "0.01", "mousemove", str(x), str(y)]
         drag = subprocess.Popen(["xdotool", *commands], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(2.5)  # writing for a while, then the machine "crashes"
+        time.sleep(2.5)  # writing for a while, then the machine "crashes" or logs out
         killed_at = time.time()
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=20)
     finally:
         for p in (proc, drag):
             if p is not None and p.poll() is None:
@@ -158,9 +165,20 @@ def test_kill_while_writing_loses_under_a_quarter_second(xserver: str, tmp_path:
     (session_path,) = (tmp_path / "study" / "XV-02").glob("session-*.h5")
     session = load_session(session_path)  # the crashed file opens
     trial = session.trials[-1]
-    assert trial.status == "recording"  # the writer never closed it
+    assert trial.status == "aborted"
+    if signum == signal.SIGKILL:
+        assert trial.attrs["abort_reason"].startswith("interrupted")  # never closed
+        assert "left open" in session.recovery
+    else:
+        assert proc.returncode == 128 + signum, err
+        assert err.strip().splitlines()[-1].startswith(f"kinewrite: {session_path}: stopped "
+                                                       f"by {sig}")
+        assert out.strip() == str(session_path)
+        assert trial.attrs["abort_reason"].startswith(f"stopped by {sig}")
+        assert session.recovery == ""
+        h5py.File(session_path, "r").close()  # closed cleanly: a plain reader opens it
     host = trial.channels["host_time"]
     assert host.size > 50
     lost_s = killed_at - host.max()
-    print(f"kill during recording: {lost_s * 1000:.0f} ms of samples lost, {host.size} kept")
+    print(f"{sig} during recording: {lost_s * 1000:.0f} ms of samples lost, {host.size} kept")
     assert lost_s <= 0.25, f"{lost_s * 1000:.0f} ms of samples lost"

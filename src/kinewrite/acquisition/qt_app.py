@@ -10,13 +10,15 @@ it off, 2000; ``tests/gui/test_busy_gui.py`` repeats that measurement under Xvfb
 
 from __future__ import annotations
 
+import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PyQt6.QtCore import QCoreApplication, Qt
 from PyQt6.QtWidgets import QApplication
 
-__all__ = ["configure_event_delivery", "make_application"]
+__all__ = ["configure_event_delivery", "make_application", "on_stop_signals"]
 
 APP_NAME = "kinewrite"
 ORGANIZATION = "kinewrite"
@@ -90,3 +92,58 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     return app
+
+
+def on_stop_signals(app: QCoreApplication, callback: Callable[[int], None]) -> Callable[[], None]:
+    """Call ``callback(signum)`` in the GUI thread when SIGTERM, SIGINT or SIGHUP arrives.
+
+    While Qt's event loop runs, Python sees a signal only when some Python code next runs,
+    which may be never in an idle window. The signal's number is therefore written by the C
+    handler to a socket (:func:`signal.set_wakeup_fd`) that a ``QSocketNotifier`` watches, so
+    the event loop wakes at once and the callback runs there (not inside a writer's call).
+    The callback should end the recording as aborted (samples kept), close the session and
+    quit. A second signal of a kind while the first is handled takes the default action.
+
+    Returns
+    -------
+    callable
+        Uninstalls the handlers (restores the previous ones).
+    """
+    from PyQt6.QtCore import QSocketNotifier
+
+    from .._signals import STOP_SIGNALS
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(writer.fileno())
+    seen: set[int] = set()
+
+    def handler(signum: int, _frame: object) -> None:  # runs later, at any bytecode
+        if signum in seen:
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+        seen.add(signum)
+
+    saved = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def ready() -> None:
+        try:
+            data = reader.recv(64)
+        except BlockingIOError:
+            return
+        for signum in dict.fromkeys(data):
+            callback(int(signum))
+
+    notifier.activated.connect(ready)
+
+    def uninstall() -> None:
+        notifier.setEnabled(False)
+        signal.set_wakeup_fd(previous_fd)
+        for s, old in saved.items():
+            signal.signal(s, old)
+        reader.close()
+        writer.close()
+
+    return uninstall

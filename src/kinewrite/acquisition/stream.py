@@ -4,6 +4,7 @@ sample buffer -> session writer (flushes at least every ``flush_interval_s``).""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -15,12 +16,14 @@ __all__ = ["stream_trial"]
 
 
 def stream_trial(writer: SessionWriter, trial: SimulatedTrial, drain_every_s: float = 0.01,
-                 speed: float = 1.0) -> int:
+                 speed: float = 1.0, stop: Callable[[], bool] | None = None) -> int:
     """Feed a simulated trial's samples to `writer` at their own pace, as a tablet would.
 
     Each sample is pushed when its timestamp comes due on the wall clock (host receive time
     recorded as it happens); every `drain_every_s` the buffer is appended to the file, which
-    flushes on its own schedule. Returns the number of samples written.
+    flushes on its own schedule. `stop`, if given, is asked every tick: when it answers
+    true, streaming ends early (what came due is written first). Returns the number of
+    samples written.
     """
     rec = trial.recording
     state = np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER)
@@ -29,7 +32,7 @@ def stream_trial(writer: SessionWriter, trial: SimulatedTrial, drain_every_s: fl
     t0 = rec.t[0]
     start = time.monotonic()
     i, n, written = 0, rec.n_samples, 0
-    while i < n:
+    while i < n and not (stop is not None and stop()):
         now = (time.monotonic() - start) * speed + t0
         due = int(np.searchsorted(rec.t, now, side="right"))
         for j in range(i, max(due, i)):  # the handful of samples due in this tick

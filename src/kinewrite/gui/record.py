@@ -184,6 +184,11 @@ class RecordPanel(QWidget):
     def recording(self) -> bool:
         return self._recorder is not None
 
+    @property
+    def recorder(self) -> TrialRecorder | None:
+        """The recorder of the trial being recorded (None between trials)."""
+        return self._recorder
+
     def set_task(self, spec: TaskSpec) -> None:
         """Show a task (title, instructions, guide) and clear the ink; not yet recording."""
         if self.recording:
@@ -311,8 +316,12 @@ class RecordPanel(QWidget):
         self.quality_label.setText(f"{text} · {self.feedback_note}" if self.feedback_note
                                    else text)
 
-    def stop(self) -> TrialOutcome | None:
-        """End the trial (complete), save it, emit :attr:`finished`; None if not recording."""
+    def stop(self, abort_reason: str | None = None) -> TrialOutcome | None:
+        """End the trial, save it, emit :attr:`finished`; None if not recording.
+
+        The trial is ``complete`` if the pen touched the surface, else ``aborted``; with
+        `abort_reason` (e.g. the app was asked to quit) it is ``aborted`` for that reason,
+        every sample kept."""
         recorder = self._recorder
         if recorder is None:
             return None
@@ -327,8 +336,10 @@ class RecordPanel(QWidget):
         spec = self._spec
         assert spec is not None
         extra: dict[str, Any] = {"time_base": self.canvas.time_base}
-        status = "complete" if self._wrote else "aborted"
-        if not self._wrote:
+        status = "complete" if self._wrote and abort_reason is None else "aborted"
+        if abort_reason is not None:
+            extra["abort_reason"] = abort_reason
+        elif not self._wrote:
             extra["abort_reason"] = "the pen never touched the surface"
         error = ""
         try:

@@ -581,9 +581,11 @@ class RecordWorkflow(QWidget):
         self.sessionSaved.emit(str(self.writer.path))
         return True
 
-    def close_session(self) -> None:
+    def close_session(self, abort_reason: str = "the app was closed during the trial") -> None:
+        """End the session: a trial still recording is kept as ``aborted`` (for
+        `abort_reason`, every sample written), and the session's writer lock released."""
         if self.panel.recording:
-            self.panel.stop()
+            self.panel.stop(abort_reason=abort_reason)
         if self.writer is not None:
             self.writer.close()
             self.writer = None
