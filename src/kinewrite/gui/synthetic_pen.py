@@ -74,6 +74,7 @@ class SyntheticPen:
         self.mapping = mapping
         self.origin_px = origin_px
         self.clock = _PenClock()
+        self._was_down = False
 
     @contextmanager
     def _on_pen_clock(self) -> Iterator[None]:
@@ -105,13 +106,25 @@ class SyntheticPen:
         down = rec.pen_down if rec.pen_down is not None else np.ones(rec.t.size, bool)
         pressure = rec.pressure if rec.pressure is not None else np.where(down, 0.5, 0.0)
         t_ns = self.clock.ns + np.round((rec.t - rec.t[0]) * 1e9).astype(np.int64)
+        self._was_down = False
+        sent = self.send(x, y, t_ns, down, pressure, tilt_deg, lift_at_end=True)
+        self.clock.ns = int(t_ns[-1]) + 10_000_000
+        return sent
+
+    def send(self, x_px: np.ndarray, y_px: np.ndarray, t_ns: np.ndarray, down: np.ndarray,
+             pressure: np.ndarray, tilt_deg: tuple[float, float] = (12.0, -8.0),
+             lift_at_end: bool = False) -> int:
+        """Send samples given in canvas px at pen-clock times `t_ns` (perf-counter ns), one
+        event each; the pen's state carries over between calls (a stroke may span several),
+        so a recording can be streamed in real time piece by piece. With `lift_at_end` a pen
+        still down is lifted at the last position. Returns the number of events sent."""
         ET = QEvent.Type
         left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-        was_down = False
-        sent = int(rec.t.size)
+        was_down = self._was_down
+        sent = int(t_ns.size)
         send = QApplication.sendEvent
         with self._on_pen_clock():
-            for i in range(rec.t.size):  # one event per sample: this is an event source
+            for i in range(t_ns.size):  # one event per sample: this is an event source
                 is_down = bool(down[i])
                 if is_down and not was_down:
                     kind, button, buttons = ET.TabletPress, left, left
@@ -119,7 +132,7 @@ class SyntheticPen:
                     kind, button, buttons = ET.TabletRelease, left, none
                 else:
                     kind, button, buttons = ET.TabletMove, none, (left if is_down else none)
-                pos = QPointF(float(x[i]), float(y[i]))
+                pos = QPointF(float(x_px[i]), float(y_px[i]))
                 p = float(pressure[i]) if is_down else 0.0
                 event = QTabletEvent(kind, _stylus(), pos, pos, p, tilt_deg[0], tilt_deg[1],
                                      0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier, button,
@@ -127,11 +140,12 @@ class SyntheticPen:
                 self.clock.ns = int(t_ns[i])
                 send(self.canvas, event)
                 was_down = is_down
-            if was_down:
-                pos = QPointF(float(x[-1]), float(y[-1]))
+            if was_down and lift_at_end and t_ns.size:
+                pos = QPointF(float(x_px[-1]), float(y_px[-1]))
                 send(self.canvas, QTabletEvent(ET.TabletRelease, _stylus(), pos, pos, 0.0,
                                                0.0, 0.0, 0.0, 0.0, 0.0,
                                                Qt.KeyboardModifier.NoModifier, left, none))
                 sent += 1
-        self.clock.ns = int(t_ns[-1]) + 10_000_000
+                was_down = False
+        self._was_down = was_down
         return sent
