@@ -95,3 +95,52 @@ def test_calibration_is_saved_and_used_by_the_next_recording(qtbot, tmp_path,
     assert saved is not None
     assert (saved.x_mm_per_px, saved.y_mm_per_px) == (0.25, 0.25)
     assert w.record.panel.mapping.x_mm_per_px == 0.25
+
+
+def test_a_patient_whose_last_visit_crashed_is_listed_and_repaired_at_the_next_entry(
+        qtbot, tmp_path, monkeypatch) -> None:
+    """Issue 11: after a crash the patient vanished from the app. A session left open for
+    writing (as kinewrite before the fix left one) is listed, said, and repaired when a
+    scale is added to it."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from kinewrite.storage.hdf5_status import read_superblock
+
+    study = tmp_path / "crash"
+    script = f"""
+import os, signal, h5py, numpy as np
+from kinewrite.storage.session import SessionWriter
+w = SessionWriter.create({str(study)!r}, "WC-031")
+w.begin_trial("loops", 200.0)
+w.append(t=np.arange(300) / 200, x=np.zeros(300), y=np.zeros(300), state=np.full(300, 2))
+w.end_trial("complete", compute_features=False)
+f = h5py.File(w.path, "r+", libver="latest")  # an old writer's file, held open
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+    (path,) = (study / "WC-031").glob("session-*.h5")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    monkeypatch.setenv("KINEWRITE_CONFIG_DIR", str(tmp_path / "config"))
+    make_application()
+    w = MainWindow(study, patient="WC-031", mapping=ScreenMapping.from_dpi(96.0))
+    qtbot.addWidget(w)
+    w.show()
+    assert w.patient_combo.findText("WC-031") >= 0
+    assert "interrupted by a crash" in w.statusBar().currentMessage()
+    w.show_view("review")
+    assert w.review.trial is not None
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # reading changed nothing
+
+    def accept() -> None:
+        dialog = QApplication.activeModalWidget()
+        dialog.rater_edit.setText("T2")
+        dialog.accept()
+
+    QTimer.singleShot(200, accept)
+    w.add_clinical(AddsDialog(w))
+    assert not read_superblock(path).open_for_write  # repaired at the first write
+    s = load_session(path)
+    assert s.recovery == "" and len(s.clinical) == 1 and s.trials[0].n_samples == 300

@@ -251,3 +251,58 @@ def test_a_screenshot_never_creates_a_study_folder(tmp_path) -> None:
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "no such study folder" in run.stderr
     assert not (tmp_path / "nope").exists()
+
+
+def _interrupted_visit(study, code: str) -> None:
+    """A visit killed while its third task (circles) was recording: sentence and loops saved,
+    written by a child process that SIGKILLs itself mid-trial, as a crash would."""
+    import subprocess
+    import sys
+
+    script = f"""
+import os, signal, numpy as np
+from kinewrite.storage.session import SessionWriter
+w = SessionWriter.create({str(study)!r}, {code!r})
+t = np.arange(400) / 200.0
+for key in ("sentence", "loops", "circles"):
+    task = key
+    w.begin_trial(task, 200.0, attrs={{"protocol_task": key}},
+                  channels=("t", "x", "y", "pressure", "state"))
+    w.append(t=t, x=20 * t + np.cos(15 * t), y=np.sin(15 * t), pressure=np.full(400, 0.3),
+             state=np.full(400, 2))
+    if key == "circles":
+        w.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    w.end_trial("complete")
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == -9, r.stderr
+
+
+def test_an_interrupted_visit_of_today_is_continued(workflow, qtbot, tmp_path) -> None:
+    w = workflow
+    _interrupted_visit(tmp_path / "study", "WF-09")
+    w.setup.code_edit.setText("WF-0")  # another code: nothing offered
+    assert w.setup.resume_button.isHidden()
+    w.setup.code_edit.setText("WF-09")
+    assert not w.setup.resume_button.isHidden()
+    assert "after 2 saved trial(s)" in w.setup.resume_label.text()
+    (path,) = (tmp_path / "study" / "WF-09").glob("session-*.h5")
+    qtbot.mouseClick(w.setup.resume_button, Qt.MouseButton.LeftButton)
+    assert w.pages.currentIndex() == 1 and w.writer is not None and w.writer.path == path
+    assert "interrupted trial 003 closed as aborted" in w.session_label.text()
+    keys = [s.key for s in w.protocol.tasks]
+    assert w.current_spec.key == "circles"  # where the visit stopped
+    marks = [w.task_list.item(i).text()[0] for i in range(len(keys))]
+    assert marks[:3] == ["●", "●", "⚠"]
+    w.start_trial()
+    n = write_trial(w.panel.canvas, "circles", 3.0, seed=2)
+    outcome = w.panel.stop()
+    assert outcome.trial == "004" and outcome.n_samples == n
+    w.close_session()
+    s = load_session(path)  # one session for the visit, repaired, the new trial in it
+    assert s.recovery == ""
+    assert [(t.name, t.status) for t in s.trials] == [
+        ("001", "complete"), ("002", "complete"), ("003", "aborted"), ("004", "complete")]
+    assert s.trials[2].attrs["abort_reason"].startswith("interrupted")
+    assert len(list((tmp_path / "study" / "WF-09").glob("session-*.h5"))) == 1

@@ -26,6 +26,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..acquisition.calibration import ScreenMapping
+from ..storage.csv_recording import InputError
 from ..storage.session import SessionWriter
 from ..storage.study import study_summaries
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
 
         self.record.sessionSaved.connect(lambda _p: self.refresh_patients())
         self.record.reviewRequested.connect(self.review_trial)
+        self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
         if study_dir is None:
             last = load_settings().get("last_study")
             if last and Path(last).is_dir():
@@ -106,7 +108,6 @@ class MainWindow(QMainWindow):
             self.set_study(Path(study_dir))
         if patient:
             self.select_patient(patient)
-        self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
 
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
@@ -163,9 +164,14 @@ class MainWindow(QMainWindow):
         if current:
             self.patient_combo.setCurrentText(current)
         self.patient_combo.blockSignals(False)
+        recovered = [s for s in summaries if s.recovery]
         if problems:
             self.statusBar().showMessage(f"{len(problems)} file(s) of the study could "
                                          f"not be read: {problems[0]}")
+        elif recovered:  # the patient is there; what the crash left is said, not hidden
+            self.statusBar().showMessage(
+                f"{len(recovered)} session(s) interrupted by a crash, read without changes "
+                f"(repaired at their next write): {recovered[-1].recovery}")
 
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
@@ -228,10 +234,13 @@ class MainWindow(QMainWindow):
                                     "first: scales and events are stored in a session.")
             return None
         try:
-            return SessionWriter.open(path)
-        except OSError as exc:  # busy (another writer), disk, permissions
+            writer = SessionWriter.open(path)
+        except (OSError, InputError) as exc:  # busy, disk, permissions, not repairable
             QMessageBox.warning(self, "Session not writable", str(exc).splitlines()[0])
             return None
+        if writer.repaired:
+            self.statusBar().showMessage(writer.repaired)
+        return writer
 
     def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> None:
         """An ADDS or WCRS entry, into the open session or the patient's latest one."""

@@ -58,7 +58,8 @@ from ..acquisition.calibration import (
 from ..acquisition.checks import key_numbers
 from ..acquisition.feedback import FEEDBACK_MODES, PressureFeedback
 from ..acquisition.tasks import Protocol, TaskSpec, available_protocols, default_protocol
-from ..storage.session import SessionWriter
+from ..storage.csv_recording import InputError
+from ..storage.session import SessionWriter, load_session
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .metadata import PatientCodeEdit, SessionMetadataForm
 from .record import RecordPanel, TrialOutcome
@@ -72,6 +73,7 @@ class SetupPage(QWidget):
     """Patient code, protocol, input, feedback and session metadata."""
 
     startRequested = pyqtSignal()
+    resumeRequested = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +112,14 @@ class SetupPage(QWidget):
         self.start_button.setEnabled(False)
         self.code_edit.validityChanged.connect(self.start_button.setEnabled)
         self.start_button.clicked.connect(self.startRequested)
+        self.resume_label = QLabel()
+        self.resume_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.resume_label.setWordWrap(True)
+        self.resume_button = QPushButton("Continue the interrupted visit")
+        self.resume_button.setToolTip("Record the remaining tasks into today's session that "
+                                      "was interrupted (its trials are kept as they are)")
+        self.resume_button.clicked.connect(self.resumeRequested)
+        self.show_interrupted(None)
 
         test = QFormLayout()
         test.addRow("Patient code", self.code_edit)
@@ -134,10 +144,18 @@ class SetupPage(QWidget):
         col = QVBoxLayout()
         col.addWidget(left)
         col.addStretch(1)
+        col.addWidget(self.resume_label)
+        col.addWidget(self.resume_button)
         col.addWidget(self.start_button)
         row.addLayout(col, 2)
         row.addWidget(meta_box, 3)
         self.setLayout(row)
+
+    def show_interrupted(self, text: str | None) -> None:
+        """Offer to continue an interrupted visit (`text` says which), or hide the offer."""
+        self.resume_label.setText(text or "")
+        self.resume_label.setVisible(bool(text))
+        self.resume_button.setVisible(bool(text))
 
     @property
     def protocol(self) -> Protocol:
@@ -268,6 +286,30 @@ class ResultPanel(QWidget):
         (self.redo_button if not outcome.ok else self.next_button).setFocus()
 
 
+def interrupted_visit(study_dir: Path | None, code: str) -> tuple[Path, Any] | None:
+    """Today's (UTC) latest session of patient `code` if a crash left it interrupted (its
+    file left open, or a trial never closed): ``(path, summary)``, else None."""
+    if study_dir is None or not Path(study_dir, code).is_dir():
+        return None
+    from datetime import UTC, datetime
+
+    from ..storage.study import study_summaries
+
+    try:
+        summaries, _ = study_summaries(study_dir, code, brief=True)
+    except (OSError, InputError):
+        return None
+    today = datetime.now(UTC).date().isoformat()
+    latest = summaries[-1] if summaries else None
+    if latest is None or not latest.recovery or latest.date != today:
+        return None
+    return latest.path, latest
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def stylus_profile(stylus: str | None) -> PressureProfile | None:
     """The saved pressure profile of this stylus (by name), if one was calibrated."""
     if not stylus:
@@ -333,6 +375,9 @@ class RecordWorkflow(QWidget):
 
         self.setup = SetupPage()
         self.setup.startRequested.connect(self.start_session)
+        self.setup.resumeRequested.connect(self.resume_session)
+        self.setup.code_edit.line_edit.textChanged.connect(lambda _t: self._offer_resume())
+        self._interrupted: Path | None = None
         self.task_list = QListWidget()
         self.task_list.setMaximumWidth(260)
         self.task_list.currentRowChanged.connect(self._task_clicked)
@@ -429,6 +474,62 @@ class RecordWorkflow(QWidget):
         self.session_label.setText(f"Patient {code}\n{self.protocol.label}")
         self.pages.setCurrentIndex(1)
         self._show_task(0)
+
+    def _offer_resume(self) -> None:
+        """Offer to continue today's session of the code typed if a crash interrupted it."""
+        self._interrupted = None
+        code = self.setup.code_edit.code()
+        found = interrupted_visit(self.study_dir, code) if code else None
+        if found is None:
+            self.setup.show_interrupted(None)
+            return
+        self._interrupted, summary = found
+        done = sum(t.status in ("complete", "superseded") for t in summary.trials)
+        self.setup.show_interrupted(
+            f"Today's visit of {code} was interrupted (the app or the computer stopped) after "
+            f"{done} saved trial(s); every saved trial is kept. Continue it, or start a new "
+            "session.")
+
+    def resume_session(self) -> None:
+        """Continue the interrupted visit offered on the setup page: its file is repaired
+        (the interrupted trial kept as aborted) and the protocol goes on where it stopped."""
+        path = self._interrupted
+        if path is None or self.study_dir is None:
+            return
+        try:
+            writer = SessionWriter.open(path)
+            session = load_session(path)
+        except (OSError, InputError) as exc:  # busy, not repairable, disk ...
+            QMessageBox.warning(self, "Cannot continue the visit", _first_line(exc))
+            return
+        self.start_session()
+        if self.protocol is None or self.pages.currentIndex() != 1:
+            writer.close()
+            return
+        self.writer = writer
+        self.calibration = session.calibration
+        specs = {spec.key: spec for spec in self.protocol.tasks}
+        for trial in session.trials:
+            spec = specs.get(str(trial.attrs.get("protocol_task", "")))
+            if spec is None or trial.status == "superseded":
+                continue
+            outcome = TrialOutcome(trial=trial.name, spec=spec, status=trial.status,
+                                   features=trial.features, quality=None,
+                                   input_kind=trial.input, n_samples=trial.n_samples,
+                                   error=str(trial.attrs.get("abort_reason", "")))
+            self.trials.setdefault(spec.key, []).append(outcome)
+        for i, spec in enumerate(self.protocol.tasks):
+            outcomes = self.trials.get(spec.key)
+            if outcomes:
+                mark = "●" if outcomes[-1].status == "complete" else "⚠"
+                self.task_list.item(i).setText(f"{mark}  {spec.title}")
+        pending = [i for i, spec in enumerate(self.protocol.tasks)
+                   if not any(o.status == "complete" for o in self.trials.get(spec.key, ()))]
+        self._show_task(pending[0] if pending else len(self.protocol.tasks) - 1)
+        note = f"\n{writer.repaired.split(': ', 1)[-1]}" if writer.repaired else ""
+        self.session_label.setText(f"{self.session_label.text()}\ncontinued: {path.name}{note}")
+        self.setup.show_interrupted(None)
+        self._interrupted = None
 
     def _ensure_writer(self) -> SessionWriter:
         if self.writer is None:
