@@ -19,16 +19,41 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from .session import ClinicalEntry, TreatmentEvent, event_from_attrs
+from .session import ClinicalEntry, TreatmentEvent, event_from_attrs, session_filename
 
 __all__ = ["INDEX_NAME", "load_index", "save_index", "summary_from_json", "summary_to_json"]
 
 INDEX_NAME = ".kinewrite-index.json"
 INDEX_FORMAT = "kinewrite-study-index"
 INDEX_VERSION = 1
+
+
+#: ``created`` as kinewrite stores it (ISO 8601 UTC, ms) and ``session_id`` (UUID4 hex).
+_CREATED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def name_matches(name: str, created: str, session_id: str) -> bool:
+    """Whether `name` is the file name kinewrite gives a session of this creation time and
+    id (``session-<YYYYMMDDTHHMMSS>Z-<first 8 hex of the id>.h5``), both well formed.
+
+    Examples
+    --------
+    >>> name_matches("session-20250908T093000Z-74c68ef0.h5", "2025-09-08T09:30:00.000Z",
+    ...              "74c68ef0ff1d49f2bcb811113b2b724c")
+    True
+    >>> name_matches("session-20250908T093000Z-74c68ef0.h5", "2025-09-08T09:31:00.000Z",
+    ...              "74c68ef0ff1d49f2bcb811113b2b724c")
+    False
+    """
+    return (isinstance(created, str) and isinstance(session_id, str)
+            and _CREATED.fullmatch(created) is not None
+            and _SESSION_ID.fullmatch(session_id) is not None
+            and name == session_filename(created, session_id))
 
 
 def file_identity(path: Path) -> list[int]:
