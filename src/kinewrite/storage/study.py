@@ -338,8 +338,8 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
                 except OSError:
                     pass
         if patient_code is not None and summary.patient_code != patient_code:
-            problems.append(f"{path}: holds patient {summary.patient_code!r}, not "
-                            f"{patient_code!r}; skipped")
+            problems.append(f"{path}: holds patient {summary.patient_code!r} but lies in "
+                            f"folder {patient_code!r}; not read (moved or forged file?)")
             continue
         summaries.append(summary)
     if use_index and (changed or kept.keys() != entries.keys()):
