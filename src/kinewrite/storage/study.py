@@ -292,7 +292,9 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
         complete summary of the index, never the other way round.
     use_index : bool, default True
         Use and update the study's summary cache (:mod:`kinewrite.storage.study_index`):
-        unchanged files are not opened at all.
+        unchanged files are not opened at all. The index is untrusted input: an entry is
+        used only if the index is a regular file signed with this user's key and the entry
+        passes its checks against its file; otherwise the file is read.
 
     Returns
     -------
