@@ -426,7 +426,7 @@ def test_failed_write_keeps_the_previous_file_and_leaves_no_temp(study, tmp_path
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     code, _, err = _export(str(study), "-o", str(out), "--workers", "1")
-    assert code == 2 and "cannot write (No space left on device)" in err
+    assert code == 2 and f"{out}: cannot write: the disk is full" in err
     assert out.read_text() == "previous export\n"
     assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
 

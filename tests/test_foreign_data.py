@@ -25,12 +25,15 @@ CLI = [sys.executable, "-m", "kinewrite"]
 
 @pytest.fixture
 def study(tmp_path: Path) -> Path:
-    """Two patients' real sessions (copies of the bundled sample study)."""
+    """Two patients' real sessions (copies of the bundled sample study, each holding the
+    code of its folder: export refuses a file whose stored code is not its folder's)."""
     files = sorted(SAMPLES.glob("session-*.h5"))[:2]
     root = tmp_path / "study"
     for code, src in zip(("P01", "P02"), files, strict=True):
         (root / code).mkdir(parents=True)
         shutil.copy(src, root / code / src.name)
+        with h5py.File(root / code / src.name, "r+") as f:
+            f.attrs["patient_code"] = code
     return root
 
 

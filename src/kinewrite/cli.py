@@ -66,14 +66,17 @@ def _analyze_csv(path: str, task: str | None) -> list[dict]:
 def _analyze_session(path: str, task: str | None, isolate_s: float | None = None,
                      ) -> list[dict]:
     from .analysis.features import ANALYSIS_VERSION
-    from .storage.session import load_session
+    from .storage.export import check_channels, check_trial, load_with_cache
 
     if isolate_s:  # an untrusted file: read in a child process that is killed if it hangs
         from .storage.isolated import load_isolated
 
-        session = load_isolated(path, timeout_s=isolate_s)
+        session = load_isolated(path, timeout_s=isolate_s, reader=load_with_cache)
     else:
-        session = load_session(path)
+        session = load_with_cache(path)
+    for trial in session.trials:  # a damaged trial is the file's one line, as in export
+        check_trial(path, trial.name, trial.task, trial.status)
+        check_channels(path, trial.name, trial.channels)
     rows = []
     for trial in session.trials:
         chosen = task or trial.task
@@ -108,8 +111,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         try:
             results.extend(_analyze_file(path, args.task,
                                          args.timeout if args.isolate else None))
-        except InputError as exc:
-            _fail(str(exc))
+        except Exception as exc:  # whatever one file raises is its one line; the rest go on
+            from .storage.export import file_problem
+            from .storage.study import is_session_file
+
+            _fail(file_problem(path, exc, "session file" if is_session_file(path) else "file"))
             status = EXIT_BAD_INPUT
     if args.json:
         doc = [

@@ -11,9 +11,11 @@ patient code and the metadata fields named with ``--metadata`` leave the study: 
 absolute paths. The study is only read, never written.
 
 Exit codes: 0 the table was written; 2 bad input: nothing written (bad arguments, no study,
-no session file, unreachable scheduler, missing optional package), or the table was written
-without the session files that could not be read, each named on stderr in one line, then a
-last line saying how many were left out (so that a script notices); 1 internal failure.
+no session file, unreachable scheduler, missing optional package, an output that cannot be
+written), or the table was written without the session files that could not be read or were
+damaged in any way (whatever the reader raised, out of memory included; a stored patient
+code other than the file's folder), each named on stderr in one line, then a last line
+saying how many were left out (so that a script notices); 1 internal failure.
 
 With ``--scheduler`` the session files are read by the Dask workers, not by this process:
 the study must be on a filesystem every worker mounts at the same path, and the workers must
@@ -35,6 +37,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+from ._atomic import output_problem
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 __all__ = ["Progress", "add_parser", "run"]
@@ -188,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         export.write_table(frame, out)
     except OSError as exc:
-        fail(f"{out}: cannot write ({exc.strerror or exc})")
+        fail(output_problem(out, exc))
         return EXIT_BAD_INPUT
     print(f"{out}: {len(frame)} trials from {len(paths) - len(problems)} session files of "
           f"{frame['patient_code'].nunique()} patients")

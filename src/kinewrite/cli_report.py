@@ -3,7 +3,11 @@
 Writes one self-contained HTML file (plots embedded as PNG, inline style, no network access,
 printable on A4; see :mod:`kinewrite.report`). Errors (no such study, unknown patient, a
 study without a complete trial, an output folder that does not exist) are one line on
-stderr and exit code 2. Qt is imported only when the command runs (to draw the plots).
+stderr and exit code 2, nothing written. A session file of the patient that cannot be read
+or is damaged in any way (the files ``kinewrite export`` leaves out) is one line on stderr
+naming it; the report is written from the other sessions, a last line says how many were
+left out, and the exit code is 2. Qt is imported only when the command runs (to draw the
+plots).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .progress import ProgressError
     from .report import build_report
 
     code = validate_patient_code(args.patient)
@@ -40,6 +45,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     if out.is_dir():
         fail(f"{out}: is a folder; give a file name such as report.html")
         return EXIT_BAD_INPUT
-    path = build_report(args.study, code, out)  # ProgressError (InputError): one line, exit 2
+    problems: list[str] = []
+    try:
+        path = build_report(args.study, code, out, problems)
+    except ProgressError as exc:  # one line, exit 2 (after the files that were left out)
+        for problem in exc.problems:
+            fail(problem)
+        raise
+    for problem in problems:
+        fail(problem)
     print(path)
+    if problems:
+        fail(f"{len(problems)} session file(s) could not be read and are not in {out}")
+        return EXIT_BAD_INPUT
     return EXIT_OK

@@ -30,6 +30,7 @@ import pandas as pd
 from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
 from .model import TASKS
 from .storage.csv_recording import InputError
+from .storage.export import check_session_file, check_trial, file_problem
 from .storage.session import TreatmentEvent
 from .storage.study import SessionSummary, TrialSummary, study_summaries
 
@@ -56,7 +57,14 @@ _UNITS = {f.name: f.unit for f in FEATURES}
 
 
 class ProgressError(InputError):
-    """No progress to show (unknown patient, empty study); the message is one line."""
+    """No progress to show (unknown patient, empty study); the message is one line.
+
+    ``problems`` holds the one-line problems of the patient's session files that were left
+    out, if any (all of them, when none could be read)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 def event_label(event: TreatmentEvent) -> str:
@@ -178,8 +186,13 @@ def progress_table(study_dir: str | os.PathLike[str], patient: str,
 
 
 def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | None = None,
-                  *, recompute_stale: bool = True) -> Progress:
+                  *, recompute_stale: bool = True, verify: bool = False) -> Progress:
     """Read a patient's sessions once (no sample unless a cache is stale) into a Progress.
+
+    A session file that cannot be read, or is damaged in a way its summary shows (a stored
+    patient code, creation time or id other than its folder and name say, a trial of an
+    unknown task or status), or that fails in any way when its samples are read, is left out
+    with its one-line problem in :attr:`Progress.problems`; the other sessions are shown.
 
     Parameters
     ----------
@@ -191,40 +204,50 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
         Analyze a trial whose cached features are missing or of another analysis version
         (as ``kinewrite export`` does). With False, such a row keeps NaN features and says
         why in ``analysis_error``.
+    verify : bool, default False
+        Take every row's numbers from ``kinewrite export``'s own rows of its file
+        (:func:`~kinewrite.storage.export.session_rows`: reads the samples, applies every
+        check of the export), so that a file the export leaves out is left out here too.
+        The report does this (~25 ms a session here); the progress view does not.
 
     Raises
     ------
     ProgressError
-        If the study folder does not exist, the patient has no session, or no session holds
-        a complete trial (of `task`).
+        If the study folder does not exist, the patient has no session, no session could be
+        read, or no session holds a complete trial (of `task`).
     """
     study_dir = Path(study_dir)
     if task is not None and task not in TASKS:
         raise ProgressError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     try:
-        sessions, problems = study_summaries(study_dir, patient, brief=True)
+        summaries, problems = study_summaries(study_dir, patient, brief=True)
     except InputError as exc:
         raise ProgressError(str(exc)) from None
-    if not sessions:
+    if not summaries and not problems:
         known = sorted(p.name for p in study_dir.iterdir() if p.is_dir()
                        and any(p.glob("session-*.h5")))
         hint = f" (patients: {', '.join(known)})" if known else " (the study has no session)"
         raise ProgressError(f"{study_dir}: no session of patient {patient!r}{hint}")
     rows: list[dict] = []
+    sessions: list[SessionSummary] = []
     recomputed = 0
-    for number, session in enumerate(sessions, start=1):
-        stale: list[int] = []
-        for t in _chosen_trials(session, task):
-            row = _row(study_dir, session, number, t)
-            if row["analysis_error"] == _STALE:
-                stale.append(len(rows))
-            rows.append(row)
-        if stale and recompute_stale:
-            recomputed += _recompute(study_dir, session, [rows[i] for i in stale])
+    for session in summaries:
+        try:
+            session_rows, stale = _session_rows(study_dir, session, len(sessions) + 1, task,
+                                                recompute_stale, verify)
+        except Exception as exc:  # one file's failure, whatever it is, is its one line
+            problems.append(file_problem(session.path, exc))
+            continue
+        sessions.append(session)
+        rows.extend(session_rows)
+        recomputed += stale
+    if not sessions:
+        raise ProgressError(f"{study_dir}: no session of patient {patient!r} could be read "
+                            f"({len(problems)} left out)", problems)
     if not rows:
         what = f"of task {task!r} " if task else ""
         raise ProgressError(f"{study_dir}: patient {patient!r} has no complete trial {what}"
-                            f"in {len(sessions)} session(s)")
+                            f"in {len(sessions)} session(s)", problems)
     table = pd.DataFrame(rows, columns=[*PROGRESS_COLUMNS, *feature_names()])
     table["session_time"] = _timestamps(table["session_created"])  # one vectorized parse
     order = {t: i for i, t in enumerate(TASKS)}
@@ -234,6 +257,24 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
     return Progress(study_dir=study_dir, patient_code=patient, table=table,
                     events=_events_frame(sessions), clinical=_clinical_frame(sessions),
                     sessions=sessions, problems=problems, recomputed=recomputed)
+
+
+def _session_rows(study_dir: Path, session: SessionSummary, number: int, task: str | None,
+                  recompute_stale: bool, verify: bool) -> tuple[list[dict], int]:
+    """The rows of one session and how many were stale (recomputed if asked); raises if the
+    file is damaged (the checks of ``kinewrite export`` its summary allows, then, if rows
+    are taken from the export, all of them)."""
+    check_session_file(session.path, session.patient_code, session.session_id,
+                       session.created)
+    for t in session.trials:
+        check_trial(session.path, t.name, t.task, t.status)
+    rows = [_row(study_dir, session, number, t) for t in _chosen_trials(session, task)]
+    stale = [row for row in rows if row["analysis_error"] == _STALE]
+    if verify:
+        _from_export(study_dir, session, rows)
+    elif stale and recompute_stale:
+        _from_export(study_dir, session, stale)
+    return rows, len(stale) if (verify or recompute_stale) else 0
 
 
 _STALE = "features not cached by this analysis version"
@@ -269,8 +310,8 @@ def _row(study_dir: Path, s: SessionSummary, number: int, t: TrialSummary) -> di
     return row
 
 
-def _recompute(study_dir: Path, session: SessionSummary, rows: list[dict]) -> int:
-    """Fill stale rows from ``kinewrite export``'s own rows of that file (loads samples)."""
+def _from_export(study_dir: Path, session: SessionSummary, rows: list[dict]) -> None:
+    """Fill `rows` from ``kinewrite export``'s own rows of that file (loads samples)."""
     from .storage.export import ExportOptions, session_rows
 
     exported = {r["trial"]: r for r in session_rows(session.path, ExportOptions(str(study_dir)))}
@@ -280,7 +321,6 @@ def _recompute(study_dir: Path, session: SessionSummary, rows: list[dict]) -> in
             continue
         row["analysis_error"] = new["analysis_error"]
         row.update((name, new[name]) for name in feature_names())
-    return len(rows)
 
 
 def _timestamps(texts: pd.Series) -> pd.Series:

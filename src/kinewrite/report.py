@@ -18,10 +18,13 @@ plots, inside :func:`render_plots`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import math
 import os
 import tempfile
+import warnings
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -172,17 +175,35 @@ def render_plots(p: Progress, out_dir: Path, width_px: int = 900,
         out[name] = path
 
     try:
-        view._fill_tasks(p.tasks)
-        for task in p.tasks:
-            view.set_task(task)
-            names = [n for n in KEY_MEASURES.get(task, ()) if n in feature_names(task)][:4]
-            view.set_features(names)
-            grab(view.plots, task, 330 * ((len(names) + 1) // 2))
-        grab(view.clinical, "clinical", 330)
+        with _quiet_all_nan_bounds():
+            view._fill_tasks(p.tasks)
+            for task in p.tasks:
+                view.set_task(task)
+                names = [n for n in KEY_MEASURES.get(task, ()) if n in feature_names(task)][:4]
+                view.set_features(names)
+                grab(view.plots, task, 330 * ((len(names) + 1) // 2))
+            grab(view.clinical, "clinical", 330)
     finally:
         view.close()
         view.deleteLater()
     return out
+
+
+@contextlib.contextmanager
+def _quiet_all_nan_bounds() -> Iterator[None]:
+    """Silence the one RuntimeWarning pyqtgraph gives while the report's plots are drawn.
+
+    A measure that is NaN in every session (not measured in the task, or no tremor detected
+    in any visit) is plotted as a series of gaps; when the view computes its range,
+    pyqtgraph's ``ScatterPlotItem.dataBounds`` calls ``numpy.nanmin`` on the all-NaN points
+    and numpy warns "All-NaN slice encountered". The cause is inside pyqtgraph (0.14.0 does
+    not guard the all-NaN case) and the data are right, so only that message, issued from
+    pyqtgraph's modules, is filtered, and only here (a warning changes nothing drawn).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="All-NaN slice encountered",
+                                category=RuntimeWarning, module=r"pyqtgraph\.")
+        yield
 
 
 def _data_uri(path: Path) -> str:
@@ -348,17 +369,25 @@ def _last_session(p: Progress, banner: str) -> str:
 
 
 def build_report(study_dir: str | os.PathLike[str], patient: str,
-                 out_html: str | os.PathLike[str]) -> Path:
+                 out_html: str | os.PathLike[str], problems: list[str] | None = None) -> Path:
     """Write the self-contained HTML report of `patient` to `out_html`.
+
+    The numbers are ``kinewrite export``'s rows of each session file
+    (:func:`~kinewrite.progress.load_progress` with ``verify=True``): a session file that
+    cannot be read or is damaged in any way is left out of the report, as the export
+    leaves it out, and its one-line problem is appended to `problems`.
 
     Raises
     ------
     ProgressError
-        Unknown patient or empty study (one line).
+        Unknown patient, empty study, or no readable session (one line; its ``problems``
+        name the files left out).
     OSError
         If the file cannot be written.
     """
-    p = load_progress(study_dir, patient)
+    p = load_progress(study_dir, patient, verify=True)
+    if problems is not None:
+        problems.extend(p.problems)
     out = Path(out_html)
     with tempfile.TemporaryDirectory(prefix="kinewrite-report-") as tmp:
         images = render_plots(p, Path(tmp))

@@ -98,7 +98,9 @@ def prepare(
     Raises
     ------
     RecordingError
-        If the pen never touches the surface.
+        If the pen never touches the surface, or if its pen-down segments would need a grid
+        of more than :data:`~kinewrite.analysis.preprocess.MAX_GRID_SAMPLES` samples (4 h of
+        writing at 200 Hz; checked before the grid is allocated).
     """
     if not recording.pen_down.any():
         raise RecordingError("pen never touches the surface (all samples are pen up)")

@@ -7,7 +7,9 @@ Each step is a pure function on arrays, vectorized over samples and over segment
    into a sample clock, and finds the gaps (lost samples).
 3. :func:`runs` and :func:`split_segments` cut the recording into continuous pen-down
    segments: never interpolate across a gap or a pen lift.
-4. :func:`resample_segments` puts every segment on a uniform grid (default 200 Hz).
+4. :func:`resample_segments` puts every segment on a uniform grid (default 200 Hz); a grid
+   of more than :data:`MAX_GRID_SAMPLES` samples (4 h of pen-down writing at 200 Hz) is
+   refused before anything is allocated.
 5. :func:`filtfilt_segments` applies a zero-phase Butterworth filter to every segment at once
    (low-pass before differentiating, high-pass to isolate tremor).
 6. :func:`baseline_angle` and :func:`rotate` bring the baseline of writing to horizontal.
@@ -24,9 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
+from ..model import RecordingError
 from ._numeric import dot
 
 __all__ = [
+    "MAX_GRID_SAMPLES",
     "Clock",
     "Segments",
     "baseline_angle",
@@ -43,6 +47,17 @@ __all__ = [
 
 #: A pause longer than this many nominal sample periods is a gap (SCIENCE.md §1).
 GAP_PERIODS = 3.0
+
+#: Most samples one resampled grid may hold: 4 h of continuous pen-down writing at the
+#: default 200 Hz (a long trial of a visit lasts 20 min). The analysis needs ~170 bytes per
+#: grid sample at its peak, so this bounds one trial's analysis to ~0.5 GB (measured: a
+#: 4-h trial of 1.9e6 samples at 133 Hz, 0.72 GB peak with the recording, 3.7 s; see
+#: ``docs/analysis.md``). The grid covers
+#: only the pen-down segments between gaps, and a gap is a pause of more than
+#: :data:`GAP_PERIODS` *measured* periods: a recording whose every step is long (timestamps
+#: in ms read as s, or a hostile file with t = i * 1e5 s) has no gap, and 20 samples would
+#: otherwise ask for a grid of 3.8e8 samples (2.8 GiB per array, 24 GB in all).
+MAX_GRID_SAMPLES = 4 * 3600 * 200
 
 
 @dataclass(frozen=True)
@@ -325,6 +340,7 @@ def resample_segments(
     columns: np.ndarray,
     segments: Segments,
     rate_hz: float = 200.0,
+    max_samples: int = MAX_GRID_SAMPLES,
 ) -> tuple[np.ndarray, np.ndarray, Segments]:
     """Linear resampling of every segment to a uniform grid.
 
@@ -338,6 +354,8 @@ def resample_segments(
         Continuous segments of the samples; segments with fewer than 2 samples are dropped.
     rate_hz : float, default 200
         Grid rate.
+    max_samples : int, default :data:`MAX_GRID_SAMPLES`
+        Most samples the grid may hold.
 
     Returns
     -------
@@ -347,6 +365,12 @@ def resample_segments(
         The columns on the grid.
     grid_segments : Segments
         The segments on the grid, tiling ``0..m``.
+
+    Raises
+    ------
+    RecordingError
+        If the grid would hold more than `max_samples` samples (checked before anything of
+        the grid's size is allocated).
     """
     if rate_hz <= 0:
         raise ValueError(f"rate_hz must be positive, got {rate_hz}")
@@ -355,7 +379,9 @@ def resample_segments(
     keep = segments.lengths >= 2
     starts, stops = segments.starts[keep], segments.stops[keep] - 1
     t0, t1 = t[starts], t[stops]
-    lengths = np.floor((t1 - t0) * rate_hz + 1e-9).astype(np.int64) + 1
+    steps = np.floor((t1 - t0) * rate_hz + 1e-9)  # float: no int64 overflow on huge spans
+    _refuse_large_grid(float(steps.sum()) + steps.size, rate_hz, max_samples)
+    lengths = steps.astype(np.int64) + 1
     grid_starts = (np.cumsum(lengths) - lengths).astype(np.int64)
     total = int(lengths.sum())
     seg = np.repeat(np.arange(lengths.size), lengths)
@@ -368,6 +394,17 @@ def resample_segments(
     for i, column in enumerate(columns):  # loop over channels (2-4), not samples
         out[i] = np.interp(t_grid, t, column)
     return t_grid, out, Segments(grid_starts, lengths)
+
+
+def _refuse_large_grid(total: float, rate_hz: float, max_samples: int) -> None:
+    """Raise a one-line :class:`RecordingError` if a grid of `total` samples is too large."""
+    if total <= max_samples:  # False for NaN too
+        return
+    raise RecordingError(
+        f"the pen-down segments span {total / rate_hz:,.0f} s: a grid of {total:,.0f} "
+        f"samples at {rate_hz:g} Hz, more than the {max_samples:,} one trial may hold "
+        f"({max_samples / rate_hz / 3600:g} h at {rate_hz:g} Hz); are the timestamps in "
+        "seconds?")
 
 
 def butter_sos(

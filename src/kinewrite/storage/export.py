@@ -68,11 +68,28 @@ and ``n_samples`` as int64, features as float64), no escaping.
 
 Reading and privacy
 -------------------
-The study is only read. With ``ExportOptions.metadata`` empty, a row holds the patient code
-and nothing else about the person: no notes, no operator, no absolute path. On a Dask
-cluster each worker opens its session files itself, so the study must be on a filesystem
-every worker mounts at the same path, and the workers must run the same kinewrite (the
-analysis version of every row is checked).
+The study is only read. A session file that cannot be read, or that is damaged or misplaced
+in any way, is that file's one problem line (:func:`file_problem`) and the other files are
+exported: a channel that does not hold numbers (compound, string, complex values), an
+attribute of the wrong type, a trial not numbered or of a task or status kinewrite does not
+know, a stored patient code other than its folder's (a file of WC-018 in folder WC-017), a
+stored creation time or id other than its file name's, anything else that makes the reader
+or the analysis fail (``TypeError``, numpy ``UFuncTypeError``, ``MemoryError`` ...). A trial
+that cannot be analyzed (no sample, pen never down, a resampled grid beyond
+:data:`~kinewrite.analysis.preprocess.MAX_GRID_SAMPLES`) keeps its row, with the reason in
+``analysis_error``: the trial exists, its numbers do not.
+
+The cached features are the compact row ``/trials/NNN/features/values`` of each trial,
+read by :func:`~kinewrite.storage.session.read_feature_row` as the progress view and
+``kinewrite report`` read it (:func:`load_with_cache`); the per-feature attributes count only
+for files written before the compact row existed. A file whose attributes were altered to
+disagree with its row gives the row's numbers in every reader.
+
+With ``ExportOptions.metadata`` empty, a row holds the patient code and nothing else about
+the person: no notes, no operator, no absolute path. On a Dask cluster each worker opens its
+session files itself, so the study must be on a filesystem every worker mounts at the same
+path, and the workers must run the same kinewrite (the analysis version of every row is
+checked).
 
 Examples
 --------
@@ -89,21 +106,24 @@ import math
 import multiprocessing
 import os
 import socket
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from .._allocator import tune_allocator
+from .._atomic import atomic_output
 from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
 from ..model import TASKS, RecordingError
+from .codes import validate_patient_code
 from .csv_recording import InputError
-from .session import SESSION_FIELDS, Session, Trial, load_session
-from .study import SESSION_GLOB
+from .session import SESSION_FIELDS, TRIAL_STATUSES, Session, Trial, load_session
+from .study import SESSION_GLOB, read_session_summary
+from .study_index import name_matches
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -111,11 +131,16 @@ __all__ = [
     "TRIAL_COLUMNS",
     "ExportError",
     "ExportOptions",
+    "check_channels",
+    "check_session_file",
+    "check_trial",
     "collect_rows",
     "column_dictionary",
     "connect_scheduler",
     "escape_formula",
     "export_columns",
+    "file_problem",
+    "load_with_cache",
     "output_format",
     "require_distributed",
     "require_pyarrow",
@@ -271,11 +296,12 @@ def session_paths(study_dir: str | os.PathLike[str]) -> list[Path]:
 def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[dict[str, Any]]:
     """The export rows of one session file (pure: reads the file, never writes it).
 
-    Features cached in the file are reused when they were computed by this
-    ``ANALYSIS_VERSION`` for the trial's task (and ``options.recompute`` is false); otherwise
-    they are computed with :func:`~kinewrite.analysis.features.extract_features`, as the
-    session writer does. A trial that cannot be analyzed gives a row with NaN features and
-    its reason in ``analysis_error``.
+    Features cached in the file (its compact feature rows, as every summary reader reads
+    them: :func:`load_with_cache`) are reused when they were computed by this
+    ``ANALYSIS_VERSION`` for the trial's task (and ``options.recompute`` is false);
+    otherwise they are computed with :func:`~kinewrite.analysis.features.extract_features`,
+    as the session writer does. A trial that cannot be analyzed gives a row with NaN
+    features and its reason in ``analysis_error``.
 
     Parameters
     ----------
@@ -291,16 +317,97 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
     Raises
     ------
     InputError
-        One line naming the file, if it cannot be read as a session.
+        One line naming the file, if it cannot be read as a session, or is damaged or
+        misplaced (:func:`check_session_file`, :func:`check_trial`, :func:`check_channels`).
+        Anything else a hostile file makes the reader or the analysis raise (``TypeError``,
+        ``MemoryError``, ...) propagates: :func:`collect_rows` turns it into the file's
+        problem line (:func:`file_problem`).
+    """
+    session = load_with_cache(path)
+    check_session_file(session.path, session.patient_code, session.session_id, session.created)
+    for trial in session.trials:
+        check_trial(session.path, trial.name, trial.task, trial.status)
+        check_channels(session.path, trial.name, trial.channels)
+    base = _session_part(session, options)
+    return [{**base, **_trial_part(session, trial, options.recompute)}
+            for trial in session.trials if options.wants(trial)]
+
+
+def load_with_cache(path: str | os.PathLike[str]) -> Session:
+    """:func:`~kinewrite.storage.session.load_session`, each trial's ``features`` and
+    ``features_version`` being the cache as the progress view and the report read it.
+
+    The compact row ``/trials/NNN/features/values`` is the truth of the cache
+    (:func:`~kinewrite.storage.session.read_feature_row`, through
+    :func:`~kinewrite.storage.study.read_session_summary`); the per-feature attributes count
+    only in a file written before the compact row existed. A file whose attributes were
+    altered to disagree with its row thus gives the row's numbers in every reader.
+
+    Raises
+    ------
+    InputError
+        One line naming the file, as :func:`load_session` and :func:`read_session_summary`.
     """
     _refuse_truncated(path)
     session = load_session(path)
-    base = _session_part(session, options)
-    rows = []
+    cache = {t.name: (t.features, t.features_version)
+             for t in read_session_summary(path, brief=True).trials}
     for trial in session.trials:
-        if options.wants(trial):
-            rows.append({**base, **_trial_part(session, trial, options.recompute)})
-    return rows
+        trial.features, trial.features_version = cache.get(trial.name, (None, None))
+    return session
+
+
+def check_session_file(path: str | os.PathLike[str], patient_code: str, session_id: str,
+                       created: str) -> None:
+    """Raise :class:`InputError` for a session file that is not where, or not named as,
+    kinewrite puts it: ``<study>/<code>/session-<created>-<id8>.h5``.
+
+    A stored patient code must be a valid code (:func:`validate_patient_code`) and equal its
+    folder's name: a file of WC-018 in folder WC-017 was moved or forged, and its rows would
+    be listed under the wrong patient. Its name must be the one its stored creation time and
+    id give (:func:`~kinewrite.storage.study_index.name_matches`).
+    """
+    path = Path(path)
+    folder = path.parent.name
+    try:
+        validate_patient_code(patient_code)
+    except ValueError:
+        raise InputError(f"{path}: stored patient code {patient_code[:70]!r} is not a valid "
+                         "code: damaged or hostile file") from None
+    if patient_code != folder:
+        raise InputError(f"{path}: holds patient {patient_code!r} but lies in folder "
+                         f"{folder!r}; not read (moved or forged file?)")
+    if not name_matches(path.name, created, session_id):
+        raise InputError(f"{path}: its name does not match its stored creation time "
+                         f"{created[:40]!r} and id {session_id[:40]!r}; not read (renamed, "
+                         "damaged or forged file?)")
+
+
+def check_trial(path: str | os.PathLike[str], name: str, task: str, status: str) -> None:
+    """Raise :class:`InputError` for a trial kinewrite did not write: not numbered, or of a
+    task or status it does not know (an attribute of the wrong type reads as its text)."""
+    if not (name.isdigit() and name.isascii()):
+        raise InputError(f"{path}: trial {name[:40]!r} is not numbered")
+    if task not in TASKS:
+        raise InputError(f"{path}: trial {name}: unknown task {task[:40]!r}: damaged file")
+    if status not in TRIAL_STATUSES:
+        raise InputError(f"{path}: trial {name}: unknown status {status[:40]!r}: damaged file")
+
+
+def check_channels(path: str | os.PathLike[str], name: str,
+                   channels: dict[str, np.ndarray]) -> None:
+    """Raise :class:`InputError` for a trial whose channels are not 1-D arrays of real
+    numbers (compound, string, object or complex values: a damaged or hostile file), whether
+    or not its cached features make the samples unnecessary."""
+    for channel, values in channels.items():
+        if values.dtype.kind not in "fiub":
+            raise InputError(f"{path}: trial {name}: channel {channel} holds "
+                             f"{str(values.dtype)[:60]} values, not numbers: damaged or "
+                             "hostile file")
+        if values.ndim != 1:
+            raise InputError(f"{path}: trial {name}: channel {channel} has shape "
+                             f"{values.shape}, not one value per sample: damaged or hostile "
+                             "file")
 
 
 def _refuse_truncated(path: str | os.PathLike[str]) -> None:
@@ -337,8 +444,6 @@ def _session_part(session: Session, options: ExportOptions) -> dict[str, Any]:
 
 
 def _trial_part(session: Session, trial: Trial, recompute: bool) -> dict[str, Any]:
-    if not trial.name.isdigit():
-        raise InputError(f"{session.path}: trial {trial.name!r} is not numbered")
     features, error = _features(trial, recompute)
     part: dict[str, Any] = {
         "trial": int(trial.name), "task": trial.task, "trial_status": trial.status,
@@ -372,12 +477,39 @@ FileResult = tuple[list[dict[str, Any]], str | None]
 MAX_BATCH = 10
 
 
+def file_problem(path: str | os.PathLike[str], exc: BaseException,
+                 kind: str = "session file") -> str:
+    """The one line that says why the file at `path` (a `kind`) was left out.
+
+    An :class:`InputError` says it itself (it names the file); any other exception raised
+    while reading or analyzing one file (a ``TypeError`` or numpy ``UFuncTypeError`` from
+    values of the wrong type, ...) is the file's fault too, and is named as ``--isolate``
+    names it; a ``MemoryError`` says that memory ran out (a file too large for this
+    machine, or one declaring more than it holds).
+
+    Examples
+    --------
+    >>> file_problem("a/s.h5", TypeError("can't multiply sequence\\nby float"))
+    "a/s.h5: damaged session file (TypeError: can't multiply sequence)"
+    >>> file_problem("a/s.h5", MemoryError())
+    'a/s.h5: not enough memory to read or analyze it (MemoryError); left out'
+    """
+    if isinstance(exc, InputError) and str(exc):
+        return str(exc).splitlines()[0]
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return f"{path}: not enough memory to read or analyze it ({what}); left out"
+    return f"{path}: damaged {kind} ({what})"
+
+
 def _rows_or_problem(path: str, options: ExportOptions) -> FileResult:
-    """:func:`session_rows`, with an unreadable file turned into its one-line problem."""
+    """:func:`session_rows`, with a file that fails in any way turned into its one-line
+    problem (the batch goes on; a KeyboardInterrupt still stops it)."""
     try:
         return session_rows(path, options), None
-    except InputError as exc:
-        return [], str(exc).splitlines()[0]
+    except Exception as exc:
+        return [], file_problem(path, exc)
 
 
 def _batch_rows(paths: list[str], options: ExportOptions) -> list[FileResult]:
@@ -768,15 +900,11 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """
     path = Path(path)
     kind = output_format(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    if kind == "parquet":
+        require_pyarrow()
+    with atomic_output(path) as tmp:  # unique O_EXCL temporary name, 0600, fsync, rename
         if kind == "csv":
             _csv_safe(frame).to_csv(tmp, index=False, na_rep="", lineterminator="\r\n",
                                     encoding="utf-8")
         else:
-            require_pyarrow()
             frame.to_parquet(tmp, engine="pyarrow", index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

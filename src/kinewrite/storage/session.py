@@ -1301,6 +1301,13 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
         None if the trial has no cached features.
     version : str or None
         The analysis version that computed them.
+
+    Raises
+    ------
+    InputError
+        If the row is stored elsewhere (:func:`refuse_foreign_dataset`), declares more than
+        it stores (:func:`refuse_inflated_dataset`, as channels), is not a 1-D row of
+        numbers, or holds more than 10 times as many values as the registry has features.
     """
     gid = g if isinstance(g, h5py.h5g.GroupID) else g.id
     try:
@@ -1309,15 +1316,25 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
         return None, None
     try:
         ds = h5py.h5d.open(fid, FEATURE_VALUES.encode())
-        refuse_foreign_dataset(ds, Path(h5py.h5f.get_name(ds).decode(errors="replace")))
+        path = Path(h5py.h5f.get_name(ds).decode(errors="replace"))
+        refuse_foreign_dataset(ds, path)
+        refuse_inflated_dataset(ds, path)
+        longest = 10 * len(_feature_rank())  # checked before the row is allocated
+        if (len(ds.shape) != 1 or ds.shape[0] > longest
+                or ds.get_type().get_class() not in (h5py.h5t.FLOAT, h5py.h5t.INTEGER)):
+            name = h5py.h5i.get_name(ds).decode(errors="replace")
+            raise InputError(f"{path}: {name} is not a row of at most {longest} numbers "
+                             f"(shape {ds.shape}): damaged or hostile file")
         values = np.empty(ds.shape, dtype=np.float64)
         ds.read(h5py.h5s.ALL, h5py.h5s.ALL, values, mtype=_F8_MEMTYPE)
         attr = h5py.h5a.open(ds, FEATURE_NAMES.encode())
-        names = np.empty(attr.shape, dtype=_STR)
-        attr.read(names, mtype=_STR_MEMTYPE)
+        names = None
+        if attr.shape == ds.shape:  # compared before the names are allocated
+            names = np.empty(attr.shape, dtype=_STR)
+            attr.read(names, mtype=_STR_MEMTYPE)
     except KeyError:  # a file written before the compact row existed (still format v1)
         names = values = None
-    if names is None or names.shape != values.shape:  # the attributes are the truth
+    if names is None:  # no (usable) compact row: the attributes are the cache
         return _features_from_attrs(h5py.Group(gid))
     version = _scalar_attr(fid, "analysis_version", str, "")
     stored = dict(zip((n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)

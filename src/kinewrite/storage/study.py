@@ -298,7 +298,9 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
         complete summary of the index, never the other way round.
     use_index : bool, default True
         Use and update the study's summary cache (:mod:`kinewrite.storage.study_index`):
-        unchanged files are not opened at all.
+        unchanged files are not opened at all. The index is untrusted input: an entry is
+        used only if the index is a regular file signed with this user's key and the entry
+        passes its checks against its file; otherwise the file is read.
 
     Returns
     -------
@@ -344,8 +346,8 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
                 except OSError:
                     pass
         if patient_code is not None and summary.patient_code != patient_code:
-            problems.append(f"{path}: holds patient {summary.patient_code!r}, not "
-                            f"{patient_code!r}; skipped")
+            problems.append(f"{path}: holds patient {summary.patient_code!r} but lies in "
+                            f"folder {patient_code!r}; not read (moved or forged file?)")
             continue
         summaries.append(summary)
     if use_index and (changed or kept.keys() != entries.keys()):
