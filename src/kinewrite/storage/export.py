@@ -122,7 +122,7 @@ from ..model import TASKS, RecordingError
 from .codes import validate_patient_code
 from .csv_recording import InputError
 from .session import SESSION_FIELDS, TRIAL_STATUSES, Session, Trial, load_session
-from .study import SESSION_GLOB, read_session_summary
+from .study import SESSION_GLOB
 from .study_index import name_matches
 
 __all__ = [
@@ -334,27 +334,21 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
 
 
 def load_with_cache(path: str | os.PathLike[str]) -> Session:
-    """:func:`~kinewrite.storage.session.load_session`, each trial's ``features`` and
-    ``features_version`` being the cache as the progress view and the report read it.
+    """:func:`~kinewrite.storage.session.load_session` of a file that is not truncated.
 
-    The compact row ``/trials/NNN/features/values`` is the truth of the cache
-    (:func:`~kinewrite.storage.session.read_feature_row`, through
-    :func:`~kinewrite.storage.study.read_session_summary`); the per-feature attributes count
-    only in a file written before the compact row existed. A file whose attributes were
-    altered to disagree with its row thus gives the row's numbers in every reader.
+    Each trial's ``features`` are the cache as every reader reads it: the compact row
+    ``/trials/NNN/features/values`` (:func:`~kinewrite.storage.session.read_feature_row`);
+    the per-feature attributes count only in a file written before the compact row existed,
+    so a file whose attributes were altered to disagree with its row gives the row's numbers
+    in every reader (export, analyze, review, progress, report).
 
     Raises
     ------
     InputError
-        One line naming the file, as :func:`load_session` and :func:`read_session_summary`.
+        One line naming the file, as :func:`load_session`.
     """
     _refuse_truncated(path)
-    session = load_session(path)
-    cache = {t.name: (t.features, t.features_version)
-             for t in read_session_summary(path, brief=True).trials}
-    for trial in session.trials:
-        trial.features, trial.features_version = cache.get(trial.name, (None, None))
-    return session
+    return load_session(path)
 
 
 def check_session_file(path: str | os.PathLike[str], patient_code: str, session_id: str,

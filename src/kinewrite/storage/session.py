@@ -473,7 +473,7 @@ def _read(opened: OpenedSession, path: Path) -> Session:
                 refuse_inflated_dataset(g[c].id, path)
         n = min((g[c].shape[0] for c in CHANNELS if c in g), default=0)
         channels = {c: np.asarray(g[c][:n]) for c in CHANNELS if c in g}
-        features, fversion = _features_from_attrs(g)
+        features, fversion = read_feature_row(g)  # the compact row is the cache's truth
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in g.attrs.items()}
         status = str(attrs.get("status", "recording"))
         if status == "recording" and not opened.live_writer:  # its writer died
