@@ -155,6 +155,9 @@ def visit_soak(kills: int, rng: random.Random, long_minutes: float) -> tuple[lis
             row = {"i": k, "phase": name, "offset_s": round(offset, 4),
                    "killed_in": log.phase_at(run.killed_at) if run.killed_at else None,
                    **check_killed_visit(study, log, run.killed_at or time.time())}
+            if run.killed_at is None or run.returncode != -signal.SIGKILL:  # no kill: void
+                row.update(ok=False, problem=f"not killed (exit {run.returncode}): "
+                           f"{(run.stderr.strip().splitlines() or [''])[-1]}")
             rows.append(row)
             print(f"\r{k + 1}/{kills} {name:<15}", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
