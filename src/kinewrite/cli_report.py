@@ -2,8 +2,10 @@
 
 Writes one self-contained HTML file (plots embedded as PNG, inline style, no network access,
 printable on A4; see :mod:`kinewrite.report`). Errors (no such study, unknown patient, a
-study without a complete trial, an output folder that does not exist) are one line on
-stderr and exit code 2. Qt is imported only when the command runs (to draw the plots).
+study without a complete trial, an output that cannot be written: a missing or read-only
+folder, a folder given as the file, a full disk) are one line on stderr naming the path and
+exit code 2; no temporary file is left. Qt is imported only when the command runs (to draw
+the plots).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+from ._atomic import output_problem
+from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, output_file_problem
 from .storage.codes import validate_patient_code
 
 
@@ -34,12 +37,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     code = validate_patient_code(args.patient)
     out = Path(args.output)
-    if not out.parent.is_dir():
-        fail(f"{out}: directory {out.parent} does not exist")
+    problem = output_file_problem(out)
+    if problem:  # before the study is read and the plots drawn
+        fail(problem)
         return EXIT_BAD_INPUT
-    if out.is_dir():
-        fail(f"{out}: is a folder; give a file name such as report.html")
+    try:
+        path = build_report(args.study, code, out)  # ProgressError (InputError): exit 2
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename).parent != out.parent:
+            raise  # not the output: a session or the temporary plot folder (exit 1)
+        fail(output_problem(out, exc))  # a full disk, a file-size limit ...
         return EXIT_BAD_INPUT
-    path = build_report(args.study, code, out)  # ProgressError (InputError): one line, exit 2
     print(path)
     return EXIT_OK
