@@ -114,12 +114,14 @@ def install_excepthook() -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
         fail(f"internal error: {kind.__name__}: {exc} (please report this)")
         try:
-            from PyQt6.QtWidgets import QApplication, QMessageBox
+            from PyQt6.QtWidgets import QApplication
+
+            from .gui.text import show_message
 
             app = QApplication.instance()
             if app is not None and app.platformName() not in ("offscreen", "minimal"):
-                QMessageBox.critical(None, "kinewrite: internal error",
-                                     f"{kind.__name__}: {exc}\n\nPlease report this.")
+                show_message(None, "critical", "kinewrite: internal error",  # plain text
+                             f"{kind.__name__}: {exc}\n\nPlease report this.")
         except Exception:  # the dialog is a courtesy; the line on stderr is the report
             pass
 

@@ -8,7 +8,6 @@ turn "mm/s" into "kmm/s"). Colours are chosen for a white background and for pri
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +17,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication, QWidget
+
+from .text import escape, format_free, plain_tooltip
 
 __all__ = [
     "BAND_BRUSH",
@@ -83,7 +84,7 @@ def label_axis(plot: pg.PlotItem, side: str, text: str, unit: str | None = None,
                font_pt: float = 10.0) -> None:
     """Label one axis as ``"text (unit)"``; the unit is required unless `text` holds it."""
     label = f"{text} ({unit_text(unit)})" if unit is not None else text
-    plot.setLabel(side, html.escape(label), **{"color": "#1e1e1e", "font-size": f"{font_pt}pt"})
+    plot.setLabel(side, escape(label), **{"color": "#1e1e1e", "font-size": f"{font_pt}pt"})
     plot.getAxis(side).enableAutoSIPrefix(False)
 
 
@@ -113,7 +114,7 @@ def new_plot(layout: pg.GraphicsLayout, row: int, col: int, *, title: str | None
     plot.showGrid(x=True, y=True, alpha=0.25)
     if title:
         plot.titleLabel.updateMin = _relaxed_min(plot.titleLabel)
-        plot.setTitle(html.escape(title), color="#1e1e1e", size=f"{font_pt + 1}pt")
+        plot.setTitle(escape(title), color="#1e1e1e", size=f"{font_pt + 1}pt")
     if left:
         label_axis(plot, "left", *left, font_pt=font_pt)
     if bottom:
@@ -155,7 +156,7 @@ def add_reference(plot: pg.PlotItem, low: float | None, high: float | None,
         items.append(region)
     for item in items:
         if label:
-            item.setToolTip(label)
+            item.setToolTip(plain_tooltip(label))
         plot.addItem(item, ignoreBounds=True)
     return items
 
@@ -174,13 +175,14 @@ def add_event_marker(plot: pg.PlotItem, x: float, kind: str, label: str | None =
                            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
     if label:
         anchor = (0, 0.5) if label_side == "right" else (1, 0.5)
-        line.label = pg.InfLineLabel(line, text=label, position=label_position,
+        # plain text (TextItem.setText), but pyqtgraph runs str.format on it first
+        line.label = pg.InfLineLabel(line, text=format_free(label), position=label_position,
                                      anchors=[anchor, anchor], color=colour,
                                      fill=pg.mkBrush(255, 255, 255, 220))
         font = QFont()
         font.setPointSizeF(font_pt)
         line.label.setFont(font)
-    line.setToolTip(label or kind)
+    line.setToolTip(plain_tooltip(label or kind))  # an event's product, kind: from the file
     plot.addItem(line, ignoreBounds=True)
     return line
 

@@ -35,10 +35,8 @@ from PyQt6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -62,6 +60,7 @@ from ..storage.session import SessionWriter
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .metadata import PatientCodeEdit, SessionMetadataForm
 from .record import RecordPanel, TrialOutcome
+from .text import PlainLabel, show_message
 
 __all__ = ["RecordWorkflow"]
 
@@ -177,7 +176,7 @@ class ResultPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel()
+        self.heading = PlainLabel()  # the task's title from the protocol file
         font = QFont(self.heading.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
@@ -204,7 +203,7 @@ class ResultPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.next_button)
-        self.ink_view = QLabel()
+        self.ink_view = PlainLabel()
         self.ink_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ink_view.setMinimumWidth(360)
         self.ink_view.setStyleSheet("border: 1px solid #bbb; background: white")
@@ -214,9 +213,9 @@ class ResultPanel(QWidget):
         numbers.addWidget(self.ink_view, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(QLabel("Key numbers and what was written"))
+        layout.addWidget(PlainLabel("Key numbers and what was written"))
         layout.addLayout(numbers, 1)
-        layout.addWidget(QLabel("Checks"))
+        layout.addWidget(PlainLabel("Checks"))
         layout.addWidget(self.findings)
         layout.addLayout(buttons)
 
@@ -354,7 +353,7 @@ class RecordWorkflow(QWidget):
         rl.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignRight)
         self.right.addWidget(record_page)
         self.right.addWidget(self.result)
-        self.session_label = QLabel()
+        self.session_label = PlainLabel()  # the protocol's name from its file
         self.finish_button = QPushButton("End session")
         self.finish_button.clicked.connect(self.finish)
         tasks_page = QWidget()
@@ -367,7 +366,7 @@ class RecordWorkflow(QWidget):
         row.addWidget(self.right, 1)
 
         self.done = QWidget()
-        self.done_label = QLabel()
+        self.done_label = PlainLabel()  # the session file's path
         self.done_label.setWordWrap(True)
         self.adds_button = QPushButton("ADDS…")
         self.wcrs_button = QPushButton("WCRS…")
@@ -390,9 +389,9 @@ class RecordWorkflow(QWidget):
         self.entries.setMaximumHeight(150)
         dl = QVBoxLayout(self.done)
         dl.addWidget(self.done_label)
-        dl.addWidget(QLabel("Trials of this session (superseded trials are kept, marked)"))
+        dl.addWidget(PlainLabel("Trials of this session (superseded trials are kept, marked)"))
         dl.addWidget(self.summary, 1)
-        dl.addWidget(QLabel("Clinical scales and treatment events entered in this session"))
+        dl.addWidget(PlainLabel("Clinical scales and treatment events entered in this session"))
         dl.addWidget(self.entries)
         buttons = QHBoxLayout()
         for b in (self.adds_button, self.wcrs_button, self.event_button):
@@ -413,8 +412,8 @@ class RecordWorkflow(QWidget):
     def start_session(self) -> None:
         """Go from setup to the task list (the file is created with the first trial)."""
         if self.study_dir is None:
-            QMessageBox.warning(self, "No study folder", "Open or create a study folder first "
-                                "(File ▸ Open study…).")
+            show_message(self, "warning", "No study folder", "Open or create a study folder "
+                         "first (File ▸ Open study…).")
             return
         code = self.setup.code_edit.code()
         if code is None:
@@ -480,7 +479,7 @@ class RecordWorkflow(QWidget):
                                     attrs=attrs)
         except (OSError, ValueError) as exc:  # disk full, session busy, bad threshold ...
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            QMessageBox.critical(self, "Cannot record", message)
+            show_message(self, "critical", "Cannot record", message)
             return ""
 
     def _trial_finished(self, outcome: TrialOutcome) -> None:
