@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -39,15 +40,60 @@ def output_file_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
+def file_in_path(path: str | os.PathLike[str]) -> Path | None:
+    """The nearest existing ancestor of `path` if it is not a folder (a file where a folder
+    of the path is expected), else None."""
+    for parent in Path(path).parents:
+        if parent.exists() or parent.is_symlink():
+            return None if parent.is_dir() else parent
+    return None
+
+
 def output_folder_problem(path: str | os.PathLike[str]) -> str | None:
     """Create the output folder `path` (0700, parents too) and check it takes files; one
     line saying why not (a file in the way, a read-only parent ...), else None."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         return f"{path}: cannot write: is a file, not a folder"
+    blocker = file_in_path(path)
+    if blocker is not None:
+        return f"{path}: cannot write: a part of the path is a file, not a folder ({blocker})"
     try:
         private_folder(path)
-        temp_beside(path / "probe", "probe.").unlink()
     except OSError as exc:
         return output_problem(path, exc)
+    try:
+        temp_beside(path / "probe", "probe.").unlink()
+    except OSError as exc:  # the folder is there: say why a file in it cannot be made
+        why = output_problem(path / "probe", exc).partition(": cannot write: ")[2]
+        return f"{path}: cannot write: {why}"
     return None
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Free bytes for an unprivileged writer on the disk of `folder`; None when the disk
+    is read-only (the folder check says so) or cannot be asked."""
+    if hasattr(os, "statvfs"):
+        try:
+            st = os.statvfs(folder)
+        except OSError:
+            return None
+        return None if st.f_flag & os.ST_RDONLY else st.f_bavail * st.f_frsize
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def room_problem(folder: str | os.PathLike[str], need_bytes: int,
+                 what: str = "a recording") -> str | None:
+    """One line if the disk of `folder` (or of its nearest existing parent: checked before
+    it is created) has less than `need_bytes` free (a recording would stop at once, after
+    creating an empty session), else None."""
+    folder = Path(folder)
+    probe = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    free = _free_bytes(probe)
+    if free is None or free >= need_bytes:
+        return None
+    return (f"{folder}: cannot write: the disk is full ({free >> 20} MiB free; {what} needs "
+            f"at least {need_bytes >> 20} MiB)")

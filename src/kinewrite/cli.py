@@ -28,6 +28,7 @@ from ._cli_common import (
     fail,
     output_file_problem,
     output_folder_problem,
+    room_problem,
 )
 from ._version import __version__
 from .analysis.features import FEATURES, extract_features
@@ -221,12 +222,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from .storage.session import MIN_FREE_BYTES
 
         validate_patient_code(args.patient)  # InvalidCodeError: one line, exit 2
-        problem = output_folder_problem(args.study)
-        if problem:
-            _fail(problem)
-            return EXIT_BAD_INPUT
         if args.min_free_mb is None:
             args.min_free_mb = MIN_FREE_BYTES / (1 << 20)
+        problem = (room_problem(args.study, int(args.min_free_mb * (1 << 20)),
+                                "a recording (--min-free-mb)")
+                   or output_folder_problem(args.study))
+        if problem:  # before the session is created: nothing is left behind
+            _fail(problem)
+            return EXIT_BAD_INPUT
     else:
         problem = output_file_problem(args.output)
         if problem:  # before any work: nothing is computed for a file that cannot be written

@@ -28,8 +28,10 @@ from ._cli_common import (
     EXIT_INTERNAL,
     EXIT_OK,
     fail,
+    file_in_path,
     output_file_problem,
     output_folder_problem,
+    room_problem,
 )
 from .model import TASKS
 from .storage.codes import validate_patient_code
@@ -164,6 +166,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     if study.exists() and not study.is_dir():
         fail(f"{study}: is a file, not a study folder")
         return EXIT_BAD_INPUT
+    blocker = file_in_path(study)
+    if not study.exists() and blocker is not None:
+        fail(f"{study}: a part of the path is a file, not a folder ({blocker})")
+        return EXIT_BAD_INPUT
     if not study.exists() and not study.parent.is_dir():
         fail(f"{study}: folder does not exist, nor does its parent")
         return EXIT_BAD_INPUT
@@ -171,7 +177,10 @@ def cmd_record(args: argparse.Namespace) -> int:
     if reason:  # before anything is created
         fail(reason)
         return EXIT_INTERNAL
-    problem = output_folder_problem(study)  # created 0700 if new; a read-only folder refused
+    from .storage.session import MIN_FREE_BYTES
+
+    problem = (room_problem(study, MIN_FREE_BYTES)  # before an empty session is made
+               or output_folder_problem(study))  # created 0700 if new; read-only refused
     if problem:
         fail(problem)
         return EXIT_BAD_INPUT
