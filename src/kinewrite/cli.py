@@ -162,12 +162,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return status
 
 
-#: ``simulate --min-free-mb`` may not go below this (MiB). Measured on a tmpfs the writer
-#: itself fills (RELIABILITY.md): with 64 KiB (2-sample appends: 128 KiB; 50 000-sample
-#: bursts: 256 KiB) HDF5 met the full disk mid-write, the writer crashed and the file no
-#: longer opened; from 1 MiB on every file stopped cleanly, all its samples kept. 16 MiB
-#: leaves 16x that, and room for another program writing ~160 MB/s between two checks
-#: (one flush interval, 0.1 s).
+#: ``simulate --min-free-mb`` may not go below this (MiB). Measured with
+#: ``benchmarks/min_free_floor.py`` (a tmpfs the writer fills, RELIABILITY.md): below a
+#: reserve of 1 MiB for 2-sample appends, 256 KiB for 500-sample and 4 MiB for 50 000-sample
+#: appends, HDF5 met the full disk mid-write and the writer died (SIGSEGV; before the
+#: copy-and-replace session writer, the file was lost too); at or above it, every recording
+#: stopped cleanly with all its samples. 16 MiB is 4x the largest of those, and leaves room
+#: for another program writing ~120 MB/s during one flush interval (0.1 s).
 MIN_FREE_FLOOR_MB = 16.0
 #: Bounds of a simulated trial: an hour, and the samples a laptop holds easily.
 MAX_SIM_SECONDS, MAX_SIM_SAMPLES = 3600.0, 2_000_000
