@@ -269,16 +269,14 @@ def _trial_problem(study: Path, patient: str, trial: str) -> str | None:
 
 def _save_png(window: Any, out: Path) -> str | None:
     """Render `window` to PNG bytes, then write them atomically; one line if it fails."""
-    from PyQt6.QtCore import QBuffer, QByteArray, QIODevice
+    from .gui.plots import png_bytes
 
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not window.grab().save(buffer, "PNG"):
-        return f"{out}: cannot write: the window could not be rendered as PNG"
-    buffer.close()
     try:
-        atomic_write_bytes(out, bytes(data))
+        data = png_bytes(window, out)
+    except OSError:
+        return f"{out}: cannot write: the window could not be rendered as PNG"
+    try:
+        atomic_write_bytes(out, data)
     except OSError as exc:  # full disk, file-size limit: the temporary file is removed
         return output_problem(out, exc)
     return None

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication, QWidget
 
+from .._atomic import atomic_write_bytes
 from .text import escape, format_free, plain_tooltip
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "epoch_seconds",
     "label_axis",
     "new_plot",
+    "png_bytes",
     "save_png",
     "style_plot",
     "unit_text",
@@ -194,7 +196,8 @@ def save_png(widget: QWidget, path: str | os.PathLike[str],
     Raises
     ------
     OSError
-        If the image cannot be written (one line naming the file).
+        If the image cannot be written (a missing or read-only folder, a full disk: the
+        temporary file is removed and an earlier file at `path` is kept).
     """
     app = ensure_app()
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
@@ -204,6 +207,18 @@ def save_png(widget: QWidget, path: str | os.PathLike[str],
     for _ in range(3):  # layouts settle over a few event-loop passes
         app.processEvents()
     path = Path(path)
-    if not widget.grab().save(str(path), "PNG"):
-        raise OSError(f"{path}: cannot write the PNG image")
+    atomic_write_bytes(path, png_bytes(widget, path))  # unique temporary name, then rename
     return path
+
+
+def png_bytes(widget: QWidget, path: str | os.PathLike[str] = "image") -> bytes:
+    """`widget` as it is drawn now, encoded as PNG (OSError naming `path` if it cannot be
+    encoded)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = widget.grab().save(buffer, "PNG")
+    buffer.close()
+    if not ok:
+        raise OSError(f"{path}: cannot encode the PNG image")
+    return bytes(data)

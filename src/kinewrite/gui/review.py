@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.kinematics import segment_gradient
@@ -50,7 +51,7 @@ from ..model import RecordingError
 from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
-from .plots import ensure_app
+from .plots import ensure_app, png_bytes
 from .replay import FOREGROUND, ReplayWidget, style_plot
 from .text import PlainLabel, escape, rich_label
 
@@ -692,8 +693,10 @@ def render_review_png(session_path: str | os.PathLike[str], trial: str | None,
         for _ in range(3):
             app.processEvents()
         out = Path(out_png)
-        if not view.grab().save(str(out), "PNG"):
-            raise InputError(f"{out}: cannot write the PNG image")
+        try:
+            atomic_write_bytes(out, png_bytes(view, out))  # never half an image
+        except OSError as exc:
+            raise InputError(output_problem(out, exc)) from None
     finally:
         view.close()
         view.deleteLater()
