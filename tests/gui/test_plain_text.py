@@ -43,6 +43,9 @@ from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
 
+# a progress plot of a measure NaN in every session: pyqtgraph's own warning, not ours
+pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
+
 MAPPING = ScreenMapping.from_dpi(100.0)
 PATIENT = "HTML-1"
 PROTOCOL_FILE = (Path(__file__).resolve().parents[2] / "src" / "kinewrite" / "acquisition"
