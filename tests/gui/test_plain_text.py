@@ -189,10 +189,23 @@ def study(tmp_path: Path, monkeypatch) -> Path:
         del t1["features"]
         t2.attrs["analysis_error"] = payload("NOREPLAY")
         f["events/002"].attrs["kind"] = payload("EVENTKIND")
-        f["trials/003/features"].attrs[payload("FEATURENAME")] = 1.0
+        _forge_feature(f["trials/003/features"], payload("FEATURENAME"))
         f["trials/003/features"].attrs["analysis_version"] = payload("FEATUREVERSION")
     (w.path.parent / f"session-{SHOWN['BROKENFILE']}.h5").write_bytes(b"not HDF5")
     return folder
+
+
+def _forge_feature(features: h5py.Group, name: str) -> None:
+    """Add a feature `name` = 1.0 to a trial's cached row, in both places it is stored (one
+    attribute per feature, and the compact ``values`` row with its ``names``)."""
+    features.attrs[name] = 1.0
+    row = features["values"]
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in row.attrs["names"]]
+    values = np.append(row[()], 1.0)
+    del features["values"]
+    row = features.create_dataset("values", data=values)
+    row.attrs.create("names", np.array([*names, name], dtype=object), shape=(values.size,),
+                     dtype=h5py.string_dtype())
 
 
 def _window(qtbot, study: Path) -> MainWindow:
