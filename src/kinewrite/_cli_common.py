@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import sys
+from pathlib import Path
+
+from ._atomic import output_problem, private_folder, temp_beside
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -11,3 +17,83 @@ def fail(message: str) -> None:
     """Print one line on stderr, prefixed ``kinewrite:``."""
     first = message.splitlines()[0] if message else "error"
     print(f"kinewrite: {first}", file=sys.stderr)
+
+
+def output_file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` cannot be written as an output file, in one line (None if it can).
+
+    Checked before any work is done, so a mistake costs nothing: a folder given as the file,
+    a missing folder, a part of the path that is a file, a device or FIFO (never replaced),
+    a read-only folder (a probe file of a unique name is created and removed). A full disk
+    shows only when writing: catch :class:`OSError` there and report
+    :func:`kinewrite._atomic.output_problem`.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return output_problem(path, IsADirectoryError(errno.EISDIR, "is a folder"))
+    if path.exists() and not path.is_file():
+        return f"{path}: cannot write: not a regular file (a device, FIFO or socket)"
+    try:
+        temp_beside(path, "probe.").unlink()
+    except OSError as exc:
+        return output_problem(path, exc)
+    return None
+
+
+def file_in_path(path: str | os.PathLike[str]) -> Path | None:
+    """The nearest existing ancestor of `path` if it is not a folder (a file where a folder
+    of the path is expected), else None."""
+    for parent in Path(path).parents:
+        if parent.exists() or parent.is_symlink():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def output_folder_problem(path: str | os.PathLike[str]) -> str | None:
+    """Create the output folder `path` (0700, parents too) and check it takes files; one
+    line saying why not (a file in the way, a read-only parent ...), else None."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        return f"{path}: cannot write: is a file, not a folder"
+    blocker = file_in_path(path)
+    if blocker is not None:
+        return f"{path}: cannot write: a part of the path is a file, not a folder ({blocker})"
+    try:
+        private_folder(path)
+    except OSError as exc:
+        return output_problem(path, exc)
+    try:
+        temp_beside(path / "probe", "probe.").unlink()
+    except OSError as exc:  # the folder is there: say why a file in it cannot be made
+        why = output_problem(path / "probe", exc).partition(": cannot write: ")[2]
+        return f"{path}: cannot write: {why}"
+    return None
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Free bytes for an unprivileged writer on the disk of `folder`; None when the disk
+    is read-only (the folder check says so) or cannot be asked."""
+    if hasattr(os, "statvfs"):
+        try:
+            st = os.statvfs(folder)
+        except OSError:
+            return None
+        return None if st.f_flag & os.ST_RDONLY else st.f_bavail * st.f_frsize
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def room_problem(folder: str | os.PathLike[str], need_bytes: int,
+                 what: str = "a recording") -> str | None:
+    """One line if the disk of `folder` (or of its nearest existing parent: checked before
+    it is created) has less than `need_bytes` free (a recording would stop at once, after
+    creating an empty session), else None."""
+    folder = Path(folder)
+    probe = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    free = _free_bytes(probe)
+    if free is None or free >= need_bytes:
+        return None
+    return (f"{folder}: cannot write: the disk is full ({free >> 20} MiB free; {what} needs "
+            f"at least {need_bytes >> 20} MiB)")

@@ -10,15 +10,26 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from . import cli_export, cli_gui, cli_import, cli_report
 from ._allocator import tune_allocator
-from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
+from ._atomic import atomic_output, output_problem
+from ._cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    fail,
+    output_file_problem,
+    output_folder_problem,
+    room_problem,
+)
 from ._version import __version__
 from .analysis.features import FEATURES, extract_features
 from .model import TASKS, RecordingError
@@ -40,6 +51,30 @@ class _Parser(argparse.ArgumentParser):
 
 
 _fail = fail
+
+
+def _bounded(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+             kind: type = float, unit: str = ""):
+    """An argparse type: a finite number of `kind` within [low, high] (low excluded when
+    `low_open`); anything else is one line naming the option, exit 2."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if low is not None and (value <= low if low_open else value < low):
+            word = "above" if low_open else "at least"
+            raise argparse.ArgumentTypeError(f"must be {word} {low:g}{unit}, got {text!r}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g}{unit}, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _json_value(v: float) -> float | None:
@@ -133,27 +168,98 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return status
 
 
+#: ``simulate --min-free-mb`` may not go below this (MiB). Measured with
+#: ``benchmarks/min_free_floor.py`` (a tmpfs the writer fills, RELIABILITY.md): below a
+#: reserve of 1 MiB for 2-sample appends, 256 KiB for 500-sample and 4 MiB for 50 000-sample
+#: appends, HDF5 met the full disk mid-write and the writer died (SIGSEGV; before the
+#: copy-and-replace session writer, the file was lost too); at or above it, every recording
+#: stopped cleanly with all its samples. 16 MiB is 4x the largest of those, and leaves room
+#: for another program writing ~120 MB/s during one flush interval (0.1 s).
+MIN_FREE_FLOOR_MB = 16.0
+#: Bounds of a simulated trial: an hour, and the samples a laptop holds easily.
+MAX_SIM_SECONDS, MAX_SIM_SAMPLES = 3600.0, 2_000_000
+
+
+def _simulate_problem(args: argparse.Namespace) -> str | None:
+    """Why these simulate options do not fit together (one line), else None."""
+    from .simulate import DEFAULT_SECONDS
+
+    given = {name for name in ("study", "patient", "min_free_mb")
+             if getattr(args, name) is not None}
+    if not args.realtime and given:
+        flags = ", ".join(f"--{n.replace('_', '-')}" for n in sorted(given))
+        verb = "apply" if len(given) > 1 else "applies"
+        return f"simulate: {flags} {verb} only with --realtime (without it, -o FILE is written)"
+    if args.realtime and args.output:
+        return "simulate: -o is not used with --realtime (the session goes into --study DIR)"
+    if args.realtime and not (args.study and args.patient):
+        return "simulate --realtime needs --study DIR and --patient CODE"
+    if not args.realtime and not args.output:
+        return "simulate needs -o FILE, or --realtime --study DIR --patient CODE"
+    if (args.tremor_hz is None) != (args.tremor_mm is None):
+        return "simulate: --tremor-hz and --tremor-mm go together (a tremor needs both)"
+    if args.tremor_axis_deg is not None and args.tremor_hz is None:
+        return "simulate: --tremor-axis-deg needs --tremor-hz and --tremor-mm"
+    if args.loop_hz is not None and args.task != "loops":
+        return f"simulate: --loop-hz applies to --task loops only, not {args.task}"
+    seconds = DEFAULT_SECONDS[args.task] if args.seconds is None else args.seconds
+    nyquist = args.rate_hz / 2
+    for flag, hz in (("--tremor-hz", args.tremor_hz), ("--loop-hz", args.loop_hz)):
+        if hz is not None and hz >= nyquist:
+            return (f"simulate: {flag} {hz:g} Hz is not below half the sample rate "
+                    f"({nyquist:g} Hz at --rate-hz {args.rate_hz:g}): it cannot be measured")
+    if seconds * args.rate_hz > MAX_SIM_SAMPLES:
+        return (f"simulate: {seconds:g} s at {args.rate_hz:g} Hz is "
+                f"{seconds * args.rate_hz:.3g} samples, at most {MAX_SIM_SAMPLES:,}")
+    if args.gaps > int(seconds):
+        return (f"simulate: --gaps {args.gaps}: at most one gap per second of recording "
+                f"({int(seconds)} in {seconds:g} s)")
+    return None
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate_trial
 
+    problem = _simulate_problem(args)
+    if problem:
+        _fail(problem)
+        return EXIT_BAD_INPUT
+    if args.realtime:
+        from .storage.codes import validate_patient_code
+        from .storage.session import MIN_FREE_BYTES
+
+        validate_patient_code(args.patient)  # InvalidCodeError: one line, exit 2
+        if args.min_free_mb is None:
+            args.min_free_mb = MIN_FREE_BYTES / (1 << 20)
+        problem = (room_problem(args.study, int(args.min_free_mb * (1 << 20)),
+                                "a recording (--min-free-mb)")
+                   or output_folder_problem(args.study))
+        if problem:  # before the session is created: nothing is left behind
+            _fail(problem)
+            return EXIT_BAD_INPUT
+    else:
+        problem = output_file_problem(args.output)
+        if problem:  # before any work: nothing is computed for a file that cannot be written
+            _fail(problem)
+            return EXIT_BAD_INPUT
     trial = simulate_trial(
         args.task, args.seconds, seed=args.seed, rate_hz=args.rate_hz,
-        tremor_hz=args.tremor_hz, tremor_mm=args.tremor_mm, tremor_axis_deg=args.tremor_axis_deg,
-        loop_hz=args.loop_hz, pressure_mean=args.pressure_mean,
-        pressure_drift_per_s=args.pressure_drift_per_s, gaps=args.gaps,
+        tremor_hz=args.tremor_hz, tremor_mm=args.tremor_mm or 0.0,
+        tremor_axis_deg=45.0 if args.tremor_axis_deg is None else args.tremor_axis_deg,
+        loop_hz=2.5 if args.loop_hz is None else args.loop_hz,
+        pressure_mean=args.pressure_mean, pressure_drift_per_s=args.pressure_drift_per_s,
+        gaps=args.gaps,
     )
     if args.realtime:
         return _simulate_realtime(args, trial)
-    if not args.output:
-        _fail("simulate needs -o FILE, or --realtime --study DIR --patient CODE")
-        return EXIT_BAD_INPUT
     truth = ", ".join(f"{k}={v:.4g}" for k, v in trial.truth.items())
     out = Path(args.output)
-    if not out.parent.is_dir():
-        _fail(f"{out}: directory {out.parent} does not exist")
+    try:
+        write_csv_recording(out, trial.recording, task=args.task,
+                            comment=f"SIMULATED by kinewrite {__version__}; truth: {truth}")
+    except OSError as exc:  # full disk, file-size limit ...: the temporary file is removed
+        _fail(output_problem(out, exc))
         return EXIT_BAD_INPUT
-    write_csv_recording(out, trial.recording, task=args.task,
-                        comment=f"SIMULATED by kinewrite {__version__}; truth: {truth}")
     print(out)
     return EXIT_OK
 
@@ -207,14 +313,26 @@ def default_study_dir() -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .storage.codes import validate_patient_code
+
+    validate_patient_code(args.patient)  # before anything is written (InvalidCodeError)
     samples = Path(args.samples) if args.samples else default_samples_dir()
     files = sorted(samples.glob("*.csv")) if samples.is_dir() else []
     if not files:
         _fail(f"{samples}: no bundled sample recordings (*.csv) found; pass --samples DIR")
         return EXIT_BAD_INPUT
+    out_dir = Path(args.output)
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir}: cannot write: is a file, not a folder")
+        return EXIT_BAD_INPUT
+    progress = None
+    if not args.samples or args.study:  # the progress part: an unknown patient fails here
+        from .progress import load_progress
+
+        study = Path(args.study) if args.study else default_study_dir()
+        progress = load_progress(study, args.patient)  # ProgressError: one line, exit 2
     import pandas as pd
 
-    print(f"kinewrite {__version__} demo: {len(files)} SIMULATED sample trials from {samples}")
     rows = []
     for path in files:
         try:
@@ -223,29 +341,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _fail(str(exc))
             return EXIT_BAD_INPUT
         rows.append({"file": path.name, "task": result["task"], **result["features"]})
+    problem = output_folder_problem(out_dir)  # everything checked: now the folder is made
+    if problem:
+        _fail(problem)
+        return EXIT_BAD_INPUT
+    print(f"kinewrite {__version__} demo: {len(files)} SIMULATED sample trials from {samples}")
     table = pd.DataFrame(rows)
     shown = table[["file", "task", *KEY_FEATURES]].copy()
     with pd.option_context("display.width", 200, "display.max_columns", 20,
                            "display.float_format", "{:.3g}".format):
         print(shown.to_string(index=False))
-    out_dir = Path(args.output)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / "features.csv"
-    table.to_csv(out, index=False, float_format="%.6g")
+    try:
+        with atomic_output(out) as tmp:
+            table.to_csv(tmp, index=False, float_format="%.6g")
+    except OSError as exc:
+        _fail(output_problem(out, exc))
+        return EXIT_BAD_INPUT
     print(f"\nAll {len(FEATURES)} registered features (units in the column names) written to "
           f"{out}")
-    study = Path(args.study) if args.study else default_study_dir()
-    if not args.samples or args.study:
-        return _demo_study(study, args.patient, out_dir)
+    if progress is not None:
+        return _demo_study(progress, out_dir)
     return EXIT_OK
 
 
-def _demo_study(study: Path, patient: str, out_dir: Path) -> int:
+def _demo_study(progress: Any, out_dir: Path) -> int:
     """The progress part of the demo: a summary per task and the HTML report."""
-    from .progress import load_progress
     from .report import KEY_MEASURES
 
-    progress = load_progress(study, patient)  # ProgressError: one line, exit 2
+    study, patient = progress.study_dir, progress.patient_code
     label = "SIMULATED " if progress.simulated else ""
     print(f"\nProgress of {label}patient {patient}: {len(progress.sessions)} sessions from "
           f"{progress.table['session_date'].iloc[0]} to "
@@ -267,6 +391,9 @@ def _demo_study(study: Path, patient: str, out_dir: Path) -> int:
     except ImportError as exc:  # Qt cannot load here (e.g. missing system libraries)
         _fail(f"report not written: the plots need Qt ({exc})")
         return EXIT_OK
+    except OSError as exc:
+        _fail(output_problem(report, exc))
+        return EXIT_BAD_INPUT
     print(f"\nProgress report (self-contained HTML, A4) written to {report}")
     return EXIT_OK
 
@@ -294,25 +421,52 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --isolate: seconds a file may take (default 60)")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("simulate", help="write a synthetic trial with known truth (CSV)")
-    p.add_argument("-o", "--output", metavar="FILE", help="CSV file to write")
+    p = sub.add_parser(
+        "simulate", help="write a synthetic trial with known truth (CSV), or stream one",
+        description="Write a synthetic trial whose movement is known (its truth is in the "
+                    "CSV header) to -o FILE, or stream it at tablet rate into a new session "
+                    "(--realtime --study DIR --patient CODE). Options a mode does not use "
+                    "are refused.",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="CSV file to write (without "
+                   "--realtime)")
     p.add_argument("--realtime", action="store_true",
-                   help="stream at tablet rate into a session of --study for --patient")
-    p.add_argument("--study", metavar="DIR")
-    p.add_argument("--min-free-mb", type=float, default=64.0,
-                   help="stop a realtime recording cleanly below this much free disk")
-    p.add_argument("--patient", metavar="CODE")
-    p.add_argument("--task", choices=TASKS, default="loops")
-    p.add_argument("--seconds", type=float, default=None)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--rate-hz", type=float, default=133.0)
-    p.add_argument("--tremor-hz", type=float, default=None)
-    p.add_argument("--tremor-mm", type=float, default=0.0, help="peak amplitude, mm")
-    p.add_argument("--tremor-axis-deg", type=float, default=45.0)
-    p.add_argument("--loop-hz", type=float, default=2.5)
-    p.add_argument("--pressure-mean", type=float, default=0.35)
-    p.add_argument("--pressure-drift-per-s", type=float, default=0.0)
-    p.add_argument("--gaps", type=int, default=0)
+                   help="stream at tablet rate into a new session of --study for --patient")
+    p.add_argument("--study", metavar="DIR", help="with --realtime: study folder (created if "
+                   "missing)")
+    p.add_argument("--patient", metavar="CODE", help="with --realtime: patient code")
+    p.add_argument("--min-free-mb", type=_bounded(low=MIN_FREE_FLOOR_MB, unit=" MiB"),
+                   metavar="MB", help="with --realtime: stop the recording cleanly (samples "
+                   f"kept) below this much free disk, MiB (default 64, at least "
+                   f"{MIN_FREE_FLOOR_MB:g})")
+    p.add_argument("--task", choices=TASKS, default="loops", help="task (default loops)")
+    p.add_argument("--seconds", type=_bounded(low=0, low_open=True, high=MAX_SIM_SECONDS,
+                                              unit=" s"),
+                   metavar="S", help="duration, s, at most 3600 (default per task: spiral "
+                   "15, loops 10, sentence 20, circles 30, lines 8, free 20)")
+    p.add_argument("--seed", type=_bounded(low=0, kind=int), metavar="N",
+                   help="seed of the random generator, >= 0 (default: a fresh one)")
+    p.add_argument("--rate-hz", type=_bounded(low=10, high=10_000, unit=" Hz"), default=133.0,
+                   metavar="HZ", help="tablet sample rate, Hz, 10..10000 (default 133)")
+    p.add_argument("--tremor-hz", type=_bounded(low=0, low_open=True, unit=" Hz"),
+                   metavar="HZ", help="tremor frequency, Hz, with --tremor-mm (default: no "
+                   "tremor)")
+    p.add_argument("--tremor-mm", type=_bounded(low=0, low_open=True, high=100, unit=" mm"),
+                   metavar="MM", help="tremor peak amplitude, mm, with --tremor-hz (default: "
+                   "no tremor)")
+    p.add_argument("--tremor-axis-deg", type=_bounded(low=-360, high=360, unit=" deg"),
+                   metavar="DEG", help="tremor axis, degrees from the x axis (default 45)")
+    p.add_argument("--loop-hz", type=_bounded(low=0, low_open=True, unit=" Hz"), metavar="HZ",
+                   help="with --task loops: loops per second, Hz (default 2.5)")
+    p.add_argument("--pressure-mean", type=_bounded(low=0, high=1), default=0.35,
+                   metavar="P", help="mean pen-down pressure at the start, fraction of the "
+                   "device range 0..1 (default 0.35)")
+    p.add_argument("--pressure-drift-per-s", type=_bounded(low=-1, high=1, unit=" per s"),
+                   default=0.0, metavar="P",
+                   help="linear pressure drift, fraction of the range per s, -1..1; the range "
+                   "saturates (default 0)")
+    p.add_argument("--gaps", type=_bounded(low=0, kind=int), default=0, metavar="N",
+                   help="gaps of lost samples (0.08 s each), at most one per s (default 0)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("demo", help="analyze the bundled (simulated) samples")
@@ -336,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     tune_allocator()  # see kinewrite._allocator: page faults otherwise cost ~40 % at 100k
+    if hasattr(signal, "SIGXFSZ"):  # a file-size limit: an error (EFBIG) to report and clean
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # up after, not a kill mid-write
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -22,7 +22,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
+from ._atomic import atomic_write_bytes, output_problem
+from ._cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    fail,
+    file_in_path,
+    output_file_problem,
+    output_folder_problem,
+    room_problem,
+)
 from .model import TASKS
 from .storage.codes import validate_patient_code
 
@@ -106,12 +116,14 @@ def install_excepthook() -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
         fail(f"internal error: {kind.__name__}: {exc} (please report this)")
         try:
-            from PyQt6.QtWidgets import QApplication, QMessageBox
+            from PyQt6.QtWidgets import QApplication
+
+            from .gui.text import show_message
 
             app = QApplication.instance()
             if app is not None and app.platformName() not in ("offscreen", "minimal"):
-                QMessageBox.critical(None, "kinewrite: internal error",
-                                     f"{kind.__name__}: {exc}\n\nPlease report this.")
+                show_message(None, "critical", "kinewrite: internal error",  # plain text
+                             f"{kind.__name__}: {exc}\n\nPlease report this.")
         except Exception:  # the dialog is a courtesy; the line on stderr is the report
             pass
 
@@ -150,16 +162,28 @@ def _protocol_task(protocol_file: str | None, task: str) -> Any:
 def cmd_record(args: argparse.Namespace) -> int:
     code = validate_patient_code(args.patient)
     protocol, spec = _protocol_task(args.protocol, args.task)
+    study = Path(args.study)
+    if study.exists() and not study.is_dir():
+        fail(f"{study}: is a file, not a study folder")
+        return EXIT_BAD_INPUT
+    blocker = file_in_path(study)
+    if not study.exists() and blocker is not None:
+        fail(f"{study}: a part of the path is a file, not a folder ({blocker})")
+        return EXIT_BAD_INPUT
+    if not study.exists() and not study.parent.is_dir():
+        fail(f"{study}: folder does not exist, nor does its parent")
+        return EXIT_BAD_INPUT
     reason = no_display()
     if reason:  # before anything is created
         fail(reason)
         return EXIT_INTERNAL
-    study = Path(args.study)
-    if not study.is_dir():
-        if not study.parent.is_dir():
-            fail(f"{study}: folder does not exist, nor does its parent")
-            return EXIT_BAD_INPUT
-        study.mkdir()
+    from .storage.session import MIN_FREE_BYTES
+
+    problem = (room_problem(study, MIN_FREE_BYTES)  # before an empty session is made
+               or output_folder_problem(study))  # created 0700 if new; read-only refused
+    if problem:
+        fail(problem)
+        return EXIT_BAD_INPUT
     if args.seconds is not None:
         from dataclasses import replace
 
@@ -246,10 +270,61 @@ def cmd_record(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------ gui
 
 
+def _trial_problem(study: Path, patient: str, trial: str) -> str | None:
+    """Why ``--trial`` cannot be shown (one line), else None: it must name a trial of the
+    patient's latest session, the one the Review view opens."""
+    from .storage.study import study_summaries
+
+    sessions, _ = study_summaries(study, patient, brief=True)
+    latest = sessions[-1]
+    names = [t.name for t in latest.trials]
+    if trial not in names:
+        listed = ", ".join(names) if names else "none"
+        return (f"{latest.path}: no trial {trial!r} in the latest session of {patient} "
+                f"(trials: {listed})")
+    return None
+
+
+def _save_png(window: Any, out: Path) -> str | None:
+    """Render `window` to PNG bytes, then write them atomically; one line if it fails."""
+    from .gui.plots import png_bytes
+
+    try:
+        data = png_bytes(window, out)
+    except OSError:
+        return f"{out}: cannot write: the window could not be rendered as PNG"
+    try:
+        atomic_write_bytes(out, data)
+    except OSError as exc:  # full disk, file-size limit: the temporary file is removed
+        return output_problem(out, exc)
+    return None
+
+
+def _gui_problem(args: argparse.Namespace, study: Path | None) -> str | None:
+    """Why these ``gui`` options cannot be served (one line), before any window or folder."""
+    if args.screenshot:
+        problem = output_file_problem(args.screenshot)
+        if problem:
+            return problem
+        if args.view in ("review", "progress") and not (study and args.patient):
+            return f"--view {args.view} --screenshot needs --study DIR and --patient CODE"
+    if args.trial is not None and args.view != "review":
+        return "--trial applies to --view review only"
+    if args.trial is not None and not args.patient:
+        return "--trial needs --study DIR and --patient CODE"
+    if study is not None and study.exists() and not study.is_dir():
+        return f"{study}: is a file, not a study folder"
+    return None
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     study = Path(args.study) if args.study else None
+    problem = _gui_problem(args, study)
+    if problem:
+        fail(problem)
+        return EXIT_BAD_INPUT
     if study is not None and not study.is_dir():
         if args.screenshot or args.patient or not study.parent.is_dir():
             fail(f"{study}: no such study folder")
@@ -258,7 +333,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if reason:
             fail(reason)
             return EXIT_INTERNAL
-        study.mkdir()  # a new study: its first session will be recorded into it
+        problem = output_folder_problem(study)  # a new study: its first session goes here
+        if problem:
+            fail(problem)
+            return EXIT_BAD_INPUT
     if args.patient:
         validate_patient_code(args.patient)
         if study is None:
@@ -269,6 +347,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if not study_summaries(study, args.patient, brief=True)[0]:
             fail(f"{study}: no session of patient {args.patient}")
             return EXIT_BAD_INPUT
+        if args.trial is not None:
+            problem = _trial_problem(study, args.patient, args.trial)
+            if problem:
+                fail(problem)
+                return EXIT_BAD_INPUT
 
     reason = None if args.screenshot else no_display()
     if reason:
@@ -279,26 +362,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
     app = make_application([sys.argv[0]])
     install_excepthook()
-    if args.screenshot:
-        out = Path(args.screenshot)
-        if not out.parent.is_dir():
-            fail(f"{out}: directory {out.parent} does not exist")
-            return EXIT_BAD_INPUT
-        if args.view in ("review", "progress") and not (study and args.patient):
-            fail(f"--view {args.view} --screenshot needs --study DIR and --patient CODE")
-            return EXIT_BAD_INPUT
     window = MainWindow(study, patient=args.patient)
     window.show_view(args.view, trial=args.trial)
     if args.screenshot:
+        out = Path(args.screenshot)
         window.resize(*args.size)
         window.show()
         for _ in range(5):
             app.processEvents()
-        if not window.grab().save(str(out)):
-            fail(f"{out}: could not write the PNG")
-            return EXIT_INTERNAL
-        print(out)
+        problem = _save_png(window, out)
         window.close()
+        if problem:
+            fail(problem)
+            return EXIT_BAD_INPUT
+        print(out)
         return EXIT_OK
     window.resize(1400, 900)
     window.show()

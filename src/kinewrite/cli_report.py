@@ -2,12 +2,13 @@
 
 Writes one self-contained HTML file (plots embedded as PNG, inline style, no network access,
 printable on A4; see :mod:`kinewrite.report`). Errors (no such study, unknown patient, a
-study without a complete trial, an output folder that does not exist) are one line on
-stderr and exit code 2, nothing written. A session file of the patient that cannot be read
-or is damaged in any way (the files ``kinewrite export`` leaves out) is one line on stderr
-naming it; the report is written from the other sessions, a last line says how many were
-left out, and the exit code is 2. Qt is imported only when the command runs (to draw the
-plots).
+study without a complete trial, an output that cannot be written: a missing or read-only
+folder, a folder given as the file, a full disk) are one line on stderr naming the path and
+exit code 2; nothing is written and no temporary file is left. A session file of the patient
+that cannot be read or is damaged in any way (the files ``kinewrite export`` leaves out) is
+one line on stderr naming it; the report is written from the other sessions, a last line says
+how many were left out, and the exit code is 2. Qt is imported only when the command runs
+(to draw the plots).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+from ._atomic import output_problem
+from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, output_file_problem
 from .storage.codes import validate_patient_code
 
 
@@ -39,11 +41,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     code = validate_patient_code(args.patient)
     out = Path(args.output)
-    if not out.parent.is_dir():
-        fail(f"{out}: directory {out.parent} does not exist")
-        return EXIT_BAD_INPUT
-    if out.is_dir():
-        fail(f"{out}: is a folder; give a file name such as report.html")
+    problem = output_file_problem(out)
+    if problem:  # before the study is read and the plots drawn
+        fail(problem)
         return EXIT_BAD_INPUT
     problems: list[str] = []
     try:
@@ -52,6 +52,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             fail(problem)
         raise
+    except OSError as exc:
+        if exc.filename is not None and Path(exc.filename).parent != out.parent:
+            raise  # not the output: a session or the temporary plot folder (exit 1)
+        fail(output_problem(out, exc))  # a full disk, a file-size limit ...
+        return EXIT_BAD_INPUT
     for problem in problems:
         fail(problem)
     print(path)

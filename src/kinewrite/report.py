@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ._atomic import atomic_write_text
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
 from .analysis.reference import assess, plain_caption, plain_label, reference_for
@@ -392,8 +393,6 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
     with tempfile.TemporaryDirectory(prefix="kinewrite-report-") as tmp:
         images = render_plots(p, Path(tmp))
         text = report_html(p, images)
-    tmp_out = out.with_name(f".{out.name}.tmp")
-    tmp_out.write_text(text, encoding="utf-8")
-    os.replace(tmp_out, out)
+    atomic_write_text(out, text)  # a unique temporary name, removed if the write fails
     return out
 

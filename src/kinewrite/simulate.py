@@ -183,6 +183,11 @@ def _sentence_knots(
     return np.array(kt[:-1]), np.array(kx[:-1]), np.array(ky[:-1]), np.array(down[:-1])
 
 
+#: Duration of a simulated trial per task when none is asked for, s.
+DEFAULT_SECONDS = {"spiral": 15.0, "loops": 10.0, "sentence": 20.0, "circles": 30.0,
+                   "lines": 8.0, "free": 20.0}
+
+
 def simulate_trial(
     task: str = "loops",
     seconds: float | None = None,
@@ -246,9 +251,7 @@ def simulate_trial(
     """
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
-    defaults = {"spiral": 15.0, "loops": 10.0, "sentence": 20.0, "circles": 30.0,
-                "lines": 8.0, "free": 20.0}
-    seconds = float(defaults[task] if seconds is None else seconds)
+    seconds = float(DEFAULT_SECONDS[task] if seconds is None else seconds)
     if seconds <= 0:
         raise ValueError(f"seconds must be positive, got {seconds}")
     rng = np.random.default_rng(seed)

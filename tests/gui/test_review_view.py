@@ -160,7 +160,9 @@ def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):
     copy = tmp_path / session_path.name
     shutil.copy(session_path, copy)
     with h5py.File(copy, "r+") as f:
-        f["trials/001/features"].attrs["stroke_count"] = 999.0
+        row = f["trials/001/features/values"]  # the cache's truth: its compact row
+        names = [n.decode() if isinstance(n, bytes) else n for n in row.attrs["names"]]
+        row[names.index("stroke_count")] = 999.0
     view.load(copy, "001")
     assert view.table.shown_values()["stroke_count"] == 999.0
     assert view.plotted()["stroke_boundaries_s"].size != 999

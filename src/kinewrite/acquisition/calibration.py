@@ -31,7 +31,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_write_text, private_folder
 from ..storage.csv_recording import InputError
 from ..storage.session import Calibration
 from .tasks import config_dir
@@ -382,17 +382,8 @@ def save_profile(profile: PressureProfile,
     An earlier profile of the same stylus is replaced only once the new one is whole on disk.
     """
     path = profile_path(profile.stylus, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(profile.to_json())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    private_folder(path.parent)
+    atomic_write_text(path, profile.to_json())  # unique temporary name, fsync, rename
     return path
 
 

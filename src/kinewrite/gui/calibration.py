@@ -39,7 +39,6 @@ from PyQt6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -63,6 +62,7 @@ from ..acquisition.calibration import (
     save_profile,
 )
 from ..storage.session import Calibration
+from .text import PlainLabel
 
 __all__ = ["CalibrationDialog", "CheckDrawing"]
 
@@ -166,7 +166,7 @@ class CalibrationDialog(QDialog):
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
-        self.status = QLabel("")
+        self.status = PlainLabel("")
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -234,7 +234,7 @@ class CalibrationDialog(QDialog):
         self.apply_button.clicked.connect(self.apply_measurement)
         self.reset_button = QPushButton("Undo corrections")
         self.reset_button.clicked.connect(self.reset_correction)
-        self.check_hint = QLabel()
+        self.check_hint = PlainLabel()
         self.check_hint.setWordWrap(True)
         check_box = QGroupBox("Check drawing")
         column = QVBoxLayout(check_box)
@@ -247,7 +247,7 @@ class CalibrationDialog(QDialog):
         row.addWidget(self.apply_button)
         row.addWidget(self.reset_button)
         form.addRow(row)
-        self.mapping_label = QLabel()
+        self.mapping_label = PlainLabel()
         self.mapping_label.setWordWrap(True)
         column.addWidget(self.mapping_label)
 
@@ -377,11 +377,11 @@ class CalibrationDialog(QDialog):
         self.fit_button.clicked.connect(self.fit)
         self.save_button = QPushButton("Save profile")
         self.save_button.clicked.connect(self.save)
-        self.fit_label = QLabel("Not fitted yet.")
+        self.fit_label = PlainLabel("Not fitted yet.")
         self.fit_label.setWordWrap(True)
         self.fit_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        how = QLabel(
+        how = PlainLabel(
             "Hold the pen upright in a stand with its tip on the tablet. Place each weight on "
             "the pen, wait until the reading settles, and press Read (or type the pressure "
             f"the tablet shows). Force = mass × {GRAVITY_M_S2} m/s². The no-weight reading "

@@ -57,6 +57,7 @@ from ..clinical_scales import (
 )
 from ..storage.session import SessionWriter
 from .metadata import WrappedLabel, date_text, make_date_edit
+from .text import PlainLabel
 
 __all__ = ["AddsDialog", "TreatmentEventDialog", "WcrsDialog", "save_clinical"]
 
@@ -111,7 +112,7 @@ class _ScaleDialog(QDialog):
         self.rater_edit = QLineEdit()
         self.rater_edit.setPlaceholderText("initials or staff code")
         self.rater_edit.setAccessibleName("Rater")
-        self.score_label = QLabel()
+        self.score_label = PlainLabel()
         font = self.score_label.font()
         font.setBold(True)
         self.score_label.setFont(font)
@@ -242,12 +243,13 @@ class WcrsDialog(_ScaleDialog):
             if not group.startswith("posture"):
                 other.extend(items)
                 continue
-            part = QLabel(group.split(":", 1)[1].strip().capitalize())
+            part = PlainLabel(group.split(":", 1)[1].strip().capitalize())
             part.setStyleSheet("font-weight: bold;")
             grid.addWidget(part, row, 0)
             for i, item in enumerate(items):  # two items a row
                 r, col = row + i // 2, i % 2
-                grid.addWidget(QLabel(item.label), r, 1 + 2 * col, Qt.AlignmentFlag.AlignRight)
+                grid.addWidget(PlainLabel(item.label), r, 1 + 2 * col,
+                               Qt.AlignmentFlag.AlignRight)
                 grid.addWidget(self._combo(item), r, 2 + 2 * col)
             row += (len(items) + 1) // 2
         movement = QGroupBox("Writing movement and speed")
@@ -359,7 +361,7 @@ class TreatmentEventDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addWidget(self.toxin_box)
-        lay.addWidget(QLabel("Notes"))
+        lay.addWidget(PlainLabel("Notes"))
         lay.addWidget(self.notes_edit)
         lay.addWidget(self.error_label)
         lay.addWidget(self.buttons)
@@ -383,7 +385,7 @@ class TreatmentEventDialog(QDialog):
             return
         r = self.table.rowCount()
         self.table.insertRow(r)
-        self.table.setCellWidget(r, 0, QLabel(name))
+        self.table.setCellWidget(r, 0, PlainLabel(name))  # typed or from a file: text
         spin = _dose_spin()
         spin.setAccessibleName(f"Dose in {name} in U")
         if dose_units is not None:

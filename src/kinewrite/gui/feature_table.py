@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTable
 
 from ..analysis.features import FEATURES, REFERENCES
 from ..analysis.reference import assess, plain_caption, plain_label, reference_for
+from .text import plain_tooltip
 
 __all__ = ["FeatureRow", "FeatureTable", "build_rows", "format_value"]
 
@@ -119,6 +120,7 @@ class FeatureTable(QTableWidget):
                 row.label, format_value(row.value), "" if row.unit == "1" else row.unit,
                 row.range_text, {"above": "▲", "below": "▼"}.get(row.flag, ""),
             )
+            tip = plain_tooltip(tip)  # a feature name from the file is shown, not rendered
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(tip)

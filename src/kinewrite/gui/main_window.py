@@ -17,9 +17,7 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QMessageBox,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -33,6 +31,7 @@ from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .progress import ProgressView
 from .review import ReviewView
 from .settings import load_screen_mapping, load_settings, save_screen_mapping, save_settings
+from .text import PlainLabel, show_message
 from .workflow import RecordWorkflow
 
 __all__ = ["MainWindow", "default_mapping"]
@@ -82,17 +81,17 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
 
-        self.study_label = QLabel("No study folder")
+        self.study_label = PlainLabel("No study folder")
         self.patient_combo = QComboBox()
         self.patient_combo.setMinimumContentsLength(12)
         self.patient_combo.setToolTip("Patients of this study, by code")
         self.patient_combo.currentTextChanged.connect(self._patient_changed)
         bar = QToolBar("Study")
         bar.setMovable(False)
-        bar.addWidget(QLabel(" Study: "))
+        bar.addWidget(PlainLabel(" Study: "))
         bar.addWidget(self.study_label)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Patient: "))
+        bar.addWidget(PlainLabel(" Patient: "))
         bar.addWidget(self.patient_combo)
         self.addToolBar(bar)
         self._build_menus()
@@ -175,7 +174,7 @@ class MainWindow(QMainWindow):
 
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
-            QMessageBox.warning(self, "Unknown patient", f"No session of {code} in this study.")
+            show_message(self, "warning", "Unknown patient", f"No session of {code} in this study.")
             return
         self.patient_combo.setCurrentText(code)
         self._patient_changed(code)
@@ -230,13 +229,13 @@ class MainWindow(QMainWindow):
             return self.record.writer
         path = self._latest_session()
         if path is None:
-            QMessageBox.information(self, "No session", "Record a session of the patient "
-                                    "first: scales and events are stored in a session.")
+            show_message(self, "information", "No session", "Record a session of the patient "
+                         "first: scales and events are stored in a session.")
             return None
         try:
             writer = SessionWriter.open(path)
         except (OSError, InputError) as exc:  # busy, disk, permissions, not repairable
-            QMessageBox.warning(self, "Session not writable", str(exc).splitlines()[0])
+            show_message(self, "warning", "Session not writable", str(exc).splitlines()[0])
             return None
         if writer.repaired:
             self.statusBar().showMessage(writer.repaired)

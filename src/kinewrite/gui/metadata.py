@@ -19,7 +19,6 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPlainTextEdit,
@@ -36,6 +35,7 @@ from ..clinical_scales import (
 )
 from ..storage.codes import InvalidCodeError, validate_patient_code
 from ..storage.session import SESSION_FIELDS
+from .text import PlainLabel
 
 __all__ = [
     "PatientCodeEdit",
@@ -92,8 +92,9 @@ def set_date_text(edit: QDateEdit, text: str) -> None:
     edit.setDate(d)
 
 
-class WrappedLabel(QLabel):
-    """A word-wrapped label that claims the height its text needs at its current width.
+class WrappedLabel(PlainLabel):
+    """A word-wrapped plain-text label that claims the height its text needs at its current
+    width.
 
     Qt does not grow a shown window for a wrapped label whose text got longer (layouts do
     not pass height-for-width up to a top-level window); a minimum height does.
@@ -154,7 +155,7 @@ class PatientCodeEdit(QWidget):
                                   "letter or digit; never a name")
         self.line_edit.setAccessibleName("Patient code")
         self.line_edit.setMinimumWidth(280)
-        hint = QLabel("A code such as WC-017, never a name")
+        hint = PlainLabel("A code such as WC-017, never a name")
         hint.setStyleSheet(_HINT_STYLE)
         hint.setWordWrap(True)
         self.message = WrappedLabel()

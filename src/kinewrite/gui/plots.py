@@ -8,16 +8,18 @@ turn "mm/s" into "kmm/s"). Colours are chosen for a white background and for pri
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication, QWidget
+
+from .._atomic import atomic_write_bytes
+from .text import escape, format_free, plain_tooltip
 
 __all__ = [
     "BAND_BRUSH",
@@ -30,6 +32,7 @@ __all__ = [
     "epoch_seconds",
     "label_axis",
     "new_plot",
+    "png_bytes",
     "save_png",
     "style_plot",
     "unit_text",
@@ -83,7 +86,7 @@ def label_axis(plot: pg.PlotItem, side: str, text: str, unit: str | None = None,
                font_pt: float = 10.0) -> None:
     """Label one axis as ``"text (unit)"``; the unit is required unless `text` holds it."""
     label = f"{text} ({unit_text(unit)})" if unit is not None else text
-    plot.setLabel(side, html.escape(label), **{"color": "#1e1e1e", "font-size": f"{font_pt}pt"})
+    plot.setLabel(side, escape(label), **{"color": "#1e1e1e", "font-size": f"{font_pt}pt"})
     plot.getAxis(side).enableAutoSIPrefix(False)
 
 
@@ -113,7 +116,7 @@ def new_plot(layout: pg.GraphicsLayout, row: int, col: int, *, title: str | None
     plot.showGrid(x=True, y=True, alpha=0.25)
     if title:
         plot.titleLabel.updateMin = _relaxed_min(plot.titleLabel)
-        plot.setTitle(html.escape(title), color="#1e1e1e", size=f"{font_pt + 1}pt")
+        plot.setTitle(escape(title), color="#1e1e1e", size=f"{font_pt + 1}pt")
     if left:
         label_axis(plot, "left", *left, font_pt=font_pt)
     if bottom:
@@ -155,7 +158,7 @@ def add_reference(plot: pg.PlotItem, low: float | None, high: float | None,
         items.append(region)
     for item in items:
         if label:
-            item.setToolTip(label)
+            item.setToolTip(plain_tooltip(label))
         plot.addItem(item, ignoreBounds=True)
     return items
 
@@ -174,13 +177,14 @@ def add_event_marker(plot: pg.PlotItem, x: float, kind: str, label: str | None =
                            pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
     if label:
         anchor = (0, 0.5) if label_side == "right" else (1, 0.5)
-        line.label = pg.InfLineLabel(line, text=label, position=label_position,
+        # plain text (TextItem.setText), but pyqtgraph runs str.format on it first
+        line.label = pg.InfLineLabel(line, text=format_free(label), position=label_position,
                                      anchors=[anchor, anchor], color=colour,
                                      fill=pg.mkBrush(255, 255, 255, 220))
         font = QFont()
         font.setPointSizeF(font_pt)
         line.label.setFont(font)
-    line.setToolTip(label or kind)
+    line.setToolTip(plain_tooltip(label or kind))  # an event's product, kind: from the file
     plot.addItem(line, ignoreBounds=True)
     return line
 
@@ -192,7 +196,8 @@ def save_png(widget: QWidget, path: str | os.PathLike[str],
     Raises
     ------
     OSError
-        If the image cannot be written (one line naming the file).
+        If the image cannot be written (a missing or read-only folder, a full disk: the
+        temporary file is removed and an earlier file at `path` is kept).
     """
     app = ensure_app()
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
@@ -202,6 +207,18 @@ def save_png(widget: QWidget, path: str | os.PathLike[str],
     for _ in range(3):  # layouts settle over a few event-loop passes
         app.processEvents()
     path = Path(path)
-    if not widget.grab().save(str(path), "PNG"):
-        raise OSError(f"{path}: cannot write the PNG image")
+    atomic_write_bytes(path, png_bytes(widget, path))  # unique temporary name, then rename
     return path
+
+
+def png_bytes(widget: QWidget, path: str | os.PathLike[str] = "image") -> bytes:
+    """`widget` as it is drawn now, encoded as PNG (OSError naming `path` if it cannot be
+    encoded)."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    ok = widget.grab().save(buffer, "PNG")
+    buffer.close()
+    if not ok:
+        raise OSError(f"{path}: cannot encode the PNG image")
+    return bytes(data)

@@ -14,9 +14,10 @@ import math
 import threading
 
 import numpy as np
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from ..acquisition.canvas import TabletCanvas
+from .text import PlainLabel
 
 __all__ = ["PressurePad"]
 
@@ -61,7 +62,7 @@ class PressurePad(QWidget):
         self.canvas = TabletCanvas(self)
         self.samples = _RecentSamples()
         self.canvas.set_sink(self.samples)
-        hint = QLabel("Rest the pen tip here, upright in its stand, with the weight on it; "
+        hint = PlainLabel("Rest the pen tip here, upright in its stand, with the weight on it; "
                       "keep it still, then press Read in the calibration dialog.")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)

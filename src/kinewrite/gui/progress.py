@@ -29,7 +29,6 @@ from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QSplitter,
@@ -50,6 +49,7 @@ from .plots import (
     save_png,
     unit_text,
 )
+from .text import PlainLabel, escape, plain_tooltip, rich_label
 
 __all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png"]
 
@@ -134,12 +134,12 @@ class ProgressView(QWidget):
         self.columns = 1
         self.font_pt = 10.0
 
-        self.title = QLabel("No patient selected")
+        self.title = PlainLabel("No patient selected")  # the patient code from the files
         font = QFont()
         font.setPointSizeF(13)
         font.setBold(True)
         self.title.setFont(font)
-        self.banner = QLabel("SIMULATED DATA: no person wrote these trials")
+        self.banner = PlainLabel("SIMULATED DATA: no person wrote these trials")
         self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
                                   "padding:3px 8px; border-radius:3px")
         self.banner.setVisible(False)
@@ -153,7 +153,7 @@ class ProgressView(QWidget):
         top.addWidget(self.title)
         top.addWidget(self.banner)
         top.addStretch(1)
-        top.addWidget(QLabel("Task:"))
+        top.addWidget(PlainLabel("Task:"))
         top.addWidget(self.task_combo)
         top.addWidget(self.technical)
 
@@ -161,8 +161,8 @@ class ProgressView(QWidget):
         self.feature_list.setToolTip("Tick the measures to plot; select one for its details")
         self.feature_list.itemChanged.connect(self._item_changed)
         self.feature_list.currentItemChanged.connect(self._show_details)
-        self.details = QLabel("Select a measure to see its technical name, unit and "
-                              "definition.")
+        self.details = rich_label(escape("Select a measure to see its technical name, unit "
+                                         "and definition."))
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setStyleSheet("background:#f4f4f4; padding:6px; border:1px solid #ddd")
@@ -171,7 +171,7 @@ class ProgressView(QWidget):
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("Measures"))
+        side_layout.addWidget(PlainLabel("Measures"))
         side_layout.addWidget(self.feature_list, 1)
         side_layout.addWidget(self.details)
 
@@ -187,12 +187,12 @@ class ProgressView(QWidget):
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 1)
         splitter.setSizes([240, 800, 340])
-        self.caption = QLabel(
+        self.caption = PlainLabel(
             "Each point is one visit (the last complete trial of the task). The green band is "
             "the range of healthy writers, where one is published. Dashed vertical lines mark "
             "treatments.")
         self.caption.setWordWrap(True)
-        self.message = QLabel("")
+        self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
         self.message.setWordWrap(True)
 
@@ -336,7 +336,8 @@ class ProgressView(QWidget):
                               | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if name in chosen
                                    else Qt.CheckState.Unchecked)
-                item.setToolTip(f"{plain_caption(name)}\n\n{_technical_text(name, task)}")
+                item.setToolTip(plain_tooltip(
+                    f"{plain_caption(name)}\n\n{_technical_text(name, task)}"))
                 self.feature_list.addItem(item)
         self.feature_list.blockSignals(False)
 
@@ -355,8 +356,9 @@ class ProgressView(QWidget):
         name = item.data(_ROLE) if item is not None else None
         if not name:
             return
-        self.details.setText(f"<b>{plain_label(name)}</b>: {plain_caption(name)}<br><br>"
-                             + _technical_text(name, self.task).replace("\n", "<br>"))
+        self.details.setText(f"<b>{escape(plain_label(name))}</b>: "
+                             f"{escape(plain_caption(name))}<br><br>"
+                             + escape(_technical_text(name, self.task)).replace("\n", "<br>"))
 
     def _relabel(self) -> None:
         self._fill_features()
@@ -399,7 +401,7 @@ class ProgressView(QWidget):
             curve = plot.plot(xs, y, pen=pg.mkPen(SERIES_COLOUR, width=2), symbol="o",
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
-            curve.setToolTip(plain_caption(name))
+            curve.setToolTip(plain_tooltip(plain_caption(name)))
             if f.family == "tremor" and name != "tremor_detected":
                 self._mark_no_tremor(plot, p, task, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)

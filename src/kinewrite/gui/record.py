@@ -26,7 +26,6 @@ from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QFont, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -41,6 +40,7 @@ from ..acquisition.feedback import PressureFeedback
 from ..acquisition.recorder import TrialRecorder
 from ..acquisition.tasks import TaskSpec, guide_polylines_mm
 from ..storage.session import SessionWriter
+from .text import PlainLabel
 
 __all__ = ["RecordPanel", "RecordWindow", "TrialOutcome"]
 
@@ -128,20 +128,22 @@ class RecordPanel(QWidget):
         self._nominal_rate_hz = float("nan")
         self._wrote = False
 
-        self.title = QLabel()
+        # plain text: a task's title and instructions come from a protocol file, the
+        # quality line may quote an error
+        self.title = PlainLabel()
         font = QFont(self.title.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.title.setFont(font)
-        self.instructions = QLabel()
+        self.instructions = PlainLabel()
         self.instructions.setWordWrap(True)
         self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.clock = QLabel()
+        self.clock = PlainLabel()
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.clock.setMinimumWidth(160)
         self.canvas = TabletCanvas(self)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.quality_label = QLabel("Not recording")
+        self.quality_label = PlainLabel("Not recording")
         self.quality_label.setObjectName("qualityLine")
         self.stop_button = QPushButton("Stop (Esc)")
         self.stop_button.setEnabled(False)

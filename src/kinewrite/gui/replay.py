@@ -21,12 +21,13 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QGraphicsItem,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
+
+from .text import PlainLabel, escape, rich_label
 
 __all__ = ["N_COLORS", "ReplayWidget"]
 
@@ -107,8 +108,8 @@ class ReplayWidget(QWidget):
         self.plot = self.graphics.addPlot(row=0, col=0)
         style_plot(self.plot)
         self.plot.setAspectLocked(True)
-        self.plot.setLabel("bottom", "x (mm)")
-        self.plot.setLabel("left", "y (mm)")
+        self.plot.setLabel("bottom", escape("x (mm)"))
+        self.plot.setLabel("left", escape("y (mm)"))
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setMenuEnabled(False)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self._cmap, label="speed (mm/s)",
@@ -145,7 +146,7 @@ class ReplayWidget(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider)
-        self.time_label = QLabel("0.0 / 0.0 s")
+        self.time_label = PlainLabel("0.0 / 0.0 s")
         self.speed_box = QComboBox()
         self.speed_box.addItems([f"{s:g}x" for s in SPEEDS])
         self.speed_box.setToolTip("replay speed")
@@ -159,10 +160,10 @@ class ReplayWidget(QWidget):
         controls.addWidget(self.time_label)
         controls.addWidget(self.speed_box)
         legend_row = QHBoxLayout()
-        legend_row.addWidget(QLabel("colour:"))
+        legend_row.addWidget(PlainLabel("colour:"))
         legend_row.addWidget(self.color_box)
         legend_row.addStretch(1)
-        legend = QLabel(
+        legend = rich_label(  # markup on purpose, no text from a file
             "<span style='color:#3b528b'><b>━</b></span> ink &nbsp; "
             "<span style='color:#787878'>╌╌</span> hover &nbsp; "
             "<span style='color:#d62728'>▲</span> pen lift &nbsp; ○ pen now"
@@ -249,7 +250,7 @@ class ReplayWidget(QWidget):
         for k, curve in enumerate(self._ink):
             curve.set_pieces(self._x, self._y, self._t, idx[order[bounds[k]:bounds[k + 1]]])
         self.colorbar.setLevels((lo, hi))
-        self.colorbar.getAxis("left").setLabel(label)
+        self.colorbar.getAxis("left").setLabel(escape(label))  # an axis label is HTML
         self.color_label = label
         self._refresh()
 

@@ -33,13 +33,13 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.kinematics import segment_gradient
@@ -51,8 +51,9 @@ from ..model import RecordingError
 from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
-from .plots import ensure_app
+from .plots import ensure_app, png_bytes
 from .replay import FOREGROUND, ReplayWidget, style_plot
+from .text import PlainLabel, escape, rich_label
 
 __all__ = ["ReviewData", "ReviewView", "default_trial", "nan_breaks", "render_review_png",
            "review_data"]
@@ -235,7 +236,7 @@ def default_trial(session: Session) -> Trial | None:
 
 
 def _title(plot: pg.PlotItem, text: str) -> None:
-    plot.setTitle(text, **TITLE_STYLE)
+    plot.setTitle(escape(text), **TITLE_STYLE)  # a pyqtgraph title is HTML
 
 
 def _relax_title_width(label: pg.LabelItem) -> None:
@@ -256,12 +257,12 @@ def _new_plot(layout: pg.GraphicsLayout, row: int, left: str, bottom: str | None
     _relax_title_width(plot.titleLabel)
     if grid:
         plot.showGrid(x=True, y=True, alpha=0.15)
-    plot.setLabel("left", left)
+    plot.setLabel("left", escape(left))
     plot.getAxis("left").setWidth(62)
     if bottom is None:
         plot.hideAxis("bottom")  # the time axis is shared: labelled once, at the bottom
     else:
-        plot.setLabel("bottom", bottom)
+        plot.setLabel("bottom", escape(bottom))
     return plot
 
 
@@ -283,10 +284,10 @@ class ReviewView(QWidget):
         self.trial_box = QComboBox()
         self.trial_box.setMinimumContentsLength(28)
         self.trial_box.currentIndexChanged.connect(self._on_trial_chosen)
-        self.info = QLabel()
+        self.info = PlainLabel()  # patient code, task, input ...: as the file holds them
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Trial:"))
+        top.addWidget(PlainLabel("Trial:"))
         top.addWidget(self.trial_box)
         top.addSpacing(12)
         top.addWidget(self.info, 1)
@@ -317,8 +318,8 @@ class ReviewView(QWidget):
                                          brush=pg.mkBrush(255, 255, 255, 210),
                                          labelTextSize="8pt", verSpacing=-6)
         legend.addItem(pg.PlotDataItem(pen=pg.mkPen(255, 200, 120, 160, width=8)),
-                       "3–12 Hz band")
-        legend.addItem(self._threshold, f"threshold ({DETECTION_FACTOR:g}× median)")
+                       escape("3–12 Hz band"))
+        legend.addItem(self._threshold, escape(f"threshold ({DETECTION_FACTOR:g}× median)"))
         self._excluded_sample = pg.PlotDataItem(pen=pg.mkPen(160, 160, 160, 160, width=8))
         self._legend = legend
         left = QSplitter(Qt.Orientation.Vertical)
@@ -377,7 +378,7 @@ class ReviewView(QWidget):
         plots.addWidget(middle)
         plots.setStretchFactor(0, 1)
         plots.setStretchFactor(1, 1)
-        self.message = QLabel()
+        self.message = PlainLabel()  # may quote a stored analysis error or a file name
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("font-size: 13pt; color: #8a1c1c; padding: 24px;")
@@ -386,7 +387,7 @@ class ReviewView(QWidget):
         self.plots_stack.addWidget(self.message)
 
         # -- right: the stored features
-        self.table_note = QLabel()
+        self.table_note = rich_label()  # bold on purpose: what comes from the file is escaped
         self.table_note.setWordWrap(True)
         self.table = FeatureTable()
         right = QWidget()
@@ -478,15 +479,15 @@ class ReviewView(QWidget):
         self.table.set_features(trial.features, trial.task)
         if trial.features is None:
             why = trial.attrs.get("analysis_error") or "not computed when the trial was saved"
-            self.table_note.setText(f"<b>No stored features</b>: {why}")
+            self.table_note.setText(f"<b>No stored features</b>: {escape(why)}")
         elif trial.features_version != ANALYSIS_VERSION:
             self.table_note.setText(
-                f"<b>Stored features</b> (analysis version {trial.features_version}; this "
-                f"kinewrite is version {ANALYSIS_VERSION}: the plots may differ from them)")
+                f"<b>Stored features</b> (analysis version {escape(trial.features_version)}; "
+                f"this kinewrite is version {ANALYSIS_VERSION}: the plots may differ from them)")
         else:
             self.table_note.setText(
-                f"<b>Stored features</b> of trial {trial.name} (analysis version "
-                f"{trial.features_version}); hover a row for its definition")
+                f"<b>Stored features</b> of trial {escape(trial.name)} (analysis version "
+                f"{escape(trial.features_version)}); hover a row for its definition")
 
     # ------------------------------------------------------------------------------ filling
     def _fill(self, d: ReviewData, trial: Trial) -> None:
@@ -508,7 +509,7 @@ class ReviewView(QWidget):
         else:
             self._boundaries.setData([], [])
         _title(self.vy_plot, f"vertical velocity; {d.strokes.count} strokes (grey: boundaries)")
-        self.pressure_plot.setLabel("left", p_label.replace(" of max", ""))
+        self.pressure_plot.setLabel("left", escape(p_label.replace(" of max", "")))
         if d.pressure is not None:
             self._pressure_curve.setData(d.t_s, d.pressure, connect="finite")
             _title(self.pressure_plot, "pen pressure (pen down)")
@@ -568,7 +569,7 @@ class ReviewView(QWidget):
             title = "spectrum: no tremor detected"
         self._legend.removeItem(self._excluded_sample)
         if d.tremor_excluded_hz.size:
-            self._legend.addItem(self._excluded_sample, "stroke rhythm (excluded)")
+            self._legend.addItem(self._excluded_sample, escape("stroke rhythm (excluded)"))
         _title(self.spectrum, title)
         self.spectrum.setXRange(0, min(20.0, float(tr.freqs_hz[-1])), padding=0.02)
         self.spectrum.enableAutoRange(axis="y")
@@ -692,8 +693,10 @@ def render_review_png(session_path: str | os.PathLike[str], trial: str | None,
         for _ in range(3):
             app.processEvents()
         out = Path(out_png)
-        if not view.grab().save(str(out), "PNG"):
-            raise InputError(f"{out}: cannot write the PNG image")
+        try:
+            atomic_write_bytes(out, png_bytes(view, out))  # never half an image
+        except OSError as exc:
+            raise InputError(output_problem(out, exc)) from None
     finally:
         view.close()
         view.deleteLater()

@@ -2,18 +2,19 @@
 
 The folder is :func:`kinewrite.acquisition.tasks.config_dir` (``$KINEWRITE_CONFIG_DIR`` or
 ``~/.config/kinewrite``). Only device settings live here (screen mapping, last study folder,
-tablet rate): never anything about a patient. Files are written atomically (temp + rename);
-an unreadable file is reported in one line and ignored, never fatal.
+tablet rate): never anything about a patient. Files are written atomically
+(:mod:`kinewrite._atomic`); an unreadable file is reported in one line and ignored, never
+fatal.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from .._atomic import atomic_write_text, private_folder
 from ..acquisition.calibration import CalibrationError, ScreenMapping
 from ..acquisition.tasks import config_dir
 
@@ -24,10 +25,10 @@ SETTINGS_FILE = "settings.json"
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Replace `path` whole (a temporary file of a unique name, never a fixed one a planted
+    link could redirect; removed if the write fails)."""
+    private_folder(path.parent)
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

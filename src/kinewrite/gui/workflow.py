@@ -35,10 +35,8 @@ from PyQt6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -63,6 +61,7 @@ from ..storage.session import SessionWriter, load_session
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .metadata import PatientCodeEdit, SessionMetadataForm
 from .record import RecordPanel, TrialOutcome
+from .text import PlainLabel, show_message
 
 __all__ = ["RecordWorkflow"]
 
@@ -112,8 +111,7 @@ class SetupPage(QWidget):
         self.start_button.setEnabled(False)
         self.code_edit.validityChanged.connect(self.start_button.setEnabled)
         self.start_button.clicked.connect(self.startRequested)
-        self.resume_label = QLabel()
-        self.resume_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.resume_label = PlainLabel()
         self.resume_label.setWordWrap(True)
         self.resume_button = QPushButton("Continue the interrupted visit")
         self.resume_button.setToolTip("Record the remaining tasks into today's session that "
@@ -195,7 +193,7 @@ class ResultPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.heading = QLabel()
+        self.heading = PlainLabel()  # the task's title from the protocol file
         font = QFont(self.heading.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
@@ -222,7 +220,7 @@ class ResultPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.next_button)
-        self.ink_view = QLabel()
+        self.ink_view = PlainLabel()
         self.ink_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ink_view.setMinimumWidth(360)
         self.ink_view.setStyleSheet("border: 1px solid #bbb; background: white")
@@ -232,9 +230,9 @@ class ResultPanel(QWidget):
         numbers.addWidget(self.ink_view, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(QLabel("Key numbers and what was written"))
+        layout.addWidget(PlainLabel("Key numbers and what was written"))
         layout.addLayout(numbers, 1)
-        layout.addWidget(QLabel("Checks"))
+        layout.addWidget(PlainLabel("Checks"))
         layout.addWidget(self.findings)
         layout.addLayout(buttons)
 
@@ -399,7 +397,7 @@ class RecordWorkflow(QWidget):
         rl.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignRight)
         self.right.addWidget(record_page)
         self.right.addWidget(self.result)
-        self.session_label = QLabel()
+        self.session_label = PlainLabel()  # the protocol's name from its file
         self.finish_button = QPushButton("End session")
         self.finish_button.clicked.connect(self.finish)
         tasks_page = QWidget()
@@ -412,7 +410,7 @@ class RecordWorkflow(QWidget):
         row.addWidget(self.right, 1)
 
         self.done = QWidget()
-        self.done_label = QLabel()
+        self.done_label = PlainLabel()  # the session file's path
         self.done_label.setWordWrap(True)
         self.adds_button = QPushButton("ADDS…")
         self.wcrs_button = QPushButton("WCRS…")
@@ -435,9 +433,9 @@ class RecordWorkflow(QWidget):
         self.entries.setMaximumHeight(150)
         dl = QVBoxLayout(self.done)
         dl.addWidget(self.done_label)
-        dl.addWidget(QLabel("Trials of this session (superseded trials are kept, marked)"))
+        dl.addWidget(PlainLabel("Trials of this session (superseded trials are kept, marked)"))
         dl.addWidget(self.summary, 1)
-        dl.addWidget(QLabel("Clinical scales and treatment events entered in this session"))
+        dl.addWidget(PlainLabel("Clinical scales and treatment events entered in this session"))
         dl.addWidget(self.entries)
         buttons = QHBoxLayout()
         for b in (self.adds_button, self.wcrs_button, self.event_button):
@@ -458,8 +456,8 @@ class RecordWorkflow(QWidget):
     def start_session(self) -> None:
         """Go from setup to the task list (the file is created with the first trial)."""
         if self.study_dir is None:
-            QMessageBox.warning(self, "No study folder", "Open or create a study folder first "
-                                "(File ▸ Open study…).")
+            show_message(self, "warning", "No study folder", "Open or create a study folder "
+                         "first (File ▸ Open study…).")
             return
         code = self.setup.code_edit.code()
         if code is None:
@@ -500,7 +498,7 @@ class RecordWorkflow(QWidget):
             writer = SessionWriter.open(path)
             session = load_session(path)
         except (OSError, InputError) as exc:  # busy, not repairable, disk ...
-            QMessageBox.warning(self, "Cannot continue the visit", _first_line(exc))
+            show_message(self, "warning", "Cannot continue the visit", _first_line(exc))
             return
         self.start_session()
         if self.protocol is None or self.pages.currentIndex() != 1:
@@ -581,7 +579,7 @@ class RecordWorkflow(QWidget):
                                     attrs=attrs)
         except (OSError, ValueError) as exc:  # disk full, session busy, bad threshold ...
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            QMessageBox.critical(self, "Cannot record", message)
+            show_message(self, "critical", "Cannot record", message)
             return ""
 
     def _trial_finished(self, outcome: TrialOutcome) -> None:

@@ -657,7 +657,7 @@ def _run_local(
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(),
-                               initializer=tune_allocator)
+                               initializer=_worker_start)
     try:
         futures = {pool.submit(_batch_rows, batch, options): i
                    for i, batch in enumerate(batches)}
@@ -683,6 +683,27 @@ def _run_isolated(
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _worker_start() -> None:
+    """Initializer of a pool worker: tune its allocator, and end it when the export that
+    started it dies. A SIGKILL or SIGTERM of ``kinewrite export`` otherwise leaves its
+    workers (children of the fork-server, not of the export) waiting for work forever.
+
+    The parent's sentinel (a pipe the parent holds open) becomes readable when the parent
+    is gone, even while it lingers as a zombie."""
+    tune_allocator()
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child (called directly)
+        return
+    import threading
+    from multiprocessing.connection import wait
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)  # no cleanup to run: the result would go nowhere
+
+    threading.Thread(target=watch, name="kinewrite-parent-watch", daemon=True).start()
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:

@@ -1,0 +1,71 @@
+"""The PNG renderers of the library (``render_review_png``, ``render_progress_png``) write
+through ``kinewrite._atomic``: a full disk is one line naming the file, the earlier image is
+kept whole and no temporary file is left (before: ``QImage.save`` wrote the file in place,
+so a full disk or a kill left half an image). Real files, a real small filesystem."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kinewrite.gui.progress import render_progress_png
+from kinewrite.gui.review import render_review_png
+from kinewrite.storage.csv_recording import InputError
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 1 MiB tmpfs holding an earlier image, then filled to the last byte."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
+    try:
+        (mnt / "old.png").write_bytes(PNG_MAGIC + b"earlier image")
+        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            for size in (4096, 512, 1):
+                try:
+                    while True:
+                        os.write(fd, b"\0" * size)
+                except OSError as exc:
+                    assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def _session() -> Path:
+    return sorted((SAMPLE / "SIM-001").glob("session-*.h5"))[-1]
+
+
+def test_review_png_on_a_full_disk(qtbot, full_disk):
+    out = full_disk / "old.png"
+    with pytest.raises(InputError) as err:
+        render_review_png(_session(), None, out, size=(800, 600))
+    assert str(err.value) == f"{out}: cannot write: the disk is full"
+    assert out.read_bytes() == PNG_MAGIC + b"earlier image"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "old.png"]
+
+
+def test_progress_png_on_a_full_disk(qtbot, full_disk, tmp_path):
+    out = full_disk / "old.png"
+    with pytest.raises(OSError) as err:
+        render_progress_png(SAMPLE, "SIM-001", out, size=(800, 600))
+    assert err.value.errno == errno.ENOSPC
+    assert out.read_bytes() == PNG_MAGIC + b"earlier image"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler", "old.png"]
+    good = render_progress_png(SAMPLE, "SIM-001", tmp_path / "p.png", size=(800, 600))
+    assert good.read_bytes().startswith(PNG_MAGIC)
+    assert oct(good.stat().st_mode & 0o777) == "0o600"
