@@ -1008,6 +1008,9 @@ class SessionWriter:
         unknown = set(columns) - set(CHANNELS)
         if unknown:
             raise ValueError(f"unknown channel(s) {', '.join(sorted(unknown))}")
+        block_bytes = 8 * k * len(g)  # at most 8 bytes per value of each channel
+        if self._unchecked_bytes + block_bytes > self.min_free_bytes // 4:
+            self._check_space(incoming=block_bytes, incoming_samples=k)  # before it is written
         n = self._n
         for c in CHANNELS:
             if c not in g:
@@ -1023,8 +1026,8 @@ class SessionWriter:
             ds.resize((n + k,))
             ds[n:] = values
         self._n = n + k
-        self._unchecked_bytes += k * len(g)
-        if self._unchecked_bytes * 8 > self.min_free_bytes // 4:
+        self._unchecked_bytes += block_bytes
+        if self._unchecked_bytes > self.min_free_bytes // 4:
             self._check_space()  # a burst of samples: look before the next flush
         self.flush_if_due()
 
@@ -1042,13 +1045,26 @@ class SessionWriter:
         """Free space of the disk holding the session file, in bytes."""
         return shutil.disk_usage(self.path.parent).free
 
-    def _check_space(self) -> None:
-        """Stop the recording cleanly (trial aborted, file valid) when the disk runs low."""
+    def _check_space(self, incoming: int = 0, incoming_samples: int = 0) -> None:
+        """Stop the recording cleanly (trial aborted, file valid) when the disk runs low, or
+        would after writing `incoming` more bytes: HDF5 that meets a full disk mid-write
+        breaks the file (a block of 50,000 samples overshot a 4 MiB reserve), so a block too
+        large for the room left is not written at all."""
         self._unchecked_bytes = 0
         free = self.free_bytes()
-        if free >= self.min_free_bytes:
+        if free - incoming >= self.min_free_bytes:
             return
         n = self._n
+        if incoming_samples:
+            free_text = f"{free >> 10} KiB free, {incoming_samples} more samples would not fit"
+            try:
+                self.end_trial("aborted", compute_features=False, attrs={
+                    "abort_reason": f"disk almost full ({free_text})"})
+            except OSError:
+                pass
+            raise DiskSpaceError(f"{self.path}: disk almost full ({free_text}): recording "
+                                 f"stopped, its {n} samples are saved, the last "
+                                 f"{incoming_samples} were not written")
         try:
             self.end_trial("aborted", compute_features=False,
                            attrs={"abort_reason": f"disk almost full ({free >> 10} KiB free)"})
