@@ -104,9 +104,16 @@ def one_app_kill(study: Path, i: int, display: str, rng: random.Random) -> dict:
     drag = None
     row: dict = {"i": i}
     try:
-        window = subprocess.run(
-            ["xdotool", "search", "--sync", "--onlyvisible", "--name", "kinewrite record"],
-            env=env, capture_output=True, text=True, timeout=60, check=True).stdout.split()[0]
+        try:
+            window = subprocess.run(
+                ["xdotool", "search", "--sync", "--onlyvisible", "--name", "kinewrite record"],
+                env=env, capture_output=True, text=True, timeout=60,
+                check=True).stdout.split()[0]
+        except (subprocess.SubprocessError, IndexError):  # the window never came
+            proc.kill()
+            err = proc.communicate(timeout=10)[1].strip().splitlines()
+            row.update(readable=False, error=f"no recording window: {err[-1] if err else ''}")
+            return row
         time.sleep(0.5)
         geometry = subprocess.run(["xdotool", "getwindowgeometry", window], env=env,
                                   capture_output=True, text=True, timeout=30).stdout
