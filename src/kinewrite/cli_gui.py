@@ -149,6 +149,8 @@ def _protocol_task(protocol_file: str | None, task: str) -> Any:
 
 def cmd_record(args: argparse.Namespace) -> int:
     code = validate_patient_code(args.patient)
+    from ._cli_common import warn_if_name_like  # a name-like code: one warning line
+    warn_if_name_like(code)
     protocol, spec = _protocol_task(args.protocol, args.task)
     reason = no_display()
     if reason:  # before anything is created
@@ -243,6 +245,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         study.mkdir()  # a new study: its first session will be recorded into it
     if args.patient:
         validate_patient_code(args.patient)
+        from ._cli_common import warn_if_name_like  # a name-like code: one warning line
+        warn_if_name_like(args.patient)
         if study is None:
             fail("--patient needs --study DIR")
             return EXIT_BAD_INPUT
