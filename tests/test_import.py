@@ -1,6 +1,7 @@
 """``kinewrite import`` as a user meets it: real files, the real CLI, exit codes, one-line
 errors, and a study left exactly as it was whenever anything is wrong."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -427,6 +428,13 @@ BAD = {
     "type.inkml": (inkml(["0 0 0 1"]).replace("<trace ", '<trace type="sideways" '),
                    "type='sideways'"),
     "no_csv_rows.csv": ("t,x,y\n", "no samples"),
+    # beyond 2**53 a float64 no longer holds the file's integer: refused, naming the column
+    "big_x.svc": ("1\n1 9007199254740993 3 1 0 0 5\n", "column x has a value beyond 2**53"),
+    "big_pressure.svc": ("1\n1 2 3 1 0 0 -9223372036854775808\n", "negative pressure"),
+    "big_y.csv": ("t,x,y\n0,0,9007199254740993\n0.01,1,1\n",
+                  "column 'y' has a value beyond 2**53"),
+    "big_t.csv": ("t,x,y\n0,0,0\n1e17,1,1\n", "column 't' has a value beyond 2**53"),
+    "big.inkml": (inkml(["0 0 0 1, 1e17 0 10 1"]), "channel X: value 1e+17 is beyond 2**53"),
 }
 
 
@@ -537,3 +545,33 @@ def test_failure_midway_removes_the_partial_session(study, tmp_path, monkeypatch
     assert capsys.readouterr().err.count("\n") == 1
     assert len(calls) == 2
     assert snapshot(study, dir_mtimes=False) == before
+
+
+# ------------------------------------------------- one read per file: the hash is of the samples
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_csv_is_read_once_and_its_hash_is_of_the_samples_stored(study, tmp_path):
+    sim = simulate_trial("spiral", 3.0, seed=9)
+    path = write_csv_recording(tmp_path / "once.csv", sim.recording, task="spiral")
+    opened = []
+
+    def audit(event, args):
+        if event == "open" and args and str(args[0]) == str(path):
+            opened.append(args[1])
+
+    sys.addaudithook(audit)  # a real interpreter event, for every open of the file
+    trial = importers.read_recording_file(path)
+    assert len(opened) == 1, opened
+    opened.clear()  # the hook stays installed; the rest of this test opens nothing of it
+    assert trial.attrs["source_sha256"] == sha(path)
+    from kinewrite.storage.csv_recording import parse_csv_recording
+
+    rec, _ = parse_csv_recording(path.read_bytes(), str(path))
+    stored = load_session(importers.write_import_session(study, "WC-006", [trial])).trials[0]
+    assert stored.attrs["source_sha256"] == sha(path)
+    np.testing.assert_array_equal(stored.recording.x, rec.x)
+    np.testing.assert_array_equal(stored.recording.t, rec.t)

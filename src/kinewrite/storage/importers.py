@@ -48,7 +48,7 @@ import numpy as np
 from .. import __version__
 from ..model import TASKS, RecordingError
 from .codes import validate_patient_code
-from .csv_recording import InputError, read_csv_recording
+from .csv_recording import InputError, parse_csv_recording
 from .session import (
     STATE_HOVER,
     STATE_OUT,
@@ -96,7 +96,8 @@ SVC_PRESSURE_LEVELS = 2048
 SVC_COLUMNS_Y_FIRST = ("y", "x", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
 SVC_COLUMNS_X_FIRST = ("x", "y", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
 
-#: Largest |timestamp| an SVC file may hold: integers beyond 2**53 lose precision as floats.
+#: Largest |value| an imported channel may hold (SVC integers, InkML and CSV numbers): beyond
+#: 2**53 a float64 no longer holds every integer, so the stored value would not be the file's.
 _MAX_EXACT_INT = 2**53
 
 TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
@@ -212,7 +213,7 @@ def read_recording_file(
     if fmt == "csv":
         if not data.strip():
             raise InputError(f"{name}: file is empty")
-        trial = _read_csv(p, name)
+        trial = _read_csv(data, name)
     else:
         trial = decode_recording(data, name, fmt, options)
     trial.attrs["source_sha256"] = hashlib.sha256(data).hexdigest()
@@ -293,9 +294,12 @@ def _rate_attrs() -> dict[str, str]:
 # ------------------------------------------------------------------------------------- CSV
 
 
-def _read_csv(path: Path, name: str) -> ImportedTrial:
-    """kinewrite's CSV recording: values already in s, mm and 0..1 (identity calibration)."""
-    recording, task = read_csv_recording(path)
+def _read_csv(data: bytes, name: str) -> ImportedTrial:
+    """kinewrite's CSV recording: values already in s, mm and 0..1 (identity calibration).
+
+    Parses the bytes :func:`read_recording_file` read (and hashed): the file is read once, so
+    the stored ``source_sha256`` is the hash of exactly the samples stored."""
+    recording, task = parse_csv_recording(data, name)
     channels: dict[str, np.ndarray] = {
         "t": recording.t, "x": recording.x, "y": recording.y,
         "state": np.where(recording.pen_down, STATE_TOUCH, STATE_HOVER).astype(np.uint8),
@@ -445,9 +449,13 @@ def _check_svc_columns(col: Mapping[str, np.ndarray], levels: int, name: str) ->
         raise InputError(f"{name}: pressure level {int(pressure[row])} (sample row {row + 1}) "
                          f"exceeds the maximum {levels - 1} of {levels} pressure levels; "
                          "pass the device's --pressure-levels")
-    stamp = col["timestamp"]
-    if np.abs(stamp).max() > _MAX_EXACT_INT:
-        raise InputError(f"{name}: timestamp out of range (|t| > 2**53)")
+    for column in ("x", "y", "timestamp", "pressure"):  # stored as float64: exact to 2**53
+        big = np.flatnonzero((col[column] > _MAX_EXACT_INT) | (col[column] < -_MAX_EXACT_INT))
+        if big.size:
+            row = int(big[0])
+            raise InputError(f"{name}: column {column} has a value beyond 2**53 "
+                             f"({int(col[column][row])}, sample row {row + 1}), which a "
+                             "float64 cannot hold exactly")
 
 
 # ----------------------------------------------------------------------------------- InkML
@@ -876,6 +884,11 @@ def _decode_trace(node: _Node, channels: Sequence[_Channel], units: _InkUnits, n
     for key, values in cols.items():
         if not np.all(np.isfinite(values)):
             raise InputError(f"{name}: trace {index}, channel {key}: value out of range")
+        big = np.flatnonzero(np.abs(values) >= _MAX_EXACT_INT)
+        if big.size:
+            raise InputError(f"{name}: trace {index}, channel {key}: value "
+                             f"{values[big[0]]:.17g} is beyond 2**53, which a float64 cannot "
+                             "hold exactly")
     kind = node.attrs.get("type", "penDown")
     if kind not in ("penDown", "penUp", "indeterminate"):
         raise InputError(f"{name}: trace {index} has type={kind[:20]!r}; expected penDown, "
