@@ -22,4 +22,3 @@ def fail(message: str) -> None:
     """Print one line on stderr, prefixed ``kinewrite:``."""
     first = message.splitlines()[0] if message else "error"
     print(f"kinewrite: {first}", file=sys.stderr)
-
