@@ -108,13 +108,16 @@ def test_killed_imports_leave_no_partial_session_and_rerun_imports_once(tmp_path
             time.sleep(rng.uniform(0, 1.15 * window))
         proc.send_signal(sig)
         rc = proc.wait(60)
-        err = proc.stderr.read()
+        out, err = proc.stdout.read(), proc.stderr.read()
         outcomes[f"{sig.name} rc={rc}"] = outcomes.get(f"{sig.name} rc={rc}", 0) + 1
         if sig == signal.SIGTERM and rc == 128 + signal.SIGTERM:  # caught: cleaned up
             assert err.count("\n") == 1 and "import interrupted (SIGTERM)" in err, err
             assert temp_files(study / patient) == []
         assert rc in (0, -sig, 128 + sig), err
         assert_nothing_partial(study, sources, patient)
+        written = sorted((study / patient).glob("session-*.h5"))
+        if sig == signal.SIGTERM and written:  # caught until it was said: the user knows
+            assert out.strip() == str(written[0]), (rc, out, err)
         if rc == 0 or any((study / patient).glob("session-*.h5")):  # done: a new patient
             generation += 1
             patient = f"K-{generation:02d}"

@@ -151,13 +151,13 @@ def _stop_at_checkpoints() -> Iterator[Callable[[], None]]:
 
 
 def _report(result: ImportResult) -> None:
+    """The skipped files on stderr, then the new session (or, if every file was already
+    imported, the sessions holding them) on stdout, flushed: the import is done."""
     for skipped in result.skipped:
         fail(skipped.message)
-    if result.path is not None:
-        print(result.path)
-    else:  # every file was already imported: where they are
-        for path in result.existing:
-            print(path)
+    paths = [result.path] if result.path is not None else list(result.existing)
+    if paths:
+        print("\n".join(map(str, paths)), flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -191,6 +191,7 @@ def run(args: argparse.Namespace) -> int:
             result = import_recordings(study, code, trials, task=args.task, created=args.date,
                                        keep_source_name=args.keep_source_name,
                                        reimport=args.reimport, checkpoint=checkpoint)
+            _report(result)  # said (flushed) before a signal that came too late can end it
     except (InputError, InvalidCodeError, SessionBusyError) as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT
@@ -202,5 +203,4 @@ def run(args: argparse.Namespace) -> int:
         fail(f"{study}: cannot write the session ({exc.strerror or exc}); the study is "
              "unchanged")
         return EXIT_BAD_INPUT
-    _report(result)
     return EXIT_OK
