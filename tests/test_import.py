@@ -1,12 +1,14 @@
 """``kinewrite import`` as a user meets it: real files, the real CLI, exit codes, one-line
 errors, and a study left exactly as it was whenever anything is wrong."""
 
+import hashlib
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from kinewrite.analysis.features import extract_features
 from kinewrite.cli import main
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage import importers
+from kinewrite.storage.codes import InvalidCodeError
 from kinewrite.storage.csv_recording import read_csv_recording, write_csv_recording
 from kinewrite.storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, load_session
 
@@ -67,9 +70,11 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 def import_ok(study: Path, *args: str, patient: str = "WC-001") -> Path:
-    """Import in-process; returns the one new session file."""
+    """Import in-process; returns the one new session file. ``--reimport``: these tests read
+    the same file with different options (tests/test_import_kills.py tests the skipping)."""
     before = set(study.glob("*/session-*.h5"))
-    assert main(["import", *args, "--study", str(study), "--patient", patient]) == 0
+    assert main(["import", *args, "--reimport", "--study", str(study),
+                 "--patient", patient]) == 0
     (new,) = set(study.glob("*/session-*.h5")) - before
     return new
 
@@ -128,7 +133,9 @@ def test_svc_straight_10mm_line_is_10mm_and_raw_values_are_kept(study, tmp_path)
     assert "200 units/mm" in cal.source
     trial = session.trials[0]
     assert trial.input == "import" and trial.task == "lines" and trial.status == "complete"
-    assert trial.attrs["source_file"] == "line.svc" and trial.attrs["source_format"] == "svc"
+    assert trial.attrs["source_format"] == "svc"
+    assert "source_file" not in trial.attrs  # a file name may hold a patient's name
+    assert trial.attrs["source_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert "0.005 mm/unit" in trial.attrs["unit_conversion"]
     assert trial.channels["x"].max() == 2000  # device units stored, not mm
     assert trial.channels["pressure"][0] == 512  # levels stored
@@ -183,12 +190,15 @@ def test_svc_pressure_levels(study, tmp_path, capsys):
 def test_several_files_one_session_one_trial_each(study, tmp_path):
     a = write(tmp_path / "a.svc", svc_text(line_rows()))
     b = write(tmp_path / "b.svc", svc_text(line_rows(n=150)))
-    r = run("import", str(a), str(b), "--study", str(study), "--patient", "WC-002")
+    r = run("import", str(a), str(b), "--study", str(study), "--patient", "WC-002",
+            "--keep-source-name")
     assert r.returncode == 0, r.stderr
     path = Path(r.stdout.strip())
     assert path.parent == study / "WC-002" and path.is_file()
     session = load_session(path)
-    assert [t.attrs["source_file"] for t in session.trials] == ["a.svc", "b.svc"]
+    assert [t.attrs["source_file"] for t in session.trials] == ["a.svc", "b.svc"]  # opted in
+    assert [t.attrs["source_sha256"] for t in session.trials] == [
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)]
     assert [t.n_samples for t in session.trials] == [201, 150]
     assert session.patient_code == "WC-002"
 
@@ -427,6 +437,13 @@ BAD = {
     "type.inkml": (inkml(["0 0 0 1"]).replace("<trace ", '<trace type="sideways" '),
                    "type='sideways'"),
     "no_csv_rows.csv": ("t,x,y\n", "no samples"),
+    # beyond 2**53 a float64 no longer holds the file's integer: refused, naming the column
+    "big_x.svc": ("1\n1 9007199254740993 3 1 0 0 5\n", "column x has a value beyond 2**53"),
+    "big_pressure.svc": ("1\n1 2 3 1 0 0 -9223372036854775808\n", "negative pressure"),
+    "big_y.csv": ("t,x,y\n0,0,9007199254740993\n0.01,1,1\n",
+                  "column 'y' has a value beyond 2**53"),
+    "big_t.csv": ("t,x,y\n0,0,0\n1e17,1,1\n", "column 't' has a value beyond 2**53"),
+    "big.inkml": (inkml(["0 0 0 1, 1e17 0 10 1"]), "channel X: value 1e+17 is beyond 2**53"),
 }
 
 
@@ -520,7 +537,8 @@ def test_failure_midway_removes_the_partial_session(study, tmp_path, monkeypatch
                                                     error, exit_code, patient):
     from kinewrite.storage.session import SessionWriter
 
-    files = [str(write(tmp_path / f"{k}.svc", svc_text(line_rows()))) for k in "abc"]
+    files = [str(write(tmp_path / f"{k}.svc", svc_text(line_rows(n=150 + i))))
+             for i, k in enumerate("abc")]
     real_append = SessionWriter.append
     calls = []
 
@@ -537,3 +555,158 @@ def test_failure_midway_removes_the_partial_session(study, tmp_path, monkeypatch
     assert capsys.readouterr().err.count("\n") == 1
     assert len(calls) == 2
     assert snapshot(study, dir_mtimes=False) == before
+
+
+# -------------------------------------------- each file once: re-runs, hashes, the file name
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_rerun_skips_what_is_imported_and_imports_the_rest(study, tmp_path):
+    a, b, c = (write(tmp_path / f"{k}.svc", svc_text(line_rows(n=120 + i)))
+               for i, k in enumerate("abc"))
+    r = run("import", str(a), str(b), "--study", str(study), "--patient", "WC-003")
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    first = Path(r.stdout.strip())
+
+    r = run("import", str(a), str(b), str(c), "--study", str(study), "--patient", "WC-003")
+    assert r.returncode == 0
+    second = Path(r.stdout.strip())
+    assert second != first and second.parent == first.parent
+    assert r.stderr.splitlines() == [
+        f"kinewrite: {a}: already imported, as trial 001 of {first}; skipped (--reimport "
+        "imports it again)",
+        f"kinewrite: {b}: already imported, as trial 002 of {first}; skipped (--reimport "
+        "imports it again)"]
+    assert [t.attrs["source_sha256"] for t in load_session(second).trials] == [sha(c)]
+
+    # everything imported: the sessions holding it, no file written or changed (the import
+    # lock, created and removed, touches only the folder's mtime)
+    before = snapshot(study, dir_mtimes=False)
+    r = run("import", str(c), str(a), "--study", str(study), "--patient", "WC-003")
+    assert r.returncode == 0 and r.stdout.splitlines() == [str(second), str(first)]
+    assert r.stderr.count("\n") == 2
+    assert snapshot(study, dir_mtimes=False) == before
+
+    r = run("import", str(c), "--study", str(study), "--patient", "WC-004")  # per patient
+    assert r.returncode == 0 and r.stderr == ""
+    r = run("import", str(a), "--reimport", "--study", str(study), "--patient", "WC-003")
+    assert r.returncode == 0 and r.stderr == ""
+    assert [t.attrs["source_sha256"] for t in load_session(r.stdout.strip()).trials] == [sha(a)]
+
+
+def test_the_same_content_twice_in_one_run_is_one_trial(study, tmp_path):
+    a = write(tmp_path / "a.svc", svc_text(line_rows(n=90)))
+    copy = write(tmp_path / "copy.svc", a.read_text())
+    r = run("import", str(a), str(copy), str(a), "--study", str(study), "--patient", "WC-005")
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == [
+        f"kinewrite: {copy}: same content as {a}, given earlier; skipped",
+        f"kinewrite: {a}: same content as {a}, given earlier; skipped"]
+    assert len(load_session(r.stdout.strip()).trials) == 1
+
+
+def test_csv_is_read_once_and_its_hash_is_of_the_samples_stored(study, tmp_path):
+    sim = simulate_trial("spiral", 3.0, seed=9)
+    path = write_csv_recording(tmp_path / "once.csv", sim.recording, task="spiral")
+    opened = []
+
+    def audit(event, args):
+        if event == "open" and args and str(args[0]) == str(path):
+            opened.append(args[1])
+
+    sys.addaudithook(audit)  # a real interpreter event, for every open of the file
+    trial = importers.read_recording_file(path)
+    assert len(opened) == 1, opened
+    opened.clear()  # the hook stays installed; the rest of this test opens nothing of it
+    assert trial.attrs["source_sha256"] == sha(path)
+    from kinewrite.storage.csv_recording import parse_csv_recording
+
+    rec, _ = parse_csv_recording(path.read_bytes(), str(path))
+    stored = load_session(importers.write_import_session(study, "WC-006", [trial])).trials[0]
+    assert stored.attrs["source_sha256"] == sha(path)
+    np.testing.assert_array_equal(stored.recording.x, rec.x)
+    np.testing.assert_array_equal(stored.recording.t, rec.t)
+
+
+def test_source_name_is_stored_only_when_asked(study, tmp_path):
+    named = write(tmp_path / "Meyer_Anna_1961-04-12.svc", svc_text(line_rows(n=80)))
+    path = import_ok(study, str(named))
+    with h5py.File(path, "r") as f:
+        attrs = dict(f["trials/001"].attrs)
+        everything = [str(v) for v in attrs.values()] + [str(v) for v in f.attrs.values()]
+    assert attrs["source_sha256"] == sha(named) and "source_file" not in attrs
+    assert not any("Meyer" in v for v in everything)
+    path = import_ok(study, str(named), "--keep-source-name")
+    assert load_session(path).trials[0].attrs["source_file"] == named.name
+
+
+# ----------------------------------------------------- permissions and codes that collide
+
+
+def test_created_session_and_folder_are_private(study, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = import_ok(study, str(write(tmp_path / "p.svc", svc_text(line_rows(n=70)))),
+                         patient="WC-NEW")
+    finally:
+        os.umask(old)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no lock, no temp
+
+
+@pytest.mark.parametrize("code", ["wc-001", "Wc-001"])
+def test_code_differing_only_in_case_is_refused(study, tmp_path, code):
+    good = write(tmp_path / "good.svc", svc_text(line_rows(n=60)))
+    before = snapshot(study)
+    r = run("import", str(good), "--study", str(study), "--patient", code)
+    assert r.returncode == 2 and r.stdout == "" and r.stderr.count("\n") == 1
+    assert "'WC-001'" in r.stderr and "differs only in case" in r.stderr
+    assert snapshot(study) == before
+    with pytest.raises(InvalidCodeError):
+        importers.write_import_session(study, code, [importers.read_recording_file(good)])
+    assert snapshot(study) == before
+
+
+@pytest.mark.parametrize("code", ["CON", "aux.txt", "NUL.h5", "com1", "WC-001."])
+def test_windows_device_codes_are_refused(study, tmp_path, code):
+    good = write(tmp_path / "good.svc", svc_text(line_rows(n=60)))
+    before = snapshot(study)
+    r = run("import", str(good), "--study", str(study), "--patient", code)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Windows" in r.stderr
+    assert snapshot(study) == before
+
+
+def test_name_like_code_is_warned_about_and_imported(study, tmp_path):
+    good = write(tmp_path / "good.svc", svc_text(line_rows(n=60)))
+    r = run("import", str(good), "--study", str(study), "--patient", "John-Smith")
+    assert r.returncode == 0
+    assert r.stderr.splitlines() == ["kinewrite: warning: patient code 'John-Smith' looks like "
+                                     "a name (two capitalised words): use a pseudonymous code "
+                                     "such as WC-017, never a name"]
+    assert Path(r.stdout.strip()).parent.name == "John-Smith"
+
+
+def test_what_a_killed_import_left_is_invisible_and_removed(study, tmp_path):
+    """A temporary session and a writer lock as SIGKILL leaves them (built by hand here;
+    tests/test_import_kills.py kills real imports): never listed, removed by the next
+    import, and the lock of a dead process blocks nothing."""
+    from kinewrite.storage.study import open_study
+
+    folder = study / "WC-001"
+    tmp = folder / ".session-20240101T000000Z-deadbeef.h5.import.abc123.tmp"
+    lock = folder / f".{tmp.name}.lock"
+    seed = next(folder.glob("session-*.h5"))
+    tmp.write_bytes(seed.read_bytes()[: seed.stat().st_size // 2])  # half a session
+    lock.write_text("")
+    (folder / f".{tmp.name}.trial.x1y2.tmp").write_bytes(b"\0" * 64)  # the writer's own temp
+    (folder / importers.IMPORT_LOCK_NAME).write_text("")  # the import lock of a dead process
+    (folder / ".session-20240101T000000Z-deadbeef.h5.new.q.tmp").write_text("")  # not ours
+    listed = open_study(study)
+    assert [s.path for s in listed.sessions] == [seed] and listed.problems == []
+    new = import_ok(study, str(write(tmp_path / "n.svc", svc_text(line_rows(n=66)))))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [seed.name, new.name, ".session-20240101T000000Z-deadbeef.h5.new.q.tmp"])

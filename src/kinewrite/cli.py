@@ -273,6 +273,8 @@ def _simulate_realtime(args: argparse.Namespace, trial) -> int:
         _fail("simulate --realtime needs --study DIR and --patient CODE")
         return EXIT_BAD_INPUT
     validate_patient_code(args.patient)
+    from ._cli_common import warn_if_name_like  # a name-like code: one warning line
+    warn_if_name_like(args.patient)
     writer = SessionWriter.create(args.study, args.patient,
                                   metadata={"device": "simulated pen (kinewrite simulate)"},
                                   min_free_bytes=int(args.min_free_mb * (1 << 20)))

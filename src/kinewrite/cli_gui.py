@@ -161,6 +161,8 @@ def _protocol_task(protocol_file: str | None, task: str) -> Any:
 
 def cmd_record(args: argparse.Namespace) -> int:
     code = validate_patient_code(args.patient)
+    from ._cli_common import warn_if_name_like  # a name-like code: one warning line
+    warn_if_name_like(code)
     protocol, spec = _protocol_task(args.protocol, args.task)
     study = Path(args.study)
     if study.exists() and not study.is_dir():
@@ -339,6 +341,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
     if args.patient:
         validate_patient_code(args.patient)
+        from ._cli_common import warn_if_name_like  # a name-like code: one warning line
+        warn_if_name_like(args.patient)
         if study is None:
             fail("--patient needs --study DIR")
             return EXIT_BAD_INPUT

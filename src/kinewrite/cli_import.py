@@ -2,20 +2,27 @@
 
 One invocation writes one new session for the patient, with one trial per file. Every file is
 read and validated first; if any is bad, nothing is written (one line per bad file on stderr,
-exit 2). The stored channels keep the file's own values; the unit conversion is the session's
+exit 2). A file already imported for the patient (same SHA-256) is skipped with one line;
+when every file is, the sessions holding them are printed and nothing is written (exit 0).
+The session is built aside and renamed into place whole, so SIGTERM, SIGINT or SIGKILL at any
+moment leaves no partial session, and running the command again imports each file once.
+The stored channels keep the file's own values; the unit conversion is the session's
 calibration and each trial's ``unit_conversion`` attribute (``docs/import.md``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, warn_if_name_like
 from .model import TASKS
-from .storage.codes import InvalidCodeError, validate_patient_code
+from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
 from .storage.csv_recording import InputError
 from .storage.importers import (
     FORMATS,
@@ -23,11 +30,12 @@ from .storage.importers import (
     SVC_UNITS_PER_MM,
     ImportedTrial,
     ImportOptions,
+    ImportResult,
+    import_recordings,
     read_recording_file,
     session_calibration,
-    write_import_session,
 )
-from .storage.session import normalize_created
+from .storage.session import SessionBusyError, normalize_created
 
 
 def _positive_float(text: str) -> float:
@@ -86,6 +94,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--date", type=_created, metavar="DATE",
                    help="when the recordings were made: YYYY-MM-DD (UTC) or ISO 8601 UTC, "
                         "e.g. 2024-05-02T14:30:00Z; dates the session (default: now)")
+    p.add_argument("--keep-source-name", action="store_true",
+                   help="store each file's name (no folder) in its trial; by default only "
+                        "its SHA-256 is stored, since file names often hold a patient's name")
+    p.add_argument("--reimport", action="store_true",
+                   help="import files already in the patient's sessions again (e.g. with "
+                        "other options); by default they are skipped")
     p.set_defaults(func=run)
 
 
@@ -105,30 +119,88 @@ def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
     return trials if ok else None
 
 
+class _Terminated(BaseException):
+    """SIGTERM, SIGHUP or SIGINT arrived while the session was being written (a
+    BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    swallows it)."""
+
+
+@contextlib.contextmanager
+def _stop_at_checkpoints() -> Iterator[Callable[[], None]]:
+    """While writing, SIGTERM, SIGHUP (logout, shutdown) and SIGINT only note the signal;
+    the import stops at its next checkpoint (between trials, before the rename) by raising
+    :class:`_Terminated`, and removes its temporary file as on any failure. An exception
+    raised by the handler itself could land inside h5py or the reader and be mistaken for
+    a damaged file. SIGKILL cannot be caught; the next import removes what it left."""
+    received: list[str] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+
+    def checkpoint() -> None:
+        if received:
+            raise _Terminated(received[0])
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, n)]
+    old = {sig: signal.signal(sig, note) for sig in wanted}
+    try:
+        yield checkpoint
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _report(result: ImportResult) -> None:
+    """The skipped files on stderr, then the new session (or, if every file was already
+    imported, the sessions holding them) on stdout, flushed: the import is done."""
+    for skipped in result.skipped:
+        fail(skipped.message)
+    paths = [result.path] if result.path is not None else list(result.existing)
+    if paths:
+        print("\n".join(map(str, paths)), flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Validate everything, then write one session; print its path."""
+    """Validate everything, then write one session (of the files not yet imported); print
+    its path."""
     try:
         code = validate_patient_code(args.patient)
     except InvalidCodeError as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT
+    warn_if_name_like(code)
     study = Path(args.study)
     if not study.is_dir():
         fail(f"{study}: study folder does not exist (import never creates a study; "
              "create the folder first)")
+        return EXIT_BAD_INPUT
+    try:
+        check_code_collision(study, code)
+    except InvalidCodeError as exc:
+        fail(str(exc))
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # e.g. a study folder that cannot be listed
+        fail(f"{study}: cannot read the study folder ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     trials = _read_all(args)
     if trials is None:
         return EXIT_BAD_INPUT
     try:
         session_calibration(trials)
-        path = write_import_session(study, code, trials, task=args.task, created=args.date)
-    except InputError as exc:
+        with _stop_at_checkpoints() as checkpoint:
+            result = import_recordings(study, code, trials, task=args.task, created=args.date,
+                                       keep_source_name=args.keep_source_name,
+                                       reimport=args.reimport, checkpoint=checkpoint)
+            _report(result)  # said (flushed) before a signal that came too late can end it
+    except (InputError, InvalidCodeError, SessionBusyError) as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT
+    except _Terminated as exc:
+        fail(f"{study}: import interrupted ({exc.args[0]}); nothing was written: run the same "
+             "command again (files already imported are skipped)")
+        return 128 + int(getattr(signal, exc.args[0]))
     except OSError as exc:
         fail(f"{study}: cannot write the session ({exc.strerror or exc}); the study is "
              "unchanged")
         return EXIT_BAD_INPUT
-    print(path)
     return EXIT_OK

@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any
 
+from .storage.codes import name_like_reason
 from .storage.session import EVENT_KINDS, SESSION_FIELDS, adds_score
 
 __all__ = [
@@ -486,23 +487,14 @@ def validate_metadata(meta: Mapping[str, object]) -> dict[str, str]:
 
 
 def patient_code_warning(code: str) -> str | None:
-    """A soft warning if a (valid) patient code looks like a word or a personal name.
-
-    Heuristic: no digit, and a part between ``_ - .`` separators that is 3+ letters with at
-    least one lower-case letter ("Smith", "anna-maria", "J.Doe"). Codes such as "WC-017",
-    "P12" or "ABC" pass. It only warns: the code validator is what refuses.
+    """A soft warning if a (valid) patient code looks like a name or a date of birth: the
+    one rule of :func:`kinewrite.storage.codes.name_like_reason` (CLI and GUI alike).
 
     Examples
     --------
     >>> patient_code_warning("WC-017") is None
     True
     >>> patient_code_warning("Mueller")
-    'this looks like a name or a word: use a pseudonymous code such as WC-017, never a name'
+    'looks like a name or a word: use a pseudonymous code such as WC-017, never a name'
     """
-    if any(c.isdigit() for c in code):
-        return None
-    parts = re.split(r"[_.\-]", code)
-    if any(len(p) >= 3 and p.isalpha() and not p.isupper() for p in parts):
-        return ("this looks like a name or a word: use a pseudonymous code such as WC-017, "
-                "never a name")
-    return None
+    return name_like_reason(code)

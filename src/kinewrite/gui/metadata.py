@@ -27,13 +27,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..clinical_scales import (
-    METADATA_CHOICES,
-    METADATA_LABELS,
-    TOXIN_MUSCLES,
-    patient_code_warning,
-)
-from ..storage.codes import InvalidCodeError, validate_patient_code
+from ..clinical_scales import METADATA_CHOICES, METADATA_LABELS, TOXIN_MUSCLES
+from ..storage.codes import InvalidCodeError, name_like_reason, validate_patient_code
 from ..storage.session import SESSION_FIELDS
 from .text import PlainLabel
 
@@ -135,7 +130,9 @@ class PatientCodeValidator(QValidator):
 
 class PatientCodeEdit(QWidget):
     """A patient-code field: "a code, never a name", the reason inline when refused, and a
-    soft warning when an accepted code looks like a name (:func:`patient_code_warning`).
+    soft warning when an accepted code looks like a name or a date of birth
+    (:func:`~kinewrite.storage.codes.name_like_reason`, the rule the CLI warns with too).
+    The message is plain text (it may quote what was typed).
 
     Signals
     -------
@@ -159,6 +156,7 @@ class PatientCodeEdit(QWidget):
         hint.setStyleSheet(_HINT_STYLE)
         hint.setWordWrap(True)
         self.message = WrappedLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -184,7 +182,7 @@ class PatientCodeEdit(QWidget):
 
     def warning(self) -> str | None:
         """The soft name-like warning shown for a valid code, if any."""
-        return patient_code_warning(self.text()) if self._valid else None
+        return name_like_reason(self.text()) if self._valid else None
 
     def _update(self, text: str) -> None:
         valid = True
@@ -198,7 +196,7 @@ class PatientCodeEdit(QWidget):
             else:
                 self.message.hide()
         else:
-            warn = patient_code_warning(text)
+            warn = name_like_reason(text)
             if warn:
                 self._show(f"Check: {warn}", _WARNING_STYLE)
             else:

@@ -3,27 +3,29 @@
 
 Lines starting with ``#`` are comments; ``# task: spiral`` names the trial's task. Reading
 validates everything and raises :class:`InputError` with a one-line message naming the file;
-writing goes through a temporary file and an atomic rename, so a crash never leaves half a
-file.
+writing goes through :func:`kinewrite._atomic.atomic_output` (a temporary file of a unique
+name, then an atomic rename; mode 0600), so a crash never leaves half a file.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._atomic import atomic_output
 from ..model import TASKS, Recording, RecordingError
 
-__all__ = ["InputError", "read_csv_recording", "write_csv_recording"]
+__all__ = ["InputError", "parse_csv_recording", "read_csv_recording", "write_csv_recording"]
 
 REQUIRED = ("t", "x", "y")
 OPTIONAL = ("pressure", "pen_down", "tilt_x", "tilt_y")
 MAX_BYTES = 1 << 30
+#: Smallest magnitude a float64 no longer holds exactly as every integer (2**53 + 1 rounds).
+MAX_EXACT = 2.0**53
 
 
 class InputError(ValueError):
@@ -47,7 +49,8 @@ def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | N
     ------
     InputError
         The file is missing, unreadable, not CSV, lacks a required column, holds a
-        non-numeric value, or fails :class:`~kinewrite.model.Recording` validation.
+        non-numeric value or a value beyond 2**53, or fails
+        :class:`~kinewrite.model.Recording` validation.
     """
     path = Path(path)
     try:
@@ -57,10 +60,18 @@ def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | N
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    return parse_csv_recording(raw, str(path))
+
+
+def parse_csv_recording(raw: bytes, source: str) -> tuple[Recording, str | None]:
+    """Parse the bytes of a CSV recording (what :func:`read_csv_recording` does after reading
+    the file once); `source` names the file in messages. Raises only :class:`InputError`."""
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"{source}: file is larger than 1 GiB; split it first")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text (UTF-8) CSV file") from None
+        raise InputError(f"{source}: not a text (UTF-8) CSV file") from None
     task = None
     for line in text.splitlines():
         stripped = line.strip()
@@ -72,21 +83,21 @@ def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | N
         if key.strip().lower() == "task":
             task = value.strip()
             if task not in TASKS:
-                raise InputError(f"{path}: unknown task {task!r} in header")
+                raise InputError(f"{source}: unknown task {task!r} in header")
     try:
         frame = pd.read_csv(io.StringIO(text), comment="#", skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: not a readable CSV table ({msg})") from None
+        raise InputError(f"{source}: not a readable CSV table ({msg})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}; expected t, x, y "
+            f"{source}: missing column(s) {', '.join(missing)}; expected t, x, y "
             "[, pressure, pen_down, tilt_x, tilt_y]"
         )
     if len(frame) == 0:
-        raise InputError(f"{path}: no samples (header only)")
+        raise InputError(f"{source}: no samples (header only)")
     cols: dict[str, np.ndarray] = {}
     for name in REQUIRED + OPTIONAL:
         if name not in frame.columns:
@@ -96,9 +107,15 @@ def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | N
         if bad.size:
             row = int(bad[0]) + 2
             raise InputError(
-                f"{path}: column {name!r} has a non-numeric value {frame[name].iloc[bad[0]]!r}"
+                f"{source}: column {name!r} has a non-numeric value {frame[name].iloc[bad[0]]!r}"
                 f" (line {row} of the table)"
             )
+        big = np.flatnonzero(np.isfinite(values) & (np.abs(values) >= MAX_EXACT))
+        if big.size:
+            raise InputError(
+                f"{source}: column {name!r} has a value beyond 2**53 "
+                f"({frame[name].iloc[big[0]]!r}, line {int(big[0]) + 2} of the table), which "
+                "a float64 cannot hold exactly")
         cols[name] = values
     try:
         rec = Recording(
@@ -106,7 +123,7 @@ def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | N
             pen_down=cols.get("pen_down"), tilt_x=cols.get("tilt_x"), tilt_y=cols.get("tilt_y"),
         )
     except RecordingError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise InputError(f"{source}: {exc}") from None
     return rec, task
 
 
@@ -114,7 +131,7 @@ def write_csv_recording(
     path: str | os.PathLike[str], recording: Recording, task: str | None = None,
     comment: str | None = None,
 ) -> Path:
-    """Write a recording as CSV, atomically (temporary file, then rename).
+    """Write a recording as CSV, atomically (temporary file, then rename; mode 0600).
 
     Parameters
     ----------
@@ -144,18 +161,7 @@ def write_csv_recording(
     if task:
         header += f"# task: {task}\n"
     body = pd.DataFrame(cols).to_csv(index=False, float_format="%.6f", lineterminator="\n")
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+    with atomic_output(path) as tmp:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
             fh.write(header + body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

@@ -1,10 +1,12 @@
 """Recordings made by other tools, read for ``kinewrite import``: SVC, kinewrite CSV, InkML.
 
-Every reader works in memory and validates everything before anything is written: an import
-either writes one whole session or leaves the study exactly as it was
-(:func:`write_import_session`). A bad file raises :class:`InputError` with one line naming
-the file and the problem; no other exception escapes a reader (the fuzz tests hold it to
-that).
+Every reader works in memory on the bytes it read once (their SHA-256 is the trial's
+``source_sha256``) and validates everything before anything is written: an import either
+writes one whole session or leaves the study as it was, even when killed
+(:func:`import_recordings`: built in a hidden temporary file, verified, renamed), and a file
+already imported for the patient is skipped. A bad file raises :class:`InputError` with one
+line naming the file and the problem; no other exception escapes a reader (the fuzz tests
+hold it to that). File names are not stored unless asked (``keep_source_name``).
 
 The channels keep the values the file holds (device units, pressure levels); the conversion to
 mm and to the 0..1 pressure fraction is the session's :class:`Calibration`, and every trial
@@ -31,32 +33,41 @@ InkML
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
+import time
 import uuid
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+import h5py
 import numpy as np
 
 from .. import __version__
+from .._atomic import FILE_MODE, TEMP_SUFFIX, atomic_output, private_folder
 from ..model import TASKS, RecordingError
-from .codes import validate_patient_code
-from .csv_recording import InputError, read_csv_recording
+from .codes import check_code_collision, validate_patient_code
+from .csv_recording import InputError, parse_csv_recording
 from .session import (
     STATE_HOVER,
     STATE_OUT,
     STATE_TOUCH,
     Calibration,
+    SessionBusyError,
     SessionWriter,
+    _now,
     channels_to_recording,
+    load_session,
     normalize_created,
+    refuse_foreign_data,
+    session_filename,
 )
 
 __all__ = [
@@ -65,9 +76,13 @@ __all__ = [
     "SVC_PRESSURE_LEVELS",
     "SVC_UNITS_PER_MM",
     "ImportOptions",
+    "ImportResult",
     "ImportedTrial",
+    "Skipped",
     "decode_recording",
     "detect_format",
+    "import_recordings",
+    "imported_sources",
     "parse_inkml",
     "parse_svc",
     "read_recording_file",
@@ -96,7 +111,8 @@ SVC_PRESSURE_LEVELS = 2048
 SVC_COLUMNS_Y_FIRST = ("y", "x", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
 SVC_COLUMNS_X_FIRST = ("x", "y", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
 
-#: Largest |timestamp| an SVC file may hold: integers beyond 2**53 lose precision as floats.
+#: Largest |value| an imported channel may hold (SVC integers, InkML and CSV numbers): beyond
+#: 2**53 a float64 no longer holds every integer, so the stored value would not be the file's.
 _MAX_EXACT_INT = 2**53
 
 TIME_UNITS_S = {"s": 1.0, "ms": 1e-3}
@@ -212,7 +228,7 @@ def read_recording_file(
     if fmt == "csv":
         if not data.strip():
             raise InputError(f"{name}: file is empty")
-        trial = _read_csv(p, name)
+        trial = _read_csv(data, name)
     else:
         trial = decode_recording(data, name, fmt, options)
     trial.attrs["source_sha256"] = hashlib.sha256(data).hexdigest()
@@ -293,9 +309,12 @@ def _rate_attrs() -> dict[str, str]:
 # ------------------------------------------------------------------------------------- CSV
 
 
-def _read_csv(path: Path, name: str) -> ImportedTrial:
-    """kinewrite's CSV recording: values already in s, mm and 0..1 (identity calibration)."""
-    recording, task = read_csv_recording(path)
+def _read_csv(data: bytes, name: str) -> ImportedTrial:
+    """kinewrite's CSV recording: values already in s, mm and 0..1 (identity calibration).
+
+    Parses the bytes :func:`read_recording_file` read (and hashed): the file is read once, so
+    the stored ``source_sha256`` is the hash of exactly the samples stored."""
+    recording, task = parse_csv_recording(data, name)
     channels: dict[str, np.ndarray] = {
         "t": recording.t, "x": recording.x, "y": recording.y,
         "state": np.where(recording.pen_down, STATE_TOUCH, STATE_HOVER).astype(np.uint8),
@@ -314,7 +333,7 @@ def _read_csv(path: Path, name: str) -> ImportedTrial:
     trial = ImportedTrial(
         source=name, fmt="csv", channels=channels, units=units, scale=scale, task=task,
         nominal_rate_hz=_estimated_rate_hz(recording.t),
-        attrs={"source_file": Path(name).name, "source_format": "csv",
+        attrs={"source_format": "csv",
                "unit_conversion": "none: t in s, x and y in mm, pressure 0..1 (kinewrite CSV); "
                                   "pen_down 1 -> state 2 (touch), 0 -> 1 (hover)",
                **_rate_attrs()},
@@ -420,7 +439,7 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
         source=name, fmt="svc", channels=channels,
         units={"t": "s", "x": "device", "y": "device", "pressure": "level", "state": "code"},
         scale=scale, nominal_rate_hz=_estimated_rate_hz(t_s),
-        attrs={"source_file": Path(name).name, "source_format": "svc",
+        attrs={"source_format": "svc",
                "unit_conversion": conversion, "svc_column_order": " ".join(columns),
                "source_first_timestamp": int(stamp[0]), "source_time_unit": time_unit,
                "svc_not_stored": "azimuth, altitude (session format v1 has no channel for "
@@ -445,9 +464,13 @@ def _check_svc_columns(col: Mapping[str, np.ndarray], levels: int, name: str) ->
         raise InputError(f"{name}: pressure level {int(pressure[row])} (sample row {row + 1}) "
                          f"exceeds the maximum {levels - 1} of {levels} pressure levels; "
                          "pass the device's --pressure-levels")
-    stamp = col["timestamp"]
-    if np.abs(stamp).max() > _MAX_EXACT_INT:
-        raise InputError(f"{name}: timestamp out of range (|t| > 2**53)")
+    for column in ("x", "y", "timestamp", "pressure"):  # stored as float64: exact to 2**53
+        big = np.flatnonzero((col[column] > _MAX_EXACT_INT) | (col[column] < -_MAX_EXACT_INT))
+        if big.size:
+            row = int(big[0])
+            raise InputError(f"{name}: column {column} has a value beyond 2**53 "
+                             f"({int(col[column][row])}, sample row {row + 1}), which a "
+                             "float64 cannot hold exactly")
 
 
 # ----------------------------------------------------------------------------------- InkML
@@ -876,6 +899,11 @@ def _decode_trace(node: _Node, channels: Sequence[_Channel], units: _InkUnits, n
     for key, values in cols.items():
         if not np.all(np.isfinite(values)):
             raise InputError(f"{name}: trace {index}, channel {key}: value out of range")
+        big = np.flatnonzero(np.abs(values) >= _MAX_EXACT_INT)
+        if big.size:
+            raise InputError(f"{name}: trace {index}, channel {key}: value "
+                             f"{values[big[0]]:.17g} is beyond 2**53, which a float64 cannot "
+                             "hold exactly")
     kind = node.attrs.get("type", "penDown")
     if kind not in ("penDown", "penUp", "indeterminate"):
         raise InputError(f"{name}: trace {index} has type={kind[:20]!r}; expected penDown, "
@@ -981,7 +1009,7 @@ def parse_inkml(data: bytes, name: str, options: ImportOptions) -> ImportedTrial
     return ImportedTrial(
         source=name, fmt="inkml", channels=channels, units=units_out, scale=scale,
         nominal_rate_hz=_estimated_rate_hz(np.concatenate([s.t for s in strokes])),
-        attrs={"source_file": Path(name).name, "source_format": "inkml",
+        attrs={"source_format": "inkml",
                "unit_conversion": (f"{seen.note} (x {seen.x_mm:g} mm/unit, y "
                                    f"{seen.y_mm:g} mm/unit); t minus the first sample time"
                                    + (f"; {seen.pressure_note}" if seen.pressure_note
@@ -1038,17 +1066,90 @@ def session_calibration(trials: Sequence[ImportedTrial]) -> Calibration:
     return _calibration([tr.scale for tr in trials])
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file not imported because its content (``source_sha256``) is already in the study:
+    in trial `trial` of session `session`, or (`session` None) in the file `trial` given
+    earlier in the same import."""
+
+    source: str
+    session: Path | None
+    trial: str
+
+    @property
+    def message(self) -> str:
+        """One line naming the file and what holds it."""
+        if self.session is None:
+            return f"{self.source}: same content as {self.trial}, given earlier; skipped"
+        return (f"{self.source}: already imported, as trial {self.trial} of {self.session}; "
+                "skipped (--reimport imports it again)")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_recordings` did.
+
+    Attributes
+    ----------
+    path : Path or None
+        The new session; None when every file was already imported (nothing written).
+    skipped : tuple of Skipped
+        The files not imported again, in the order given.
+    """
+
+    path: Path | None
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def existing(self) -> tuple[Path, ...]:
+        """The sessions already holding skipped files, each once, in the order met."""
+        return tuple(dict.fromkeys(s.session for s in self.skipped if s.session is not None))
+
+
 def write_import_session(
     study_dir: str | os.PathLike[str], patient_code: str, trials: Sequence[ImportedTrial],
-    task: str | None = None, created: str | None = None,
+    task: str | None = None, created: str | None = None, keep_source_name: bool = False,
 ) -> Path:
     """Write one new session holding one trial per imported file; all or nothing.
+
+    Every file given becomes a trial, also one already imported
+    (:func:`import_recordings` skips those). See :func:`import_recordings` for the
+    parameters, the guarantees and the exceptions.
+
+    Returns
+    -------
+    Path
+        The new session file.
+    """
+    result = import_recordings(study_dir, patient_code, trials, task=task, created=created,
+                               keep_source_name=keep_source_name, reimport=True)
+    assert result.path is not None  # reimport: nothing is skipped
+    return result.path
+
+
+def import_recordings(
+    study_dir: str | os.PathLike[str], patient_code: str, trials: Sequence[ImportedTrial],
+    task: str | None = None, created: str | None = None, keep_source_name: bool = False,
+    reimport: bool = False, checkpoint: Callable[[], None] | None = None,
+) -> ImportResult:
+    """Import files into one new session of the patient, each file once; all or nothing.
+
+    The session is built in a hidden temporary file beside its final name (``.session-...
+    .import.XXXX.tmp``, mode 0600, never listed by a study), read back and compared with the
+    files, then renamed into place: a failure, SIGTERM or SIGKILL at any moment leaves
+    either no new session or the whole one. A file whose bytes (``source_sha256``) are in
+    one of the patient's sessions already is skipped (:class:`Skipped`), so running an
+    interrupted import again imports every file exactly once. Imports for one patient run
+    one at a time (an advisory lock in the patient folder, released by the kernel when the
+    process dies); what a killed import left there is removed by the next one.
 
     Parameters
     ----------
     study_dir : path-like
         An existing study folder.
     patient_code : str
+        Checked by :func:`~.codes.validate_patient_code` and
+        :func:`~.codes.check_code_collision`.
     trials : sequence of ImportedTrial
         Already read and validated (:func:`read_recording_file`).
     task : str, optional
@@ -1056,24 +1157,38 @@ def write_import_session(
     created : str, optional
         When the recording was made, ISO 8601 UTC (e.g. ``"2024-05-02T00:00:00Z"``): dates
         the session (its ``created`` attribute and file name). Default: now.
+    keep_source_name : bool, default False
+        Store each file's name (no folder) as the trial attribute ``source_file``. By
+        default only its SHA-256 is stored: a file name often holds a patient's name.
+    reimport : bool, default False
+        Skip nothing: import files already in the patient's sessions (or given twice) again.
+    checkpoint : callable, optional
+        Called while waiting for the lock, after each trial and just before the rename; an
+        exception it raises abandons the import (nothing written). The CLI's signal
+        handling stops the import through it.
 
     Returns
     -------
-    Path
-        The new session file.
+    ImportResult
 
     Raises
     ------
     InputError
         The files need different calibrations, or ``created`` is unparsable, not UTC or in
         the future (nothing written).
+    InvalidCodeError
+        The code is refused, or differs only in case from a patient folder of the study.
+    SessionBusyError
+        Another import for this patient held the lock for longer than
+        :data:`IMPORT_LOCK_TIMEOUT_S`.
     Exception
-        Whatever writing raised (e.g. OSError, disk full), after the partial session file,
-        and the patient folder if this call created it, were removed again.
+        Whatever writing raised (e.g. OSError, disk full), after the temporary file, and the
+        patient folder if this call created it, were removed again.
     """
     code = validate_patient_code(patient_code)
     if not Path(study_dir).is_dir():
         raise InputError(f"{study_dir}: study folder does not exist")
+    check_code_collision(study_dir, code)
     if task is not None and task not in TASKS:
         raise InputError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     if created is not None:
@@ -1081,50 +1196,221 @@ def write_import_session(
             created = normalize_created(created)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-    calibration = session_calibration(trials)
+    session_calibration(trials)  # all files, before anything is written
+    check = checkpoint or _no_checkpoint
     folder = Path(study_dir) / code
     folder_existed = folder.is_dir()
-    writer: SessionWriter | None = None
-    import_id = uuid.uuid4().hex  # shared by the trials of this import
+    private_folder(folder, parents=False)
     try:
-        writer = SessionWriter.create(
-            study_dir, code, calibration=calibration,
-            metadata={"notes": f"imported by kinewrite {__version__} import from "
-                               f"{len(trials)} file(s)"},
-            created=created,
-        )
+        with _import_lock(folder, checkpoint=check) as exclusive:
+            if exclusive:
+                _remove_leftovers(folder)
+            new, skipped = _not_yet_imported(folder, trials, reimport)
+            path = None
+            if new:
+                path = _write_session_file(folder, code, new, task, created, keep_source_name,
+                                           check)
+    finally:
+        if not folder_existed:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty: this import wrote nothing there
+    return ImportResult(path, tuple(skipped))
+
+
+# ------------------------------------------------ the session file, built aside and renamed
+
+#: The advisory lock file of imports, in the patient folder (hidden: never listed).
+IMPORT_LOCK_NAME = ".kinewrite-import.lock"
+#: How long an import waits for another import of the same patient to finish (s).
+IMPORT_LOCK_TIMEOUT_S = 60.0
+#: Tag of the temporary session files of imports: ``.<session name>.import.<random>.tmp``.
+_TEMP_TAG = "import."
+_TEMP_MARK = f".h5.{_TEMP_TAG}"
+
+
+def _no_checkpoint() -> None:
+    return None
+
+
+@contextlib.contextmanager
+def _import_lock(folder: Path, timeout_s: float | None = None,
+                 checkpoint: Callable[[], None] = _no_checkpoint) -> Iterator[bool]:
+    """Hold the patient's import lock; yields True if it is exclusive (POSIX ``flock``),
+    False where there is no such lock (Windows). The kernel releases it when the process
+    dies, so a killed import never blocks the next one; the file is removed on release."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield False
+        return
+    path = folder / IMPORT_LOCK_NAME
+    deadline = time.monotonic() + (IMPORT_LOCK_TIMEOUT_S if timeout_s is None else timeout_s)
+    while True:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() > deadline:
+                raise SessionBusyError(f"{folder}: another kinewrite import of this patient "
+                                       "is running; try again when it has finished") from None
+            checkpoint()
+            time.sleep(0.05)
+            continue
+        try:  # the holder we waited for removed the file: lock the one now there
+            current = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:
+            break
+        os.close(fd)
+    try:
+        yield True
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove what killed imports left in a patient folder: their hidden temporary session
+    files, the writer locks of those, and the temporaries a writer makes beside them
+    (``.<temp>.trial.XXXX.tmp``). Every such name holds ``.h5.import.``; only called under
+    the exclusive import lock, so no live import owns any of them."""
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.startswith(".session-") or name.startswith("..session-"):
+            if _TEMP_MARK in name and (name.endswith(TEMP_SUFFIX) or name.endswith(".lock")):
+                with contextlib.suppress(OSError):
+                    entry.unlink()  # a symlink planted there is removed, not followed
+
+
+def imported_sources(folder: str | os.PathLike[str]) -> dict[str, tuple[Path, str]]:
+    """The ``source_sha256`` of every trial in the session files of a patient folder:
+    hash -> (session file, trial name). Files that cannot be read are passed over (they
+    hold nothing usable; the study lists them as problems)."""
+    found: dict[str, tuple[Path, str]] = {}
+    for path in sorted(Path(folder).glob("session-*.h5")):
+        if not path.is_file():  # a FIFO or a folder of that name: never opened
+            continue
+        try:
+            digests = _trial_digests(path)
+        except (OSError, InputError, KeyError, ValueError, TypeError, RuntimeError):
+            continue  # a damaged or foreign file holds no import
+        for name, digest in digests:
+            found.setdefault(digest, (path, name))
+    return found
+
+
+def _trial_digests(path: Path) -> list[tuple[str, str]]:
+    """(trial name, source_sha256) of each trial of session `path` holding one. Only the
+    attributes are read; a file h5py does not open plainly (left open by a writer that died)
+    is read through :func:`load_session`, which opens such files without changing them."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        session = load_session(path)
+        return [(t.name, _digest(t.attrs.get("source_sha256"))) for t in session.trials
+                if _digest(t.attrs.get("source_sha256"))]
+    with f:
+        refuse_foreign_data(f, path)
+        group = f.get("trials")
+        names = sorted(group) if isinstance(group, h5py.Group) else []
+        pairs = [(n, _digest(group[n].attrs.get("source_sha256"))) for n in names]
+    return [(n, d) for n, d in pairs if d]
+
+
+def _digest(value: object) -> str:
+    """A stored hash as text ("" if there is none)."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return value if isinstance(value, str) else ""
+
+
+def _not_yet_imported(folder: Path, trials: Sequence[ImportedTrial], reimport: bool,
+                      ) -> tuple[list[ImportedTrial], list[Skipped]]:
+    """The trials to write, and the files skipped: already in the folder's sessions, or the
+    same bytes as a file given earlier (with `reimport`, none is skipped)."""
+    if reimport:
+        return list(trials), []
+    known = imported_sources(folder)
+    seen: dict[str, str] = {}
+    new: list[ImportedTrial] = []
+    skipped: list[Skipped] = []
+    for trial in trials:
+        digest = str(trial.attrs.get("source_sha256", ""))
+        if digest in known:
+            skipped.append(Skipped(trial.source, *known[digest]))
+        elif digest and digest in seen:
+            skipped.append(Skipped(trial.source, None, seen[digest]))
+        else:
+            seen.setdefault(digest, trial.source)
+            new.append(trial)
+    return new, skipped
+
+
+def _write_session_file(folder: Path, code: str, trials: Sequence[ImportedTrial],
+                        task: str | None, created: str | None, keep_source_name: bool,
+                        checkpoint: Callable[[], None]) -> Path:
+    """Build the session in a temporary file beside its final name, verify, rename."""
+    created = created or normalize_created(_now())
+    session_id = uuid.uuid4().hex
+    path = folder / session_filename(created, session_id)
+    meta = {"notes": f"imported by kinewrite {__version__} import from {len(trials)} file(s)"}
+    import_id = uuid.uuid4().hex  # shared by the trials of this import
+    with atomic_output(path, tag=_TEMP_TAG) as tmp:
+        _write_session_into(tmp, session_id, code, created, meta, session_calibration(trials),
+                            trials, task, import_id, keep_source_name, checkpoint)
+        _verify(tmp, trials)
+        checkpoint()  # the last moment to abandon it: then it is renamed into place
+    return path
+
+
+def _write_session_into(tmp: Path, session_id: str, code: str, created: str,
+                        meta: Mapping[str, str], calibration: Calibration,
+                        trials: Sequence[ImportedTrial], task: str | None, import_id: str,
+                        keep_source_name: bool, checkpoint: Callable[[], None]) -> None:
+    """Write a whole session into the (hidden, temporary) file `tmp` with the ordinary
+    :class:`SessionWriter`; its writer lock is the temporary file's, removed on close."""
+    writer = SessionWriter(tmp)
+    try:
+        SessionWriter._write_new(tmp, session_id, code, created, meta, calibration)
         for trial in trials:
-            _write_trial(writer, trial, task, import_id)
-        writer.close()
-    except BaseException:
-        _discard(writer, folder, folder_existed)
-        raise
-    return writer.path
+            checkpoint()
+            _write_trial(writer, trial, task, import_id, keep_source_name)
+    finally:
+        writer.close()  # also removes the writer lock of the temporary file
 
 
 def _write_trial(writer: SessionWriter, trial: ImportedTrial, task: str | None,
-                 import_id: str) -> None:
+                 import_id: str, keep_source_name: bool) -> None:
+    attrs = {"import_id": import_id, **trial.attrs}
+    if keep_source_name:
+        attrs["source_file"] = Path(trial.source).name
     writer.begin_trial(
         task or trial.task or "free", nominal_rate_hz=trial.nominal_rate_hz,
-        input_kind="import", channels=tuple(trial.channels), units=trial.units,
-        attrs={"import_id": import_id, **trial.attrs},
+        input_kind="import", channels=tuple(trial.channels), units=trial.units, attrs=attrs,
     )
     writer.append(**trial.channels)
     writer.end_trial("complete")
 
 
-def _discard(writer: SessionWriter | None, folder: Path, folder_existed: bool) -> None:
-    """Remove what a failed import wrote: its session file (SessionWriter.create removes
-    its own temporary file), and the patient folder if the import created it and it is
-    empty again."""
-    if writer is not None:
-        try:
-            writer.close()
-        except Exception:
-            pass  # already failing; the file is removed below
-        writer.path.unlink(missing_ok=True)
-    try:
-        if not folder_existed:
-            folder.rmdir()  # only if empty again
-    except OSError:
-        pass
+def _verify(tmp: Path, trials: Sequence[ImportedTrial]) -> None:
+    """Read the written session back: one complete trial per file, holding its hash and
+    exactly its samples. Raises RuntimeError (a bug, never the user's input) otherwise."""
+    session = load_session(tmp)
+    problem = "" if len(session.trials) == len(trials) else (
+        f"{len(session.trials)} trials for {len(trials)} files")
+    for stored, trial in zip(session.trials, trials, strict=False):
+        if problem:
+            break
+        if (stored.status != "complete"
+                or stored.attrs.get("source_sha256") != trial.attrs.get("source_sha256")):
+            problem = f"trial {stored.name} is not {trial.source}"
+        for c, values in trial.channels.items():
+            held = stored.channels.get(c)
+            if held is None or not np.array_equal(
+                    held, np.asarray(values).astype(held.dtype), equal_nan=True):
+                problem = problem or f"channel {c} of trial {stored.name} differs"
+    if problem:
+        raise RuntimeError(f"{tmp}: the session read back differs from the files imported "
+                           f"({problem}); nothing was imported")
