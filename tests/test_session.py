@@ -426,3 +426,11 @@ def test_open_study_lists_damaged_hdf5_without_crashing(tmp_path):
     assert study.patients == ["P2"]
     assert len(study.problems) == 2
     assert all("\n" not in p and "session-" in p for p in study.problems)
+
+
+def test_a_code_differing_only_in_case_from_a_patient_is_refused(tmp_path):
+    SessionWriter.create(tmp_path, "WC-017").close()
+    with pytest.raises(InvalidCodeError, match="WC-017"):
+        SessionWriter.create(tmp_path, "wc-017")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["WC-017"]
+    SessionWriter.create(tmp_path, "WC-017").close()  # the same patient again is fine

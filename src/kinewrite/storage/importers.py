@@ -1370,8 +1370,9 @@ def _write_session_into(tmp: Path, session_id: str, code: str, created: str,
                         trials: Sequence[ImportedTrial], task: str | None, import_id: str,
                         keep_source_name: bool, checkpoint: Callable[[], None]) -> None:
     """Write a whole session into the (hidden, temporary) file `tmp` with the ordinary
-    :class:`SessionWriter`; its writer lock is the temporary file's, removed on close."""
-    writer = SessionWriter(tmp)
+    :class:`SessionWriter`, changing it in place (no reader lists it; it is verified before
+    it is renamed into place); its writer lock is the temporary file's, removed on close."""
+    writer = SessionWriter(tmp, in_place=True)
     try:
         SessionWriter._write_new(tmp, session_id, code, created, meta, calibration)
         for trial in trials:

@@ -53,7 +53,7 @@ from .._atomic import atomic_output, fsync_folder, private_folder, temp_beside
 from .._version import __version__
 from ..model import TASKS, Recording, RecordingError
 from . import hdf5_status
-from .codes import validate_patient_code
+from .codes import check_code_collision, validate_patient_code
 from .csv_recording import InputError
 from .opening import INTERRUPTED, OpenedSession, open_session_file
 from .writer_lock import SessionBusyError, acquire_writer_lock, release_writer_lock
@@ -791,7 +791,11 @@ class SessionWriter:
     """
 
     def __init__(self, path: Path, flush_interval_s: float = 0.1,
-                 min_free_bytes: int = MIN_FREE_BYTES) -> None:
+                 min_free_bytes: int = MIN_FREE_BYTES, in_place: bool = False) -> None:
+        #: Changes are made in the file itself, not in a copy: only for a file that no
+        #: reader lists and that is verified before it is renamed into place (an import
+        #: builds its session that way; copying it for every trial would cost n**2).
+        self.in_place = bool(in_place)
         self.path = Path(path)
         self.flush_interval_s = float(flush_interval_s)
         self.min_free_bytes = int(min_free_bytes)
@@ -827,7 +831,9 @@ class SessionWriter:
         Raises
         ------
         ValueError
-            Unknown metadata field, or ``created`` unparsable, not UTC or in the future.
+            Unknown metadata field, ``created`` unparsable, not UTC or in the future, or a
+            code that differs from a patient of the study only by letter case
+            (:class:`~kinewrite.storage.codes.InvalidCodeError`).
         """
         code = validate_patient_code(patient_code)
         created = _now() if created is None else normalize_created(created)
@@ -836,6 +842,7 @@ class SessionWriter:
         if unknown:
             raise ValueError(f"unknown session field(s) {', '.join(unknown)}; "
                              f"allowed: {', '.join(SESSION_FIELDS)}")
+        check_code_collision(study_dir, code)  # wc-017 beside WC-017 is one patient on a disk
         folder = private_folder(Path(study_dir) / code)
         _remove_abandoned_new_sessions(folder)
         session_id = uuid.uuid4().hex
@@ -914,6 +921,9 @@ class SessionWriter:
             raise RuntimeError("a trial is recording; end it first")
         if self._lock_fd is None and os.name == "posix":
             raise RuntimeError(f"{self.path}: this writer is closed")
+        if self.in_place:
+            with h5py.File(self.path, "r+", libver="latest") as f:
+                return change(f)
         return modify_session(self.path, change)
 
     def begin_trial(
@@ -960,6 +970,17 @@ class SessionWriter:
                                  f"recording needs at least {self.min_free_bytes >> 20} MiB")
         if self._lock_fd is None and os.name == "posix":
             raise RuntimeError(f"{self.path}: this writer is closed")
+        if self.in_place:
+            f = h5py.File(self.path, "r+", libver="latest")
+            try:
+                name = _create_trial(f, task, nominal_rate_hz, input_kind, channels, units,
+                                     attrs)
+            except BaseException:
+                f.close()
+                raise
+            self._f, self._trial, self._n = f, f["trials"][name], 0
+            self._last_flush = time.monotonic()
+            return name
         tmp = temp_beside(self.path, "trial.")
         f = None
         try:
