@@ -393,7 +393,7 @@ def test_realtime_cli_prints_path_first_and_completes(tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_realtime_stop_signals_close_the_trial_as_aborted(tmp_path, sig):
-    proc, path = _start_realtime(tmp_path, "TERM", 5.0, seed=2)
+    proc, path = _start_realtime(tmp_path, "SIG-01", 5.0, seed=2)
     time.sleep(1.5)
     stopped_at = time.time()
     proc.send_signal(sig)
