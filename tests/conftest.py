@@ -22,3 +22,47 @@ def _private_config_folder(tmp_path_factory):
         os.environ.pop("KINEWRITE_CONFIG_DIR", None)
     else:
         os.environ["KINEWRITE_CONFIG_DIR"] = saved
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount small tmpfs filesystems: ``tmpfs("8m")``, ``tmpfs("256k", full=True)`` (filled
+    to the last byte, by a file ``filler``, after writing ``files``: name -> bytes),
+    ``tmpfs("64k", readonly=True)``; unmounted
+    afterwards. Needs the right to mount (root, as in CI); the test is skipped otherwise."""
+    import errno
+    import os
+    import shutil
+    import subprocess
+
+    mounted = []
+
+    def mount(size: str, full: bool = False, readonly: bool = False, name: str = "",
+              files: dict | None = None):
+        target = tmp_path / (name or f"tmpfs{len(mounted)}")
+        target.mkdir(exist_ok=True)
+        options = f"{'ro,' if readonly else ''}size={size}"
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
+        mounted.append(target)
+        for file_name, data in (files or {}).items():  # written before it is filled
+            (target / file_name).write_bytes(data)
+        if full:
+            fd = os.open(target / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                for block in (4096, 512, 1):  # unbuffered: the last byte it takes is written
+                    try:
+                        while True:
+                            os.write(fd, b"\0" * block)
+                    except OSError as exc:
+                        assert exc.errno == errno.ENOSPC
+            finally:
+                os.close(fd)
+            assert shutil.disk_usage(target).free < 4096
+        return target
+
+    yield mount
+    for target in reversed(mounted):
+        subprocess.run(["umount", str(target)], check=False)

@@ -4,7 +4,6 @@ folder), a part of the path that is a file, a full disk (a small tmpfs), a file-
 (RLIMIT_FSIZE), for ``simulate -o``, ``report -o``, ``demo -o``, ``gui --screenshot``,
 ``record --study`` and ``simulate --realtime --study``. Real subprocesses, real files."""
 
-import errno
 import os
 import shutil
 import subprocess
@@ -38,38 +37,14 @@ def listing(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-def _mount(target: Path, options: str) -> bool:
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
-                       capture_output=True, text=True)
-    return r.returncode == 0
-
-
 @pytest.fixture
-def full_disk(tmp_path):
+def full_disk(tmpfs):
     """A small tmpfs filled to the last byte (needs the right to mount: root in CI)."""
-    mnt = tmp_path / "full"
-    mnt.mkdir()
-    if not _mount(mnt, "size=256k"):
-        pytest.skip("cannot mount a small filesystem here")
-    try:
-        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            for size in (4096, 512, 1):  # unbuffered: the last byte the disk takes is written
-                try:
-                    while True:
-                        os.write(fd, b"\0" * size)
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
-        assert shutil.disk_usage(mnt).free < 4096
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    return tmpfs("256k", full=True, name="full")
 
 
 @pytest.fixture
-def readonly_dir(tmp_path):
+def readonly_dir(tmp_path, tmpfs):
     """A folder nobody may write into: mode 0555, or (as root, who ignores modes) a
     read-only tmpfs."""
     folder = tmp_path / "ro"
@@ -83,13 +58,10 @@ def readonly_dir(tmp_path):
     else:  # root: the mode does not stop it
         (folder / "probe").unlink()
         folder.chmod(0o755)
-        mounted = _mount(folder, "ro,size=64k")
-        if not mounted:
-            pytest.skip("cannot make a read-only folder here")
+        tmpfs("64k", readonly=True, name="ro")
+        mounted = True
     yield folder
-    if mounted:
-        subprocess.run(["umount", str(folder)], check=False)
-    else:
+    if not mounted:
         folder.chmod(0o755)
 
 

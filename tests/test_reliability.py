@@ -38,16 +38,9 @@ def test_a_live_recording_cannot_be_opened_by_a_second_writer(tmp_path):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk(tmpfs):
     """An 8 MiB tmpfs (needs the right to mount, as root in CI; skipped otherwise)."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
-    yield mnt
-    subprocess.run(["umount", str(mnt)], check=False)
+    return tmpfs("8m", name="small")
 
 
 def test_disk_running_full_stops_the_recording_and_keeps_every_sample(small_disk):

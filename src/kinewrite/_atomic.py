@@ -28,6 +28,7 @@ __all__ = [
     "atomic_output",
     "atomic_write_bytes",
     "atomic_write_text",
+    "fsync_file",
     "fsync_folder",
     "output_problem",
     "private_folder",
@@ -82,7 +83,8 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    """Make what was written to the file at `path` durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -128,7 +130,7 @@ def atomic_output(path: str | os.PathLike[str], tag: str = "",
     try:
         yield tmp
         if durable:
-            _fsync_file(tmp)
+            fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

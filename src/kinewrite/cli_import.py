@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, warn_if_name_like
+from ._signals import stop_requests
 from .model import TASKS
 from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
 from .storage.csv_recording import InputError
@@ -127,27 +128,18 @@ class _Terminated(BaseException):
 
 @contextlib.contextmanager
 def _stop_at_checkpoints() -> Iterator[Callable[[], None]]:
-    """While writing, SIGTERM, SIGHUP (logout, shutdown) and SIGINT only note the signal;
-    the import stops at its next checkpoint (between trials, before the rename) by raising
-    :class:`_Terminated`, and removes its temporary file as on any failure. An exception
-    raised by the handler itself could land inside h5py or the reader and be mistaken for
-    a damaged file. SIGKILL cannot be caught; the next import removes what it left."""
-    received: list[str] = []
+    """While writing, SIGTERM, SIGHUP (logout, shutdown) and SIGINT only note the signal
+    (:func:`kinewrite._signals.stop_requests`); the import stops at its next checkpoint
+    (between trials, before the rename) by raising :class:`_Terminated`, and removes its
+    temporary file as on any failure. An exception raised by the handler itself could land
+    inside h5py or the reader and be mistaken for a damaged file. SIGKILL cannot be caught;
+    the next import removes what it left."""
+    with stop_requests() as stop:
+        def checkpoint() -> None:
+            if stop:
+                raise _Terminated(signal.Signals(stop.signum).name)
 
-    def note(signum: int, _frame: object) -> None:
-        received.append(signal.Signals(signum).name)
-
-    def checkpoint() -> None:
-        if received:
-            raise _Terminated(received[0])
-
-    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, n)]
-    old = {sig: signal.signal(sig, note) for sig in wanted}
-    try:
         yield checkpoint
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 def _report(result: ImportResult) -> None:

@@ -6,8 +6,6 @@ so a full disk or a kill left half an image). Real files, a real small filesyste
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,29 +19,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def full_disk(tmp_path):
+def full_disk(tmpfs):
     """A 1 MiB tmpfs holding an earlier image, then filled to the last byte."""
-    mnt = tmp_path / "full"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
-    try:
-        (mnt / "old.png").write_bytes(PNG_MAGIC + b"earlier image")
-        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
-        try:
-            for size in (4096, 512, 1):
-                try:
-                    while True:
-                        os.write(fd, b"\0" * size)
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
-        finally:
-            os.close(fd)
-        yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
+    return tmpfs("1m", full=True, name="full", files={"old.png": PNG_MAGIC + b"earlier image"})
 
 
 def _session() -> Path:

@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 import h5py
 import numpy as np
 
-from .._atomic import atomic_output, fsync_folder, private_folder, temp_beside
+from .._atomic import atomic_output, fsync_file, fsync_folder, private_folder, temp_beside
 from .._version import __version__
 from ..model import TASKS, Recording, RecordingError
 from . import hdf5_status
@@ -989,7 +989,7 @@ class SessionWriter:
             name = _create_trial(f, task, nominal_rate_hz, input_kind, channels, units, attrs)
             f.flush()
             f.swmr_mode = True  # before the rename: the file never shows a plain writer's flag
-            _fsync_path(tmp)
+            fsync_file(tmp)
             if os.name == "posix":
                 os.replace(tmp, self.path)  # the open file simply gets the session's name
             else:  # pragma: no cover (Windows renames no open file)
@@ -1236,14 +1236,6 @@ def _create_trial(f: h5py.File, task: str, nominal_rate_hz: float, input_kind: s
                                   chunks=(CHUNK,))
             ds.attrs["unit"] = (units or {}).get(c, unit)
     return name
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_features(group: h5py.Group, features: Mapping[str, float], version: str) -> None:
