@@ -248,3 +248,25 @@ def test_a_change_to_a_session_holding_ten_minutes_of_samples(tmp_path):
     w.close()
     print(f"one change to a {size_mb:.1f} MB session: {elapsed * 1e3:.1f} ms")
     assert load_session(w.path).events[0].notes == "note"
+
+
+def test_a_truncated_file_left_open_is_refused_without_hanging(tmp_path):
+    """A crashed writer's file cut short (a copy that stopped half way): one line, quickly,
+    never HDF5's SWMR reader (which can loop forever on a truncated file)."""
+    proc = _writer_process(tmp_path, """
+w.begin_trial("loops", 200.0)
+w.append(t=np.arange(5000) / 200, x=np.zeros(5000), y=np.zeros(5000))
+w.flush()
+print("streaming", flush=True)
+time.sleep(60)""")
+    path = Path(proc.stdout.readline().strip())
+    assert proc.stdout.readline().strip() == "streaming"
+    proc.kill()
+    proc.wait(10)
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    code = ("import sys\nfrom kinewrite.storage.session import load_session\n"
+            "try:\n    load_session(sys.argv[1])\nexcept Exception as e:\n    print(e)\n")
+    r = subprocess.run([sys.executable, "-c", code, str(cut)], capture_output=True,
+                       text=True, timeout=60)
+    assert str(cut) in r.stdout and len(r.stdout.strip().splitlines()) == 1, r.stdout

@@ -104,10 +104,12 @@ def open_session_file(path: Path) -> OpenedSession:
         except BaseException:
             view.close()
             raise
-    except OSError:
-        if not superblock.swmr:
-            raise error from None
-    try:  # what a SWMR writer left, HDF5's SWMR reader reads (the view failed: e.g. the EOF)
+    except OSError as exc:
+        if not superblock.swmr or "truncated" in str(exc):
+            # a truncated file never goes to the SWMR reader: HDF5 2.0's skips the
+            # end-of-file check and can then loop forever on it
+            raise error if "truncated" not in str(exc) else exc from None
+    try:  # what a SWMR writer left, HDF5's SWMR reader reads (the view failed otherwise)
         return OpenedSession(h5py.File(path, "r", swmr=True), live_writer=live,
                              left_open=not live)
     except OSError:
