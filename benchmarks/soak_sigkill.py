@@ -175,6 +175,14 @@ def visit_soak(kills: int, rng: random.Random, long_minutes: float) -> tuple[lis
                   "recovered": sum(r["state"] == "recovered" for r in rows)}
 
 
+def _loss_stats(lost_ms: np.ndarray) -> dict:
+    """Max, median and 95th percentile of the milliseconds lost per kill (None when none)."""
+    if not lost_ms.size:
+        return {"lost_ms_max": None, "lost_ms_median": None, "lost_ms_p95": None}
+    return {"lost_ms_max": float(lost_ms.max()), "lost_ms_median": float(np.median(lost_ms)),
+            "lost_ms_p95": float(np.percentile(lost_ms, 95))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=100)
@@ -208,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             xvfb.wait(10)
     lost = np.array([r["lost_ms"] for r in rows if "lost_ms" in r])
     readable = sum(r["readable"] for r in rows)
-    summary = {"kills": args.kills, "readable": readable,
-               "lost_ms_max": float(lost.max()) if lost.size else None,
-               "lost_ms_median": float(np.median(lost)) if lost.size else None,
-               "lost_ms_p95": float(np.percentile(lost, 95)) if lost.size else None}
+    summary = {"kills": args.kills, "readable": readable, **_loss_stats(lost)}
     print(f"{readable}/{args.kills} files readable and analyzed; samples lost before the "
           f"kill: median {summary['lost_ms_median']:.0f} ms, p95 {summary['lost_ms_p95']:.0f} "
           f"ms, max {summary['lost_ms_max']:.0f} ms (promise: <= 250 ms)")
@@ -226,10 +231,7 @@ def _report_visit(args: argparse.Namespace, rows: list[dict], extra: dict) -> in
     ok = sum(r["ok"] for r in rows)
     lost = np.array([r["lost_ms"] for r in rows if r["lost_ms"] is not None])
     summary = {"kills": len(rows), "ok": ok, **extra,
-               "streaming_kills": int(lost.size),
-               "lost_ms_max": float(lost.max()) if lost.size else None,
-               "lost_ms_median": float(np.median(lost)) if lost.size else None,
-               "lost_ms_p95": float(np.percentile(lost, 95)) if lost.size else None}
+               "streaming_kills": int(lost.size), **_loss_stats(lost)}
     print(f"{ok}/{len(rows)} killed visits kept every ended trial, scale and event and were "
           f"repaired and written again; {summary['ended_trials_verified']} ended trials "
           f"verified sample by sample; {summary['recovered']} files recovered")

@@ -137,6 +137,16 @@ print(w.path, flush=True)
                             text=True)
 
 
+def _killed_writer(study: Path, end: str, ready: str) -> Path:
+    """Run ``_writer_process`` until it prints ``ready``, SIGKILL it, return its file."""
+    proc = _writer_process(study, end)
+    path = Path(proc.stdout.readline().strip())
+    assert proc.stdout.readline().strip() == ready
+    proc.kill()
+    proc.wait(10)
+    return path
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_the_issue_reproduction_keeps_the_visit(tmp_path, sig):
     """create -> begin_trial -> append 5 s -> end_trial -> sleep; kill; analyze the file."""
@@ -169,15 +179,11 @@ def test_export_and_analyze_read_a_study_while_its_writer_sits_between_trials(tm
 def _old_style_left_open(tmp_path: Path) -> Path:
     """What kinewrite before issue 11 left: a writer killed while it held the file open in
     plain (non-SWMR) write mode between trials."""
-    proc = _writer_process(tmp_path, """
+    path = _killed_writer(tmp_path, """
 import h5py
 f = h5py.File(w.path, "r+", libver="latest")
 print("open", flush=True)
-time.sleep(60)""")
-    path = Path(proc.stdout.readline().strip())
-    assert proc.stdout.readline().strip() == "open"
-    proc.kill()
-    proc.wait(10)
+time.sleep(60)""", "open")
     with pytest.raises(OSError, match="already open for write"):
         h5py.File(path, "r")  # HDF5 refuses it
     return path
@@ -253,16 +259,12 @@ def test_a_change_to_a_session_holding_ten_minutes_of_samples(tmp_path):
 def test_a_truncated_file_left_open_is_refused_without_hanging(tmp_path):
     """A crashed writer's file cut short (a copy that stopped half way): one line, quickly,
     never HDF5's SWMR reader (which can loop forever on a truncated file)."""
-    proc = _writer_process(tmp_path, """
+    path = _killed_writer(tmp_path, """
 w.begin_trial("loops", 200.0)
 w.append(t=np.arange(5000) / 200, x=np.zeros(5000), y=np.zeros(5000))
 w.flush()
 print("streaming", flush=True)
-time.sleep(60)""")
-    path = Path(proc.stdout.readline().strip())
-    assert proc.stdout.readline().strip() == "streaming"
-    proc.kill()
-    proc.wait(10)
+time.sleep(60)""", "streaming")
     cut = tmp_path / "cut.h5"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     code = ("import sys\nfrom kinewrite.storage.session import load_session\n"
