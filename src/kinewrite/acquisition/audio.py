@@ -3,8 +3,10 @@
 :class:`ToneOutput` pulls sound from a :class:`~kinewrite.acquisition.feedback.FeedbackSynth`
 through a ``QAudioSink`` in pull mode: whenever the sink wants more samples, the generator
 reads the latest pen pressure (from a callable, typically ``canvas.current_pressure``, or set
-with :meth:`ToneOutput.set_pressure`) and renders the next block; latency is the sink's buffer
-(``buffer_ms``, 40 ms by default).
+with :meth:`ToneOutput.set_pressure`) and renders the next block of at most half the sink's
+buffer (``buffer_ms``, 40 ms by default: 20 ms). The tone heard lags the pen by that block and
+the sink's buffer: about 55 ms with PulseAudio, measured. (Qt's PulseAudio sink asks for
+16 KiB, 186 ms, per read; rendering all of it at once made the tone lag by up to 0.3 s.)
 
 No audio is not an error. When QtMultimedia cannot be imported (its ``libQt6Multimedia``
 needs the system's PulseAudio client library, ``libpulse0`` on Debian) or the machine has no
@@ -57,14 +59,18 @@ class _Generator(QIODevice):
     """A read-only, endless QIODevice rendering the feedback for the latest pressure."""
 
     def __init__(self, synth: FeedbackSynth, pressure: Callable[[], float],
-                 parent: QObject | None = None) -> None:
+                 block_frames: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.synth = synth
         self.pressure = pressure
+        self.block_frames = max(int(block_frames), 1)
         self.frames_rendered = 0
 
     def readData(self, maxlen: int) -> bytes:  # Qt's name
-        frames = max(int(maxlen) // 2, 0)
+        # Qt's PulseAudio sink asks for up to 16 KiB at a time (186 ms at 44.1 kHz) whatever
+        # the buffer size: rendering that much at once would play the pressure of 0.19 s ago.
+        # Render at most one block, so the pressure is read again every block.
+        frames = min(max(int(maxlen) // 2, 0), self.block_frames)
         if frames == 0:
             return b""
         self.frames_rendered += frames
@@ -91,7 +97,7 @@ class ToneOutput(QObject):
         is up). Default: the value given to :meth:`set_pressure`.
     sample_rate_hz : int, default 44100
     buffer_ms : float, default 40
-        Audio buffer, i.e. the feedback's latency, in ms.
+        The sink's buffer in ms; the generator renders half of it per read.
     parent : QObject, optional
 
     Attributes
@@ -122,6 +128,11 @@ class ToneOutput(QObject):
         """Whether the audio sink is running."""
         return (self._sink is not None
                 and self._sink.state() == _multimedia().QAudio.State.ActiveState)
+
+    @property
+    def played_s(self) -> float:
+        """Seconds of sound the sink has played so far (0 before it starts)."""
+        return 0.0 if self._sink is None else self._sink.processedUSecs() * 1e-6
 
     def set_pressure(self, pressure: float) -> None:
         """Set the latest pen pressure (when no `pressure_source` was given)."""
@@ -154,7 +165,8 @@ class ToneOutput(QObject):
             return False
         sink = qm.QAudioSink(device, fmt, self)
         sink.setBufferSize(int(self.synth.sample_rate_hz * self.buffer_ms * 1e-3) * 2)
-        gen = _Generator(self.synth, self._source, self)
+        gen = _Generator(self.synth, self._source,
+                         int(self.synth.sample_rate_hz * self.buffer_ms * 1e-3) // 2, self)
         gen.open(QIODevice.OpenModeFlag.ReadOnly)
         sink.start(gen)
         if sink.error() != qm.QAudio.Error.NoError:
