@@ -2,7 +2,9 @@
 
 Each step is a pure function on arrays, vectorized over samples and over segments:
 
-1. :func:`sort_samples` and :func:`drop_exact_duplicates` put the samples in time order.
+1. Samples stay in acquisition (file) order: a timestamp that steps back is a clock fault,
+   not a reordering (SCIENCE.md §2.1). :func:`close_backward_steps` turns each backward step
+   into one sample period, and :func:`drop_exact_duplicates` drops repeated samples.
 2. :func:`rebuild_clock` turns ms-quantized, jittered, sometimes duplicated tablet timestamps
    into a sample clock, and finds the gaps (lost samples).
 3. :func:`runs` and :func:`split_segments` cut the recording into continuous pen-down
@@ -35,8 +37,11 @@ __all__ = [
     "Segments",
     "baseline_angle",
     "butter_sos",
+    "close_backward_steps",
     "drop_exact_duplicates",
+    "effective_rate_hz",
     "filtfilt_segments",
+    "interior_mask",
     "rebuild_clock",
     "resample_segments",
     "rotate",
@@ -108,8 +113,86 @@ class Clock:
         return 1.0 / self.period_s if self.period_s > 0 else float("nan")
 
 
+def effective_rate_hz(t: np.ndarray, gap_periods: float = GAP_PERIODS) -> float:
+    """Samples per second of covered time: sample intervals over the time they cover, gaps
+    (intervals longer than `gap_periods` typical steps) and backward steps left out.
+
+    The rate SCIENCE.md §1 asks for: a 133 Hz tablet whose ms stamps alternate 7 and 8 ms
+    reads 133.3 Hz here, where the median interval would read 125 Hz (or 142.9 Hz).
+    Repeated timestamps (coalesced events) count as intervals: they are samples.
+
+    Parameters
+    ----------
+    t : ndarray
+        Timestamps in s, in acquisition order.
+    gap_periods : float, default 3
+
+    Returns
+    -------
+    float
+        Rate in Hz; NaN when no interval covers time.
+    """
+    dt = np.diff(np.asarray(t, dtype=np.float64))
+    dt = dt[dt >= 0]
+    positive = dt[dt > 0]
+    if positive.size == 0:
+        return float("nan")
+    typical = float(np.median(positive[:: max(positive.size // 20000, 1)]))
+    covered = dt[dt <= gap_periods * typical]
+    total = float(covered.sum())
+    return covered.size / total if total > 0 else float("nan")
+
+
+def close_backward_steps(t: np.ndarray) -> tuple[np.ndarray, int]:
+    """A clock that never runs backwards, samples kept in acquisition order.
+
+    A timestamp below its predecessor's is a clock fault, not a reordering: real PaHaW SVC
+    files step back 18-119 ms where the pen goes from hover to touch, and the first touch
+    sample sits at the last hover position, so the file order is the true order (sorting by
+    time would interleave hover and touch samples). Each backward step is replaced by one
+    typical sample step (the median positive step), and every later timestamp moves with it,
+    so the intervals on either side of the fault are kept as recorded.
+
+    Parameters
+    ----------
+    t : ndarray
+        Timestamps in s, in acquisition order.
+
+    Returns
+    -------
+    t_fixed : ndarray
+        Non-decreasing timestamps (repeated stamps stay repeated; :func:`rebuild_clock`
+        spreads them).
+    n_backward : int
+        How many backward steps were closed.
+
+    Notes
+    -----
+    The rule is SCIENCE.md §2.1 (keep acquisition order, rebuild a monotone clock); one
+    typical step for the faulty interval is our choice: the interval's true length is
+    unknown, and one sample period is what a continuous recording takes.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    dt = np.diff(t)
+    back = dt < 0
+    n_back = int(np.count_nonzero(back))
+    if n_back == 0:
+        return t, 0
+    positive = dt[dt > 0]
+    step = float(np.median(positive)) if positive.size else 0.0
+    dt[back] = step
+    out = np.empty_like(t)
+    out[0] = t[0]
+    np.cumsum(dt, out=out[1:])
+    out[1:] += t[0]
+    return out, n_back
+
+
 def sort_samples(t: np.ndarray) -> np.ndarray:
     """Indices that put samples in time order, keeping the order of equal timestamps.
+
+    Not used by the analysis (which keeps acquisition order, :func:`close_backward_steps`);
+    kept for callers that need a time order.
 
     Parameters
     ----------
@@ -130,7 +213,8 @@ def drop_exact_duplicates(*columns: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     *columns : ndarray
-        Equal-length columns of time-sorted samples (t, x, y, pressure, pen state ...).
+        Equal-length columns of samples in acquisition order (t, x, y, pressure, pen
+        state ...).
 
     Returns
     -------
@@ -169,7 +253,8 @@ def rebuild_clock(
     Parameters
     ----------
     t : ndarray
-        Time-sorted timestamps in s (duplicates allowed).
+        Non-decreasing timestamps in s, in acquisition order (duplicates allowed; see
+        :func:`close_backward_steps`).
     nominal_rate_hz : float, optional
         The device's nominal rate. Only used to set the gap threshold; the period itself is
         always measured.
@@ -547,6 +632,36 @@ def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> 
     out, _ = signal.sosfilt(sos, rows, axis=-1, zi=np.moveaxis(zi, 1, 0))
     rows[...] = out
 
+
+
+def interior_mask(segments: Segments, n: int, margin: int) -> np.ndarray:
+    """Samples at least `margin` samples inside both ends of their segment.
+
+    A zero-phase filter's output within its settling time (:func:`settle_samples`) of a
+    segment's end depends on how the segment was padded (odd reflection), not only on the
+    data: a transient. Measures that must not see it (the spiral indices) keep only the
+    interior. Segments shorter than ``2 * margin + 1`` keep nothing.
+
+    Parameters
+    ----------
+    segments : Segments
+        Segments tiling (or lying inside) ``0..n``.
+    n : int
+        Length of the concatenated signal.
+    margin : int
+        Samples left out at each end of every segment.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    keep = np.zeros(n + 1, dtype=np.int64)
+    lo = segments.starts + margin
+    hi = segments.stops - margin
+    ok = hi > lo
+    np.add.at(keep, lo[ok], 1)
+    np.add.at(keep, hi[ok], -1)
+    return np.cumsum(keep[:-1]) > 0
 
 
 def _segment_indices(segments: Segments) -> np.ndarray:

@@ -64,9 +64,10 @@ class ReviewData:
     """Plot data of one trial (see the module docstring for units).
 
     Raw-clock arrays (``t_s``, ``x_mm``, ``y_mm``, ``state``, ``pen_down``, ``pressure``,
-    ``color_speed_mm_s``, ``gap_after``) hold the time-sorted, de-duplicated samples exactly
-    as :func:`~kinewrite.analysis.pipeline.prepare` keeps them, on its rebuilt clock, in the
-    tablet's frame (not rotated). Grid arrays (``g_t_s``, ``speed_mm_s``, ``vy_mm_s``) are
+    ``color_speed_mm_s``, ``gap_after``) hold the de-duplicated samples, in acquisition
+    order, exactly as :func:`~kinewrite.analysis.pipeline.prepare` keeps them, on its
+    rebuilt clock, in the tablet's frame (not rotated). Grid arrays (``g_t_s``,
+    ``speed_mm_s``, ``vy_mm_s``) are
     prepare's pen-down grid (rotated to a horizontal baseline for writing tasks).
     """
 
@@ -110,7 +111,7 @@ def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
 
 
 def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
-    """The stored pen state, put through prepare()'s sort and de-duplication.
+    """The stored pen state, put through prepare()'s clock repair and de-duplication.
 
     The Recording only knows touch or not; hover and out of range come from the raw ``state``
     channel. Falls back to touch/hover from pen_down when the trial has no state channel.
@@ -121,10 +122,7 @@ def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
     if state is None or rec is None or state.size != rec.t.size:
         return fallback
     t, x, y, pen, pressure = rec.t, rec.x, rec.y, rec.pen_down, rec.pressure
-    if np.any(t[1:] < t[:-1]):  # the same steps, in the same order, as prepare()
-        order = pp.sort_samples(t)
-        t, x, y, pen, state = t[order], x[order], y[order], pen[order], state[order]
-        pressure = None if pressure is None else pressure[order]
+    t, _ = pp.close_backward_steps(t)  # the same steps, in the same order, as prepare()
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
     out = np.asarray(state[keep], dtype=np.uint8)
