@@ -384,7 +384,7 @@ def _pressure_measured(pr: np.ndarray) -> bool:
 
 
 def _pressure_tremor(p: Prepared, exclude: np.ndarray | None) -> dict[str, float]:
-    """The tremor peak of the pen-down pressure signal (SCIENCE.md §5): the same Welch
+    """The tremor peak of the pen-down pressure signal (docs/analysis.md, tremor): the same Welch
     search as for positions, on the 2 Hz high-passed pressure."""
     names = ("pressure_tremor_detected", "pressure_tremor_frequency_hz",
              "pressure_tremor_amplitude_rms")

@@ -125,8 +125,11 @@ def prepare(
         raise RecordingError("pen never touches the surface (all samples are pen up)")
     t, x, y = recording.t, recording.x, recording.y
     pen, pressure = recording.pen_down, recording.pressure
-    # acquisition order is the true order: a backward step is a clock fault (SCIENCE.md §2.1)
-    t, _ = pp.close_backward_steps(t)
+    # acquisition order is the true order: a backward step is a clock fault (docs/analysis.md)
+    order, t = pp.restore_order(t)
+    if order is not None:  # rows never in acquisition order (a shuffled file): time order
+        x, y, pen = x[order], y[order], pen[order]
+        pressure = None if pressure is None else pressure[order]
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
     t, x, y, pen = t[keep], x[keep], y[keep], pen[keep]

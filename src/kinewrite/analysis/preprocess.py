@@ -3,8 +3,9 @@
 Each step is a pure function on arrays, vectorized over samples and over segments:
 
 1. Samples stay in acquisition (file) order: a timestamp that steps back is a clock fault,
-   not a reordering (SCIENCE.md §2.1). :func:`close_backward_steps` turns each backward step
-   into one sample period, and :func:`drop_exact_duplicates` drops repeated samples.
+   not a reordering (``docs/analysis.md``). :func:`restore_order` closes each backward
+   step (:func:`close_backward_steps`), or sorts a file whose rows were never in order, and
+   :func:`drop_exact_duplicates` drops repeated samples.
 2. :func:`rebuild_clock` turns ms-quantized, jittered, sometimes duplicated tablet timestamps
    into a sample clock, and finds the gaps (lost samples).
 3. :func:`runs` and :func:`split_segments` cut the recording into continuous pen-down
@@ -44,6 +45,7 @@ __all__ = [
     "interior_mask",
     "rebuild_clock",
     "resample_segments",
+    "restore_order",
     "rotate",
     "runs",
     "sort_samples",
@@ -117,7 +119,7 @@ def effective_rate_hz(t: np.ndarray, gap_periods: float = GAP_PERIODS) -> float:
     """Samples per second of covered time: sample intervals over the time they cover, gaps
     (intervals longer than `gap_periods` typical steps) and backward steps left out.
 
-    The rate SCIENCE.md §1 asks for: a 133 Hz tablet whose ms stamps alternate 7 and 8 ms
+    The rate ``docs/analysis.md`` reports: a 133 Hz tablet whose ms stamps alternate 7 and 8 ms
     reads 133.3 Hz here, where the median interval would read 125 Hz (or 142.9 Hz).
     Repeated timestamps (coalesced events) count as intervals: they are samples.
 
@@ -168,7 +170,7 @@ def close_backward_steps(t: np.ndarray) -> tuple[np.ndarray, int]:
 
     Notes
     -----
-    The rule is SCIENCE.md §2.1 (keep acquisition order, rebuild a monotone clock); one
+    The rule (``docs/analysis.md``: keep acquisition order, rebuild a monotone clock); one
     typical step for the faulty interval is our choice: the interval's true length is
     unknown, and one sample period is what a continuous recording takes.
     """
@@ -188,11 +190,42 @@ def close_backward_steps(t: np.ndarray) -> tuple[np.ndarray, int]:
     return out, n_back
 
 
+#: Above this share of backward steps a file holds no acquisition order (rows written in
+#: an arbitrary order, e.g. a shuffled CSV: about half its steps go back) and is sorted by
+#: time; below it every backward step is a clock fault (a PaHaW file has a few in
+#: thousands of steps). Our choice.
+UNORDERED_SHARE = 0.1
+
+
+def restore_order(t: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The order to analyse samples in, and their non-decreasing timestamps.
+
+    Acquisition (file) order is kept and backward steps are closed
+    (:func:`close_backward_steps`), unless more than :data:`UNORDERED_SHARE` of the steps go
+    back: then the rows were never in acquisition order and are sorted by time
+    (:func:`sort_samples`).
+
+    Returns
+    -------
+    order : ndarray of int or None
+        Indices to reorder every column by; None when the file order is kept.
+    t : ndarray
+        The timestamps in that order, non-decreasing.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    back = int(np.count_nonzero(t[1:] < t[:-1]))
+    if back == 0:
+        return None, t
+    if back > UNORDERED_SHARE * (t.size - 1):
+        order = sort_samples(t)
+        return order, t[order]
+    return None, close_backward_steps(t)[0]
+
+
 def sort_samples(t: np.ndarray) -> np.ndarray:
     """Indices that put samples in time order, keeping the order of equal timestamps.
 
-    Not used by the analysis (which keeps acquisition order, :func:`close_backward_steps`);
-    kept for callers that need a time order.
+    The analysis sorts only files that hold no acquisition order (:func:`restore_order`).
 
     Parameters
     ----------
@@ -529,10 +562,27 @@ def _sos_zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
     return zi
 
 
-def settle_samples(cutoff_hz: float, rate_hz: float, order: int = 4, decays: float = 10.0) -> int:
-    """Samples for a Butterworth filter's slowest pole to decay by ``exp(-decays)``."""
-    sigma = 2 * np.pi * cutoff_hz * np.sin(np.pi / (2 * order))
-    return int(np.ceil(decays / sigma * rate_hz))
+def settle_samples(cutoff_hz: float, rate_hz: float, order: int = 4, decays: float = 10.0,
+                   btype: str = "lowpass") -> int:
+    """Samples for a digital Butterworth filter's slowest pole to decay by ``exp(-decays)``.
+
+    Computed from the poles of the filter as designed (``ceil(decays / -ln max|p|)``), not
+    from the analog prototype's decay rate ``2π f sin(π / 2n)``: the two agree at low
+    cut-offs (70 vs 71 samples at 12 Hz / 200 Hz), but near the Nyquist frequency the
+    bilinear transform slows the poles down (a 9 Hz low-pass at 20 Hz settles in 85
+    samples, where the analog formula says 10).
+    """
+    return _settle_samples(float(cutoff_hz), float(rate_hz), int(order), float(decays), btype)
+
+
+@functools.lru_cache(maxsize=64)
+def _settle_samples(cutoff_hz: float, rate_hz: float, order: int, decays: float,
+                    btype: str) -> int:
+    _, poles, _ = signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="zpk")
+    radius = float(np.max(np.abs(poles)))
+    if not 0 < radius < 1:  # pragma: no cover - a Butterworth design is always stable
+        raise ValueError(f"unstable filter design ({cutoff_hz} Hz at {rate_hz} Hz)")
+    return int(np.ceil(decays / -np.log(radius)))
 
 
 def filtfilt_segments(

@@ -203,7 +203,7 @@ def curve_deviation(xy: np.ndarray, curve: np.ndarray) -> tuple[float, float]:
     Distances are to the polylines through the points (:func:`polyline_distance`), both
     ways, so a drawing sampled sparser than the template is not penalised for its chords.
     The RMS and Hausdorff distance to a template are the spiral "deviation from the
-    template" indices of SCIENCE.md §7 (Pullman 1998); the exact forms are our choice.
+    template" indices of Pullman (1998), ``docs/features.md``; the exact forms are our choice.
     """
     if xy.shape[0] < 2 or curve.shape[0] < 2:
         return float("nan"), float("nan")

@@ -49,7 +49,8 @@ def highpass(
 ) -> np.ndarray:
     """Zero-phase 4th-order Butterworth high-pass of every segment of `x` (1-D or (k, n))."""
     sos = butter_sos(cutoff_hz, rate_hz, 4, "highpass")
-    return filtfilt_segments(x, segments, sos, settle_samples(cutoff_hz, rate_hz, 4, 8.0))
+    return filtfilt_segments(x, segments, sos,
+                             settle_samples(cutoff_hz, rate_hz, 4, 8.0, "highpass"))
 
 
 def welch_segments(
@@ -124,7 +125,7 @@ def detect_tremor(
     xy : ndarray, shape (2, n) or (k, n)
         Uniformly resampled pen-down positions x, y in mm (not low-passed), concatenated
         segments. Any k channels are accepted, their power summed: ``(1, n)`` pressure
-        gives the pressure signal's tremor peak (SCIENCE.md §5), its amplitude in the
+        gives the pressure signal's tremor peak (``docs/analysis.md``), its amplitude in the
         pressure's own unit and no axis (NaN).
     segments : Segments
     rate_hz : float

@@ -122,7 +122,10 @@ def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
     if state is None or rec is None or state.size != rec.t.size:
         return fallback
     t, x, y, pen, pressure = rec.t, rec.x, rec.y, rec.pen_down, rec.pressure
-    t, _ = pp.close_backward_steps(t)  # the same steps, in the same order, as prepare()
+    order, t = pp.restore_order(t)  # the same steps, in the same order, as prepare()
+    if order is not None:
+        x, y, pen, state = x[order], y[order], pen[order], state[order]
+        pressure = None if pressure is None else pressure[order]
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
     out = np.asarray(state[keep], dtype=np.uint8)
