@@ -16,11 +16,12 @@ from kinewrite.analysis.scale import check_scale
 from kinewrite.cli import main
 from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.importers import ImportOptions, decode_recording
+from kinewrite.storage.importers import ImportOptions, decode_recording, read_recording_file
 from kinewrite.storage.session import (
     STATE_TOUCH,
     Calibration,
     SessionWriter,
+    channels_to_recording,
     load_session,
 )
 
@@ -428,3 +429,37 @@ def test_a_file_never_in_order_is_sorted_but_a_clock_fault_is_not():
     faulty[300:] -= 0.06  # one 60 ms step back in 600 samples
     order, fixed = pp.restore_order(faulty)
     assert order is None and np.all(np.diff(fixed) > 0)  # file order kept, clock closed
+
+
+def test_pahaw_shaped_counts_match_handwriting_features(tmp_path):
+    """Where the definitions match (on-surface strokes = pen-down runs, pen-down pressure),
+    the default import agrees with BDALab handwriting-features (the ``bench`` extra; the
+    full comparison is benchmarks/validate_peers.py, docs/validation.md)."""
+    import contextlib
+    import io
+    import logging
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        hf = pytest.importorskip("handwriting_features.features")
+    logging.getLogger().setLevel(logging.WARNING)  # its import sets DEBUG on stdout
+    for k, rows in enumerate((_stepping_back_file(), _stepping_back_file(runs=3, hover_n=25),
+                              loops_rows(6.0, lifts=3))):
+        rows = rows.copy()
+        rows[20:30, 6] = 2048  # the level six PaHaW files hold
+        path = tmp_path / f"f{k}.svc"
+        path.write_text(svc_text(rows))
+        trial = read_recording_file(path, None, ImportOptions())
+        rec = channels_to_recording(trial.channels, trial.calibration)
+        ours = extract_features(rec, "free")
+        ch = trial.channels
+        values = np.column_stack([ch["x"] - ch["x"].min(), ch["y"] - ch["y"].min(), ch["t"],
+                                  (ch["state"] == STATE_TOUCH).astype(float),
+                                  np.zeros(ch["t"].size), np.full(ch["t"].size, 45.0),
+                                  ch["pressure"]])
+        with contextlib.redirect_stdout(io.StringIO()):
+            peer = hf.HandwritingFeatures.from_numpy_array(values)
+            strokes = np.atleast_1d(peer.stroke_duration(in_air=False)).size
+            pressure = float(np.ravel(peer.pressure(statistics=["mean"]))[0])
+        assert ours["on_surface_strokes"] == strokes == pp.runs(rows[:, 3] == 1).count
+        assert ours["pen_lifts"] == strokes - 1
+        assert ours["pressure_mean"] * trial.scale.pressure_max == pytest.approx(pressure)
