@@ -15,8 +15,7 @@ import numpy as np
 from ..model import TASKS, Recording
 from ._numeric import norm2, quantiles
 from .kinematics import ldlj, normalized_jerk, segment_gradient
-from .pipeline import WRITING_TASKS, Prepared, prepare
-from .preprocess import interior_mask
+from .pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
 from .pressure import saturated_mask, thirds_ratio, trend_slope
 from .spiral import fit_spiral, spiral_indices, template_deviation
 from .strokes import Strokes, pen_runs, segment_strokes
@@ -427,14 +426,12 @@ def _spiral(p: Prepared, guide_xy_mm: np.ndarray | None) -> dict[str, float]:
     where the pen turns fastest, it bends the innermost turn (a perfect template spiral
     scored a first-order smoothness of 0.24-0.52 mm/rad with it, ~0 without)."""
     names = [f.name for f in FEATURES if f.family == "spiral"]
-    keep = interior_mask(p.g_segments, p.g_x.size, p.filter_settle)
+    keep = spiral_interior(p)
     gx, gy = p.g_x[keep], p.g_y[keep]
     fit = fit_spiral(gx, gy)
     if fit is None:
         return dict.fromkeys(names, NAN)
     out = spiral_indices(fit)
-    if p.baseline_rad:  # spirals are never rotated; kept in case a task ever is
-        guide_xy_mm = None
     out.update(template_deviation(fit, np.column_stack((gx, gy)), guide_xy_mm,
                                   np.column_stack((p.g_x, p.g_y))))
     return out

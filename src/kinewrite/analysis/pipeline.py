@@ -15,7 +15,7 @@ from . import preprocess as pp
 from ._numeric import norm2
 from .kinematics import segment_gradient
 
-__all__ = ["WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare"]
+__all__ = ["WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare", "spiral_interior"]
 
 #: Tasks whose baseline is rotated to horizontal and whose stroke rhythm is excluded from the
 #: tremor search (SCIENCE.md §2.4, §5).
@@ -163,3 +163,11 @@ def prepare(
         tr_pressure=None if pressure is None else tr_all[2], lowpass_hz=cutoff_hz,
         filter_settle=pad,
     )
+
+
+def spiral_interior(p: Prepared) -> np.ndarray:
+    """Mask of the grid samples the spiral indices are taken on: the low-passed trace less
+    the filter's transient, ``p.filter_settle`` samples at each end of every pen-down
+    segment, where the zero-phase output depends on the padding rather than on the drawing
+    (``docs/analysis.md``, "Spirals")."""
+    return pp.interior_mask(p.g_segments, p.g_x.size, p.filter_settle)

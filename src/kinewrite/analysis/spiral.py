@@ -15,7 +15,7 @@ from scipy import optimize, spatial
 from ._numeric import dot
 
 __all__ = ["SpiralFit", "curve_deviation", "fit_spiral", "spiral_indices",
-           "template_deviation", "template_points"]
+           "template_deviation", "template_points", "unravel_about"]
 
 #: Below this many turns a drawing is not analysed as a spiral.
 MIN_TURNS = 1.5
@@ -108,6 +108,21 @@ def fit_spiral(x: np.ndarray, y: np.ndarray) -> SpiralFit | None:
     theta, r = _unravel(x, y, cx, cy)
     a, b, _ = _linear_fit(theta, r)
     return SpiralFit(cx, cy, a, b, theta, r, _direction(theta, x, y, cx, cy))
+
+
+def unravel_about(fit: SpiralFit, x: np.ndarray, y: np.ndarray, first: int) -> SpiralFit:
+    """The same fitted spiral (centre, a, b) with r(θ) of more samples: the whole drawing
+    when the fit was made on its interior (the review plots every turn).
+
+    `first` is the index in `x`, `y` of the fit's first sample; θ is shifted by whole turns
+    so that it equals the fit's θ there, so ``a + bθ`` is the fitted line on both.
+    """
+    theta, r = _unravel(x, y, fit.cx_mm, fit.cy_mm)
+    if fit.theta_rad.size and 0 <= first < theta.size:
+        turns = np.round((fit.theta_rad[0] - theta[first]) / (2 * np.pi))
+        theta = theta + 2 * np.pi * turns
+    return SpiralFit(fit.cx_mm, fit.cy_mm, fit.a_mm, fit.b_mm_per_rad, theta, r,
+                     fit.direction)
 
 
 def spiral_indices(fit: SpiralFit) -> dict[str, float]:

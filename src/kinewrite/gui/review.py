@@ -43,8 +43,8 @@ from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.kinematics import segment_gradient
-from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare
-from ..analysis.spiral import SpiralFit, fit_spiral
+from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
+from ..analysis.spiral import SpiralFit, fit_spiral, unravel_about
 from ..analysis.strokes import Strokes, segment_strokes
 from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR, TremorResult, detect_tremor
 from ..model import RecordingError
@@ -108,6 +108,16 @@ def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
     if segments.count < 2:
         return values.copy()
     return np.insert(values, segments.starts[1:], np.nan)
+
+
+def _spiral_fit(p: Prepared) -> SpiralFit | None:
+    """The spiral fitted exactly as the features fit it (on the interior of the trace),
+    unravelled over the whole drawing for the plot."""
+    keep = spiral_interior(p)
+    fit = fit_spiral(p.g_x[keep], p.g_y[keep])
+    if fit is None:
+        return None
+    return unravel_about(fit, p.g_x, p.g_y, int(np.argmax(keep)))
 
 
 def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
@@ -199,7 +209,7 @@ def review_data(trial: Trial) -> ReviewData:
             band = (tremor.freqs_hz >= BAND_HZ[0]) & (tremor.freqs_hz <= BAND_HZ[1])
             if band.any():
                 threshold = DETECTION_FACTOR * float(np.median(tremor.power_mm2_per_hz[band]))
-        spiral = fit_spiral(p.g_x, p.g_y) if trial.task == "spiral" else None
+        spiral = _spiral_fit(p) if trial.task == "spiral" else None
         pressure, p_unit = _pressure(trial, p)
         color_speed = (np.interp(p.t, p.g_t, p.speed) if p.speed.size
                        else np.zeros(p.t.size))
