@@ -129,7 +129,7 @@ def test_svc_straight_10mm_line_is_10mm_and_raw_values_are_kept(study, tmp_path)
     session = load_session(import_ok(study, str(path), "--x-first", "--task", "lines"))
     cal = session.calibration
     assert cal.x_mm_per_unit == cal.y_mm_per_unit == pytest.approx(1 / 200)
-    assert cal.pressure_max == 2047
+    assert cal.pressure_max == 2048
     assert "200 units/mm" in cal.source
     trial = session.trials[0]
     assert trial.input == "import" and trial.task == "lines" and trial.status == "complete"
@@ -143,7 +143,7 @@ def test_svc_straight_10mm_line_is_10mm_and_raw_values_are_kept(study, tmp_path)
     features = extract_features(trial.recording, task="lines")
     assert features["path_length_mm"] == pytest.approx(10.0, rel=0.02)
     assert features["duration_s"] == pytest.approx(1.5, rel=1e-3)  # clock rebuilt from ms
-    assert features["pressure_mean"] == pytest.approx(512 / 2047)
+    assert features["pressure_mean"] == pytest.approx(512 / 2048)
     assert trial.features["path_length_mm"] == pytest.approx(10.0, rel=0.02)  # cached
 
 

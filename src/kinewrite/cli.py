@@ -102,6 +102,7 @@ def _analyze_session(path: str, task: str | None, isolate_s: float | None = None
                      ) -> list[dict]:
     from .analysis.features import ANALYSIS_VERSION
     from .storage.export import check_channels, check_trial, load_with_cache
+    from .storage.session import trial_guide_mm
 
     if isolate_s:  # an untrusted file: read in a child process that is killed if it hangs
         from .storage.isolated import load_isolated
@@ -124,7 +125,8 @@ def _analyze_session(path: str, task: str | None, isolate_s: float | None = None
                 if rec is None:
                     _fail(f"{path}: trial {trial.name} holds no sample; skipped")
                     continue
-                features = extract_features(rec, task=chosen)
+                guide = trial_guide_mm(trial.attrs, trial.calibration)
+                features = extract_features(rec, task=chosen, guide_xy_mm=guide)
             except RecordingError as exc:
                 raise InputError(f"{path}: trial {trial.name}: {exc}") from None
         rows.append({"file": path, "trial": trial.name, "task": chosen, "status": trial.status,

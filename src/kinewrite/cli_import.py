@@ -28,6 +28,7 @@ from .storage.csv_recording import InputError
 from .storage.importers import (
     FORMATS,
     SVC_PRESSURE_LEVELS,
+    SVC_PRESSURE_MAX,
     SVC_UNITS_PER_MM,
     ImportedTrial,
     ImportOptions,
@@ -88,8 +89,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="resolution of coordinates without physical units (SVC default "
                         f"{SVC_UNITS_PER_MM:g}, Wacom Intuos 4; InkML channels without units)")
     p.add_argument("--pressure-levels", type=_levels, metavar="N",
-                   help=f"device pressure levels, max level N-1 (SVC default "
-                        f"{SVC_PRESSURE_LEVELS}; InkML F channel without max)")
+                   help=f"device pressure levels, max level N-1 (SVC default: levels "
+                        f"0..{SVC_PRESSURE_MAX}, the Intuos 4's {SVC_PRESSURE_LEVELS} levels "
+                        "as its SVC files record them; InkML F channel without max)")
     p.add_argument("--time-unit", choices=("ms", "s"),
                    help="unit of SVC timestamps (default ms) and of an InkML T without units")
     p.add_argument("--date", type=_created, metavar="DATE",
@@ -143,10 +145,13 @@ def _stop_at_checkpoints() -> Iterator[Callable[[], None]]:
 
 
 def _report(result: ImportResult) -> None:
-    """The skipped files on stderr, then the new session (or, if every file was already
+    """The skipped files and the scale warnings on stderr, then the new session (or, if
+    every file was already
     imported, the sessions holding them) on stdout, flushed: the import is done."""
     for skipped in result.skipped:
         fail(skipped.message)
+    for note in result.warnings:
+        fail(f"warning: {note}")
     paths = [result.path] if result.path is not None else list(result.existing)
     if paths:
         print("\n".join(map(str, paths)), flush=True)

@@ -15,6 +15,7 @@ from kinewrite.acquisition.qt_app import make_application
 from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
+from kinewrite.storage.session import trial_guide_mm
 
 MM_PER_PX = 0.254  # a 100 dpi screen
 MAPPING = ScreenMapping.from_dpi(100.0)
@@ -196,6 +197,13 @@ def test_spiral_ends_itself_when_the_pen_stays_up(workflow, qtbot) -> None:
     assert w.right.currentIndex() == 1
     trial = load_session(w.writer.path).trials[-1]
     assert trial.status == "complete" and trial.task == "spiral"
+    # the guide shown is stored with the trial, in the channels' unit, and maps to mm with
+    # the session's calibration: the protocol's guide, 5 turns from radius 0 to 40 mm
+    assert spec.show_guide and "guide_polylines_px" in trial.attrs
+    guide = trial_guide_mm(trial.attrs, trial.calibration)
+    radius = np.hypot(*(guide - guide[0]).T)
+    assert radius.max() == pytest.approx(40.0, abs=0.1)
+    assert np.isfinite(trial.features["spiral_guide_hausdorff_mm"])
 
 
 def test_disk_full_while_writing_stops_the_trial_at_once(workflow, qtbot) -> None:

@@ -15,9 +15,9 @@ import numpy as np
 from ..model import TASKS, Recording
 from ._numeric import norm2, quantiles
 from .kinematics import ldlj, normalized_jerk, segment_gradient
-from .pipeline import WRITING_TASKS, Prepared, prepare
+from .pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
 from .pressure import saturated_mask, thirds_ratio, trend_slope
-from .spiral import fit_spiral, spiral_indices
+from .spiral import fit_spiral, spiral_indices, template_deviation
 from .strokes import Strokes, pen_runs, segment_strokes
 from .tremor import TremorResult, detect_tremor
 
@@ -26,7 +26,7 @@ __all__ = ["ANALYSIS_VERSION", "FEATURES", "REFERENCES", "Feature", "extract_fea
 
 #: Bumped whenever a definition or a default changes the numbers; cached features computed by
 #: another version are recomputed.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 ALL = TASKS
 
@@ -133,6 +133,16 @@ FEATURES: tuple[Feature, ...] = (
     _f("tremor_axis_deg", "deg", "tremor",
        "Principal direction of the tremor (cross-spectrum at the peak), 0-180 from x.",
        "SCIENCE"),
+    _f("pressure_tremor_detected", "1", "pressure_tremor",
+       "1 if the 3-12 Hz Welch peak of the 2 Hz high-passed pen-down pressure is interior "
+       "and > 4x the band median, else 0; NaN without pressure or a 1 s pen-down segment.",
+       "Welch1967"),
+    _f("pressure_tremor_frequency_hz", "Hz", "pressure_tremor",
+       "Frequency of the detected pressure peak, parabolic interpolation of log-power.",
+       "SCIENCE"),
+    _f("pressure_tremor_amplitude_rms", "1", "pressure_tremor",
+       "sqrt(sum of P * df over the pressure peak +- 1 Hz), fraction of the device range.",
+       "SCIENCE"),
     # -- pressure
     _f("pressure_mean", "1", "pressure",
        "Mean pen-down pressure, fraction of the device range.", "Zeuner2007"),
@@ -161,6 +171,18 @@ FEATURES: tuple[Feature, ...] = (
     _f("spiral_loop_spacing_cv", "1", "spiral",
        "SD over mean of the radial spacing r(theta + 2 pi) - r(theta).", "Pullman1998",
        ("spiral",)),
+    _f("spiral_fit_deviation_rms_mm", "mm", "spiral",
+       "RMS distance of the drawn samples to the fitted spiral r = a + b*theta over the "
+       "drawn turns.", "Pullman1998", ("spiral",)),
+    _f("spiral_fit_hausdorff_mm", "mm", "spiral",
+       "Hausdorff distance between the drawing and the fitted spiral over the drawn turns.",
+       "Pullman1998", ("spiral",)),
+    _f("spiral_guide_deviation_rms_mm", "mm", "spiral",
+       "RMS distance of the drawn samples to the guide shown; NaN if none was shown.",
+       "Pullman1998", ("spiral",)),
+    _f("spiral_guide_hausdorff_mm", "mm", "spiral",
+       "Hausdorff distance between the drawing and the guide shown; NaN if none was shown.",
+       "Pullman1998", ("spiral",)),
 )
 
 _BY_NAME = {f.name: f for f in FEATURES}
@@ -178,6 +200,7 @@ def extract_features(
     rate_hz: float = 200.0,
     lowpass_hz: float = 12.0,
     nominal_rate_hz: float | None = None,
+    guide_xy_mm: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Every registered feature of one trial.
 
@@ -193,6 +216,10 @@ def extract_features(
         Low-pass cut-off before differentiating.
     nominal_rate_hz : float, optional
         The device's nominal rate (for the gap threshold only).
+    guide_xy_mm : ndarray, shape (m, 2), optional
+        The guide shown while drawing a spiral, polyline vertices in the recording's mm
+        frame (:func:`kinewrite.storage.session.trial_guide_mm`); without it the
+        ``spiral_guide_*`` features are NaN.
 
     Returns
     -------
@@ -231,9 +258,10 @@ def extract_features(
             exclude = stroke_hz * np.arange(1, int(12.5 / stroke_hz) + 2)
         out.update(_tremor(detect_tremor(p.tr_xy, p.tr_segments, p.tremor_rate_hz,
                                          exclude_hz=exclude)))
+        out.update(_pressure_tremor(p, exclude))
         out.update(_pressure(p))
         if task == "spiral":
-            out.update(_spiral(p))
+            out.update(_spiral(p, guide_xy_mm))
     # a ratio or moment that overflows (degenerate input) has no meaning: NaN, never inf
     return {name: _finite_or_nan(out[name]) for name in feature_names(task)}
 
@@ -347,16 +375,33 @@ def _tremor(r: TremorResult) -> dict[str, float]:
     }
 
 
+def _pressure_measured(pr: np.ndarray) -> bool:
+    """False for Windows Ink's constant 0.5 of pens without a pressure sensor (DESIGN.md,
+    platform quirks): no measurement. Other constant levels are kept (a sensor stuck at its
+    ceiling is 100 % saturated; imported test files may be flat)."""
+    return not (pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3)
+
+
+def _pressure_tremor(p: Prepared, exclude: np.ndarray | None) -> dict[str, float]:
+    """The tremor peak of the pen-down pressure signal (docs/analysis.md, tremor): the same Welch
+    search as for positions, on the 2 Hz high-passed pressure."""
+    names = ("pressure_tremor_detected", "pressure_tremor_frequency_hz",
+             "pressure_tremor_amplitude_rms")
+    if (p.tr_pressure is None or not np.isfinite(p.tr_pressure).all()
+            or not _pressure_measured(p.pressure[p.pen_down])):
+        return dict.fromkeys(names, NAN)
+    r = detect_tremor(p.tr_pressure[None, :], p.tr_segments, p.tremor_rate_hz,
+                      exclude_hz=exclude)
+    return dict(zip(names, (r.detected, r.frequency_hz, r.amplitude_rms_mm), strict=True))
+
+
 def _pressure(p: Prepared) -> dict[str, float]:
     names = [f.name for f in FEATURES if f.family == "pressure"]
     if p.pressure is None:
         return dict.fromkeys(names, NAN)
     down = p.pen_down
     pr, t = p.pressure[down], p.t[down]
-    if pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3:
-        # Windows Ink reports a constant 0.5 for pens without a pressure sensor (DESIGN.md,
-        # platform quirks): no measurement. Other constant levels are kept (a sensor stuck
-        # at its ceiling is 100 % saturated; imported test files may be flat).
+    if not _pressure_measured(pr):
         return dict.fromkeys(names, NAN)
     sat = saturated_mask(pr, p.pressure_ceiling)
     mean = float(pr.mean())
@@ -374,12 +419,22 @@ def _pressure(p: Prepared) -> dict[str, float]:
     }
 
 
-def _spiral(p: Prepared) -> dict[str, float]:
+def _spiral(p: Prepared, guide_xy_mm: np.ndarray | None) -> dict[str, float]:
+    """Spiral indices and template deviations, on the low-passed trace less the filter's
+    transient at each end of every pen-down segment (``p.filter_settle`` samples): there
+    the output depends on the padding, not on the drawing, and at the centre of a spiral,
+    where the pen turns fastest, it bends the innermost turn (a perfect template spiral
+    scored a first-order smoothness of 0.24-0.52 mm/rad with it, ~0 without)."""
     names = [f.name for f in FEATURES if f.family == "spiral"]
-    fit = fit_spiral(p.g_x, p.g_y)
+    keep = spiral_interior(p)
+    gx, gy = p.g_x[keep], p.g_y[keep]
+    fit = fit_spiral(gx, gy)
     if fit is None:
         return dict.fromkeys(names, NAN)
-    return spiral_indices(fit)
+    out = spiral_indices(fit)
+    out.update(template_deviation(fit, np.column_stack((gx, gy)), guide_xy_mm,
+                                  np.column_stack((p.g_x, p.g_y))))
+    return out
 
 
 def features_markdown() -> str:

@@ -15,7 +15,7 @@ from . import preprocess as pp
 from ._numeric import norm2
 from .kinematics import segment_gradient
 
-__all__ = ["WRITING_TASKS", "Prepared", "prepare"]
+__all__ = ["WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare", "spiral_interior"]
 
 #: Tasks whose baseline is rotated to horizontal and whose stroke rhythm is excluded from the
 #: tremor search (SCIENCE.md §2.4, §5).
@@ -28,15 +28,31 @@ DEFAULT_LOWPASS_HZ = 12.0
 DEFAULT_TREMOR_RATE_HZ = 50.0
 
 
+#: The low-pass cut-off never exceeds this fraction of the grid rate (0.9 x Nyquist).
+MAX_CUTOFF_FRACTION = 0.45
+
+
+def effective_lowpass_hz(lowpass_hz: float, rate_hz: float) -> float:
+    """The cut-off the low-pass is designed with: `lowpass_hz`, at most 0.45 x `rate_hz`.
+
+    The filter's padding (:func:`~kinewrite.analysis.preprocess.settle_samples`) must be
+    computed from this same value: a lower cut-off rings longer.
+    """
+    return min(lowpass_hz, MAX_CUTOFF_FRACTION * rate_hz)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Cleaned and resampled signals of one trial.
 
-    Raw-clock arrays (``t``, ``x``, ``y``, ``pressure``, ``pen_down``) hold the time-sorted,
-    de-duplicated samples on the rebuilt clock. Grid arrays (``g_*``) hold the pen-down
+    Raw-clock arrays (``t``, ``x``, ``y``, ``pressure``, ``pen_down``) hold the
+    de-duplicated samples in acquisition order on the rebuilt clock. Grid arrays (``g_*``)
+    hold the pen-down
     segments resampled to ``rate_hz``, low-passed and, for writing tasks, with the baseline
     horizontal. Tremor arrays (``tr_*``) hold the same segments resampled to
-    ``tremor_rate_hz`` and not low-passed, in the tablet's own frame.
+    ``tremor_rate_hz`` and not low-passed, in the tablet's own frame (``tr_pressure``:
+    the pressure on that grid). ``filter_settle`` is the low-pass's padding in grid
+    samples: within it of a segment's end the filtered trace is a transient.
     """
 
     task: str
@@ -64,6 +80,9 @@ class Prepared:
     tremor_rate_hz: float
     tr_xy: np.ndarray  # shape (2, n)
     tr_segments: pp.Segments
+    tr_pressure: np.ndarray | None = None  # pressure on the tremor grid, shape (n,)
+    lowpass_hz: float = DEFAULT_LOWPASS_HZ  # the cut-off the low-pass was designed with
+    filter_settle: int = 0  # grid samples of the low-pass transient at each segment end
 
 
 def prepare(
@@ -106,9 +125,10 @@ def prepare(
         raise RecordingError("pen never touches the surface (all samples are pen up)")
     t, x, y = recording.t, recording.x, recording.y
     pen, pressure = recording.pen_down, recording.pressure
-    if np.any(t[1:] < t[:-1]):
-        order = pp.sort_samples(t)
-        t, x, y, pen = t[order], x[order], y[order], pen[order]
+    # acquisition order is the true order: a backward step is a clock fault (docs/analysis.md)
+    order, t = pp.restore_order(t)
+    if order is not None:  # rows never in acquisition order (a shuffled file): time order
+        x, y, pen = x[order], y[order], pen[order]
         pressure = None if pressure is None else pressure[order]
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
@@ -119,8 +139,9 @@ def prepare(
     t = clock.t
     segments = pp.split_segments(pen, clock.gap_after)
     g_t, cols_g, g_seg = pp.resample_segments(t, (x, y), segments, rate_hz)
-    sos = pp.butter_sos(min(lowpass_hz, 0.45 * rate_hz), rate_hz, 4, "lowpass")
-    pad = pp.settle_samples(lowpass_hz, rate_hz)
+    cutoff_hz = effective_lowpass_hz(lowpass_hz, rate_hz)
+    sos = pp.butter_sos(cutoff_hz, rate_hz, 4, "lowpass")
+    pad = pp.settle_samples(cutoff_hz, rate_hz)  # the padding of the filter designed
     gxy = pp.filtfilt_segments(cols_g, g_seg, sos, pad)
     angle = 0.0
     if task in WRITING_TASKS and gxy.shape[1]:
@@ -129,7 +150,9 @@ def prepare(
     vel = segment_gradient(gxy, rate_hz, g_seg)
     acc = segment_gradient(vel, rate_hz, g_seg)
     jerk = segment_gradient(acc, rate_hz, g_seg)
-    _, tr_xy, tr_seg = pp.resample_segments(t, (x, y), segments, tremor_rate_hz)
+    tr_cols = (x, y) if pressure is None else (x, y, pressure)
+    _, tr_all, tr_seg = pp.resample_segments(t, tr_cols, segments, tremor_rate_hz)
+    tr_xy = tr_all[:2]
     return Prepared(
         task=task, clock=clock, t=t, x=x, y=y, pressure=pressure, pen_down=pen,
         pressure_ceiling=recording.pressure_ceiling, pen_runs=pp.runs(pen), rate_hz=rate_hz,
@@ -137,4 +160,14 @@ def prepare(
         baseline_rad=angle, vx=vel[0], vy=vel[1], ax=acc[0], ay=acc[1], jx=jerk[0],
         jy=jerk[1], speed=norm2(vel[0], vel[1]),
         tremor_rate_hz=tremor_rate_hz, tr_xy=tr_xy, tr_segments=tr_seg,
+        tr_pressure=None if pressure is None else tr_all[2], lowpass_hz=cutoff_hz,
+        filter_settle=pad,
     )
+
+
+def spiral_interior(p: Prepared) -> np.ndarray:
+    """Mask of the grid samples the spiral indices are taken on: the low-passed trace less
+    the filter's transient, ``p.filter_settle`` samples at each end of every pen-down
+    segment, where the zero-phase output depends on the padding rather than on the drawing
+    (``docs/analysis.md``, "Spirals")."""
+    return pp.interior_mask(p.g_segments, p.g_x.size, p.filter_settle)

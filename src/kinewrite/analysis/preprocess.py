@@ -2,7 +2,10 @@
 
 Each step is a pure function on arrays, vectorized over samples and over segments:
 
-1. :func:`sort_samples` and :func:`drop_exact_duplicates` put the samples in time order.
+1. Samples stay in acquisition (file) order: a timestamp that steps back is a clock fault,
+   not a reordering (``docs/analysis.md``). :func:`restore_order` closes each backward
+   step (:func:`close_backward_steps`), or sorts a file whose rows were never in order, and
+   :func:`drop_exact_duplicates` drops repeated samples.
 2. :func:`rebuild_clock` turns ms-quantized, jittered, sometimes duplicated tablet timestamps
    into a sample clock, and finds the gaps (lost samples).
 3. :func:`runs` and :func:`split_segments` cut the recording into continuous pen-down
@@ -35,10 +38,14 @@ __all__ = [
     "Segments",
     "baseline_angle",
     "butter_sos",
+    "close_backward_steps",
     "drop_exact_duplicates",
+    "effective_rate_hz",
     "filtfilt_segments",
+    "interior_mask",
     "rebuild_clock",
     "resample_segments",
+    "restore_order",
     "rotate",
     "runs",
     "sort_samples",
@@ -108,8 +115,117 @@ class Clock:
         return 1.0 / self.period_s if self.period_s > 0 else float("nan")
 
 
+def effective_rate_hz(t: np.ndarray, gap_periods: float = GAP_PERIODS) -> float:
+    """Samples per second of covered time: sample intervals over the time they cover, gaps
+    (intervals longer than `gap_periods` typical steps) and backward steps left out.
+
+    The rate ``docs/analysis.md`` reports: a 133 Hz tablet whose ms stamps alternate 7 and 8 ms
+    reads 133.3 Hz here, where the median interval would read 125 Hz (or 142.9 Hz).
+    Repeated timestamps (coalesced events) count as intervals: they are samples.
+
+    Parameters
+    ----------
+    t : ndarray
+        Timestamps in s, in acquisition order.
+    gap_periods : float, default 3
+
+    Returns
+    -------
+    float
+        Rate in Hz; NaN when no interval covers time.
+    """
+    dt = np.diff(np.asarray(t, dtype=np.float64))
+    dt = dt[dt >= 0]
+    positive = dt[dt > 0]
+    if positive.size == 0:
+        return float("nan")
+    typical = float(np.median(positive[:: max(positive.size // 20000, 1)]))
+    covered = dt[dt <= gap_periods * typical]
+    total = float(covered.sum())
+    return covered.size / total if total > 0 else float("nan")
+
+
+def close_backward_steps(t: np.ndarray) -> tuple[np.ndarray, int]:
+    """A clock that never runs backwards, samples kept in acquisition order.
+
+    A timestamp below its predecessor's is a clock fault, not a reordering: real PaHaW SVC
+    files step back 18-119 ms where the pen goes from hover to touch, and the first touch
+    sample sits at the last hover position, so the file order is the true order (sorting by
+    time would interleave hover and touch samples). Each backward step is replaced by one
+    typical sample step (the median positive step), and every later timestamp moves with it,
+    so the intervals on either side of the fault are kept as recorded.
+
+    Parameters
+    ----------
+    t : ndarray
+        Timestamps in s, in acquisition order.
+
+    Returns
+    -------
+    t_fixed : ndarray
+        Non-decreasing timestamps (repeated stamps stay repeated; :func:`rebuild_clock`
+        spreads them).
+    n_backward : int
+        How many backward steps were closed.
+
+    Notes
+    -----
+    The rule (``docs/analysis.md``: keep acquisition order, rebuild a monotone clock); one
+    typical step for the faulty interval is our choice: the interval's true length is
+    unknown, and one sample period is what a continuous recording takes.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    dt = np.diff(t)
+    back = dt < 0
+    n_back = int(np.count_nonzero(back))
+    if n_back == 0:
+        return t, 0
+    positive = dt[dt > 0]
+    step = float(np.median(positive)) if positive.size else 0.0
+    dt[back] = step
+    out = np.empty_like(t)
+    out[0] = t[0]
+    np.cumsum(dt, out=out[1:])
+    out[1:] += t[0]
+    return out, n_back
+
+
+#: Above this share of backward steps a file holds no acquisition order (rows written in
+#: an arbitrary order, e.g. a shuffled CSV: about half its steps go back) and is sorted by
+#: time; below it every backward step is a clock fault (a PaHaW file has a few in
+#: thousands of steps). Our choice.
+UNORDERED_SHARE = 0.1
+
+
+def restore_order(t: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The order to analyse samples in, and their non-decreasing timestamps.
+
+    Acquisition (file) order is kept and backward steps are closed
+    (:func:`close_backward_steps`), unless more than :data:`UNORDERED_SHARE` of the steps go
+    back: then the rows were never in acquisition order and are sorted by time
+    (:func:`sort_samples`).
+
+    Returns
+    -------
+    order : ndarray of int or None
+        Indices to reorder every column by; None when the file order is kept.
+    t : ndarray
+        The timestamps in that order, non-decreasing.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    back = int(np.count_nonzero(t[1:] < t[:-1]))
+    if back == 0:
+        return None, t
+    if back > UNORDERED_SHARE * (t.size - 1):
+        order = sort_samples(t)
+        return order, t[order]
+    return None, close_backward_steps(t)[0]
+
+
 def sort_samples(t: np.ndarray) -> np.ndarray:
     """Indices that put samples in time order, keeping the order of equal timestamps.
+
+    The analysis sorts only files that hold no acquisition order (:func:`restore_order`).
 
     Parameters
     ----------
@@ -130,7 +246,8 @@ def drop_exact_duplicates(*columns: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     *columns : ndarray
-        Equal-length columns of time-sorted samples (t, x, y, pressure, pen state ...).
+        Equal-length columns of samples in acquisition order (t, x, y, pressure, pen
+        state ...).
 
     Returns
     -------
@@ -169,7 +286,8 @@ def rebuild_clock(
     Parameters
     ----------
     t : ndarray
-        Time-sorted timestamps in s (duplicates allowed).
+        Non-decreasing timestamps in s, in acquisition order (duplicates allowed; see
+        :func:`close_backward_steps`).
     nominal_rate_hz : float, optional
         The device's nominal rate. Only used to set the gap threshold; the period itself is
         always measured.
@@ -444,10 +562,27 @@ def _sos_zi(sos_bytes: bytes, n_sections: int) -> np.ndarray:
     return zi
 
 
-def settle_samples(cutoff_hz: float, rate_hz: float, order: int = 4, decays: float = 10.0) -> int:
-    """Samples for a Butterworth filter's slowest pole to decay by ``exp(-decays)``."""
-    sigma = 2 * np.pi * cutoff_hz * np.sin(np.pi / (2 * order))
-    return int(np.ceil(decays / sigma * rate_hz))
+def settle_samples(cutoff_hz: float, rate_hz: float, order: int = 4, decays: float = 10.0,
+                   btype: str = "lowpass") -> int:
+    """Samples for a digital Butterworth filter's slowest pole to decay by ``exp(-decays)``.
+
+    Computed from the poles of the filter as designed (``ceil(decays / -ln max|p|)``), not
+    from the analog prototype's decay rate ``2π f sin(π / 2n)``: the two agree at low
+    cut-offs (70 vs 71 samples at 12 Hz / 200 Hz), but near the Nyquist frequency the
+    bilinear transform slows the poles down (a 9 Hz low-pass at 20 Hz settles in 85
+    samples, where the analog formula says 10).
+    """
+    return _settle_samples(float(cutoff_hz), float(rate_hz), int(order), float(decays), btype)
+
+
+@functools.lru_cache(maxsize=64)
+def _settle_samples(cutoff_hz: float, rate_hz: float, order: int, decays: float,
+                    btype: str) -> int:
+    _, poles, _ = signal.butter(order, cutoff_hz, btype=btype, fs=rate_hz, output="zpk")
+    radius = float(np.max(np.abs(poles)))
+    if not 0 < radius < 1:  # pragma: no cover - a Butterworth design is always stable
+        raise ValueError(f"unstable filter design ({cutoff_hz} Hz at {rate_hz} Hz)")
+    return int(np.ceil(decays / -np.log(radius)))
 
 
 def filtfilt_segments(
@@ -547,6 +682,36 @@ def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> 
     out, _ = signal.sosfilt(sos, rows, axis=-1, zi=np.moveaxis(zi, 1, 0))
     rows[...] = out
 
+
+
+def interior_mask(segments: Segments, n: int, margin: int) -> np.ndarray:
+    """Samples at least `margin` samples inside both ends of their segment.
+
+    A zero-phase filter's output within its settling time (:func:`settle_samples`) of a
+    segment's end depends on how the segment was padded (odd reflection), not only on the
+    data: a transient. Measures that must not see it (the spiral indices) keep only the
+    interior. Segments shorter than ``2 * margin + 1`` keep nothing.
+
+    Parameters
+    ----------
+    segments : Segments
+        Segments tiling (or lying inside) ``0..n``.
+    n : int
+        Length of the concatenated signal.
+    margin : int
+        Samples left out at each end of every segment.
+
+    Returns
+    -------
+    ndarray of bool, shape (n,)
+    """
+    keep = np.zeros(n + 1, dtype=np.int64)
+    lo = segments.starts + margin
+    hi = segments.stops - margin
+    ok = hi > lo
+    np.add.at(keep, lo[ok], 1)
+    np.add.at(keep, hi[ok], -1)
+    return np.cumsum(keep[:-1]) > 0
 
 
 def _segment_indices(segments: Segments) -> np.ndarray:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, spatial
 
 from ._numeric import dot
 
-__all__ = ["SpiralFit", "fit_spiral", "spiral_indices"]
+__all__ = ["SpiralFit", "curve_deviation", "fit_spiral", "spiral_indices",
+           "template_deviation", "template_points", "unravel_about"]
 
 #: Below this many turns a drawing is not analysed as a spiral.
 MIN_TURNS = 1.5
@@ -22,6 +23,9 @@ MIN_TURNS = 1.5
 GRID_PER_TURN = 360
 #: Samples used to fit the centre.
 FIT_POINTS = 4000
+#: Chord length of the polyline standing for the fitted spiral (mm): its distance from the
+#: curve is at most chord² / (8 r), under 1 µm for r >= 0.3 mm.
+TEMPLATE_STEP_MM = 0.05
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class SpiralFit:
     b_mm_per_rad: float
     theta_rad: np.ndarray
     r_mm: np.ndarray
+    direction: float = 1.0  # +1: drawn counter-clockwise (θ as atan2); -1: θ = -atan2
 
     @property
     def turns(self) -> float:
@@ -45,6 +50,11 @@ def _unravel(x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> tuple[np.nda
     if theta[-1] < theta[0]:  # clockwise: make θ increase
         theta = -theta
     return theta, np.hypot(x - cx, y - cy)
+
+
+def _direction(theta: np.ndarray, x: np.ndarray, y: np.ndarray, cx: float, cy: float) -> float:
+    """+1 if θ is atan2's angle (counter-clockwise drawing), -1 if its negative."""
+    return 1.0 if np.cos(np.arctan2(y[-1] - cy, x[-1] - cx) - theta[-1]) > 0 else -1.0
 
 
 def _linear_fit(theta: np.ndarray, r: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -97,7 +107,22 @@ def fit_spiral(x: np.ndarray, y: np.ndarray) -> SpiralFit | None:
     cx, cy = (float(v) for v in best.x)
     theta, r = _unravel(x, y, cx, cy)
     a, b, _ = _linear_fit(theta, r)
-    return SpiralFit(cx, cy, a, b, theta, r)
+    return SpiralFit(cx, cy, a, b, theta, r, _direction(theta, x, y, cx, cy))
+
+
+def unravel_about(fit: SpiralFit, x: np.ndarray, y: np.ndarray, first: int) -> SpiralFit:
+    """The same fitted spiral (centre, a, b) with r(θ) of more samples: the whole drawing
+    when the fit was made on its interior (the review plots every turn).
+
+    `first` is the index in `x`, `y` of the fit's first sample; θ is shifted by whole turns
+    so that it equals the fit's θ there, so ``a + bθ`` is the fitted line on both.
+    """
+    theta, r = _unravel(x, y, fit.cx_mm, fit.cy_mm)
+    if fit.theta_rad.size and 0 <= first < theta.size:
+        turns = np.round((fit.theta_rad[0] - theta[first]) / (2 * np.pi))
+        theta = theta + 2 * np.pi * turns
+    return SpiralFit(fit.cx_mm, fit.cy_mm, fit.a_mm, fit.b_mm_per_rad, theta, r,
+                     fit.direction)
 
 
 def spiral_indices(fit: SpiralFit) -> dict[str, float]:
@@ -149,3 +174,116 @@ def spiral_indices(fit: SpiralFit) -> dict[str, float]:
         "spiral_zero_crossing_rate": crossings / fit.turns,
         "spiral_loop_spacing_cv": float(spacing.std() / mean_spacing) if mean_spacing else nan,
     }
+
+
+def template_points(fit: SpiralFit, step_mm: float = TEMPLATE_STEP_MM) -> np.ndarray:
+    """The fitted spiral ``r = a + bθ`` over the drawn θ range, as points ``step_mm`` apart.
+
+    Returns
+    -------
+    ndarray, shape (m, 2)
+        x, y in mm, in the drawing's frame (θ measured the way the drawing turns).
+    """
+    theta = np.maximum.accumulate(fit.theta_rad)
+    t0, t1 = float(theta[0]), float(theta[-1])
+    r_max = max(abs(fit.a_mm + fit.b_mm_per_rad * t0), abs(fit.a_mm + fit.b_mm_per_rad * t1))
+    n = int(min(np.ceil((t1 - t0) * max(r_max, step_mm) / step_mm), 2_000_000)) + 2
+    grid = np.linspace(t0, t1, n)
+    r = fit.a_mm + fit.b_mm_per_rad * grid
+    angle = fit.direction * grid
+    return np.column_stack((fit.cx_mm + r * np.cos(angle), fit.cy_mm + r * np.sin(angle)))
+
+
+def curve_deviation(xy: np.ndarray, curve: np.ndarray) -> tuple[float, float]:
+    """RMS and Hausdorff distance (mm) between drawn points and a template curve.
+
+    Parameters
+    ----------
+    xy : ndarray, shape (n, 2)
+        Drawn positions in mm, uniformly spaced in time (so the RMS is a time average).
+    curve : ndarray, shape (m, 2)
+        The template as polyline vertices, closer together than its radius of curvature.
+
+    Returns
+    -------
+    rms_mm : float
+        sqrt(mean over drawn samples of the squared distance to the nearest template point).
+    hausdorff_mm : float
+        max(largest distance of a drawn point to the template, largest distance of a
+        template point to the drawing): the symmetric Hausdorff distance of the two point
+        sets, so a template turn left undrawn counts as much as a stray excursion.
+
+    Notes
+    -----
+    Distances are to the polylines through the points (:func:`polyline_distance`), both
+    ways, so a drawing sampled sparser than the template is not penalised for its chords.
+    The RMS and Hausdorff distance to a template are the spiral "deviation from the
+    template" indices of Pullman (1998), ``docs/features.md``; the exact forms are our choice.
+    """
+    if xy.shape[0] < 2 or curve.shape[0] < 2:
+        return float("nan"), float("nan")
+    d_draw = polyline_distance(xy, curve)
+    d_curve = polyline_distance(curve, xy)
+    rms = float(np.sqrt(np.mean(d_draw**2)))
+    return rms, float(max(d_draw.max(), d_curve.max()))
+
+
+def polyline_distance(points: np.ndarray, polyline: np.ndarray) -> np.ndarray:
+    """Distance (mm) of each point to a polyline, vectorized.
+
+    The nearest vertex comes from a k-d tree; the distance is then taken to the two chords
+    meeting there, so it is exact for the polyline whenever the nearest chord touches the
+    nearest vertex (always, for vertices closer than the curve's radius of curvature).
+    """
+    _, i = spatial.cKDTree(polyline).query(points)
+    best = np.full(points.shape[0], np.inf)
+    for j0 in (i - 1, i):  # the chord before and the chord after the nearest vertex
+        ok = (j0 >= 0) & (j0 < polyline.shape[0] - 1)
+        a = polyline[np.clip(j0, 0, polyline.shape[0] - 2)]
+        b = polyline[np.clip(j0 + 1, 1, polyline.shape[0] - 1)]
+        ab = b - a
+        denom = np.einsum("ij,ij->i", ab, ab)
+        u = np.einsum("ij,ij->i", points - a, ab) / np.where(denom > 0, denom, 1.0)
+        foot = a + np.clip(u, 0.0, 1.0)[:, None] * ab
+        d = np.hypot(*(points - foot).T)
+        best = np.where(ok, np.minimum(best, d), best)
+    return best
+
+
+def template_deviation(fit: SpiralFit, xy: np.ndarray,
+                       guide_xy: np.ndarray | None = None,
+                       whole_xy: np.ndarray | None = None) -> dict[str, float]:
+    """Deviation of a spiral drawing from its fitted Archimedes spiral, and from the guide.
+
+    Parameters
+    ----------
+    fit : SpiralFit
+    xy : ndarray, shape (n, 2)
+        The drawn positions in mm (those the fit was made on).
+    guide_xy : ndarray, shape (m, 2), optional
+        The guide shown while drawing, as polyline vertices in the recording's mm frame.
+    whole_xy : ndarray, shape (k, 2), optional
+        The whole drawing, compared with the guide (default `xy`): the guide's every turn,
+        the innermost included, is to be traced.
+
+    Returns
+    -------
+    dict
+        ``spiral_fit_deviation_rms_mm``, ``spiral_fit_hausdorff_mm`` (to the fitted spiral
+        over the drawn turns); ``spiral_guide_deviation_rms_mm``,
+        ``spiral_guide_hausdorff_mm`` (to the guide; NaN without one). NaN when the
+        drawing covers fewer than :data:`MIN_TURNS` turns.
+    """
+    nan = float("nan")
+    out = dict.fromkeys(("spiral_fit_deviation_rms_mm", "spiral_fit_hausdorff_mm",
+                         "spiral_guide_deviation_rms_mm", "spiral_guide_hausdorff_mm"), nan)
+    if fit.turns < MIN_TURNS:
+        return out
+    rms, hd = curve_deviation(xy, template_points(fit))
+    out["spiral_fit_deviation_rms_mm"], out["spiral_fit_hausdorff_mm"] = rms, hd
+    if guide_xy is not None and len(guide_xy) >= 2:
+        drawn = xy if whole_xy is None else whole_xy
+        g_rms, g_hd = curve_deviation(drawn, np.asarray(guide_xy, dtype=float))
+        out["spiral_guide_deviation_rms_mm"], out["spiral_guide_hausdorff_mm"] = g_rms, g_hd
+    return out
+

@@ -49,7 +49,8 @@ def highpass(
 ) -> np.ndarray:
     """Zero-phase 4th-order Butterworth high-pass of every segment of `x` (1-D or (k, n))."""
     sos = butter_sos(cutoff_hz, rate_hz, 4, "highpass")
-    return filtfilt_segments(x, segments, sos, settle_samples(cutoff_hz, rate_hz, 4, 8.0))
+    return filtfilt_segments(x, segments, sos,
+                             settle_samples(cutoff_hz, rate_hz, 4, 8.0, "highpass"))
 
 
 def welch_segments(
@@ -121,9 +122,11 @@ def detect_tremor(
 
     Parameters
     ----------
-    xy : ndarray, shape (2, n)
+    xy : ndarray, shape (2, n) or (k, n)
         Uniformly resampled pen-down positions x, y in mm (not low-passed), concatenated
-        segments.
+        segments. Any k channels are accepted, their power summed: ``(1, n)`` pressure
+        gives the pressure signal's tremor peak (``docs/analysis.md``), its amplitude in the
+        pressure's own unit and no axis (NaN).
     segments : Segments
     rate_hz : float
     exclude_hz : ndarray, optional
@@ -163,7 +166,7 @@ def detect_tremor(
     long_segments = Segments(segments.starts[eligible], segments.lengths[eligible])
     xy_high = highpass(xy, long_segments, rate_hz, highpass_hz)
     freqs, csd, _ = welch_segments(xy_high, long_segments, rate_hz, nperseg)
-    power = (csd[0, 0].real + csd[1, 1].real)
+    power = np.einsum("iif->f", csd).real  # every channel summed (x + y)
     df = freqs[1] - freqs[0]
     in_band = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     band_idx = np.flatnonzero(in_band)
@@ -193,8 +196,10 @@ def detect_tremor(
     f_peak = float(freqs[c] + np.clip(delta, -0.5, 0.5) * df)
     near_peak = np.abs(freqs - f_peak) <= AMPLITUDE_HALF_WIDTH_HZ
     rms = float(np.sqrt(np.sum(power[near_peak]) * df))
-    sxx = float(np.sum(csd[0, 0, near_peak].real))
-    syy = float(np.sum(csd[1, 1, near_peak].real))
-    sxy = float(np.sum(csd[0, 1, near_peak].real))
-    axis = float(np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 180.0)
+    axis = nan
+    if csd.shape[0] == 2:  # x and y: the principal direction of the oscillation
+        sxx = float(np.sum(csd[0, 0, near_peak].real))
+        syy = float(np.sum(csd[1, 1, near_peak].real))
+        sxy = float(np.sum(csd[0, 1, near_peak].real))
+        axis = float(np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 180.0)
     return TremorResult(1.0, f_peak, rms, axis, freqs, power)

@@ -16,6 +16,7 @@ The panel is used by the protocol workflow (:mod:`kinewrite.gui.workflow`) and b
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -211,6 +212,17 @@ class RecordPanel(QWidget):
         area_mm = (self.canvas.width() * sx, self.canvas.height() * sy)
         return [line / (sx, sy) for line in guide_polylines_mm(self._spec, area_mm)]
 
+    def _shown_guide_px(self) -> str:
+        """The guide shown for this trial, as JSON polylines in canvas px (the unit of the
+        x, y channels; the session calibration maps both to mm); "" if none is shown."""
+        if self._spec is None or not self._spec.show_guide:
+            return ""
+        try:
+            lines = self.guide_polylines_px()
+        except ValueError:  # larger than the canvas: not drawn
+            return ""
+        return json.dumps([np.round(line, 2).tolist() for line in lines]) if lines else ""
+
     def _update_guide(self) -> None:
         if self._spec is None or self.canvas.width() < 2:
             return
@@ -250,6 +262,9 @@ class RecordPanel(QWidget):
             "x_mm_per_px": self.mapping.x_mm_per_px,
             "y_mm_per_px": self.mapping.y_mm_per_px,
         }
+        guide_px = self._shown_guide_px()
+        if guide_px:  # the template the drawing is compared with (spiral_guide_* features)
+            trial_attrs["guide_polylines_px"] = guide_px
         if feedback is not None:
             trial_attrs.update(feedback.trial_attrs())
         trial_attrs.update(attrs or {})

@@ -43,8 +43,8 @@ from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.kinematics import segment_gradient
-from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare
-from ..analysis.spiral import SpiralFit, fit_spiral
+from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
+from ..analysis.spiral import SpiralFit, fit_spiral, unravel_about
 from ..analysis.strokes import Strokes, segment_strokes
 from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR, TremorResult, detect_tremor
 from ..model import RecordingError
@@ -64,9 +64,10 @@ class ReviewData:
     """Plot data of one trial (see the module docstring for units).
 
     Raw-clock arrays (``t_s``, ``x_mm``, ``y_mm``, ``state``, ``pen_down``, ``pressure``,
-    ``color_speed_mm_s``, ``gap_after``) hold the time-sorted, de-duplicated samples exactly
-    as :func:`~kinewrite.analysis.pipeline.prepare` keeps them, on its rebuilt clock, in the
-    tablet's frame (not rotated). Grid arrays (``g_t_s``, ``speed_mm_s``, ``vy_mm_s``) are
+    ``color_speed_mm_s``, ``gap_after``) hold the de-duplicated samples, in acquisition
+    order, exactly as :func:`~kinewrite.analysis.pipeline.prepare` keeps them, on its
+    rebuilt clock, in the tablet's frame (not rotated). Grid arrays (``g_t_s``,
+    ``speed_mm_s``, ``vy_mm_s``) are
     prepare's pen-down grid (rotated to a horizontal baseline for writing tasks).
     """
 
@@ -109,8 +110,18 @@ def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
     return np.insert(values, segments.starts[1:], np.nan)
 
 
+def _spiral_fit(p: Prepared) -> SpiralFit | None:
+    """The spiral fitted exactly as the features fit it (on the interior of the trace),
+    unravelled over the whole drawing for the plot."""
+    keep = spiral_interior(p)
+    fit = fit_spiral(p.g_x[keep], p.g_y[keep])
+    if fit is None:
+        return None
+    return unravel_about(fit, p.g_x, p.g_y, int(np.argmax(keep)))
+
+
 def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
-    """The stored pen state, put through prepare()'s sort and de-duplication.
+    """The stored pen state, put through prepare()'s clock repair and de-duplication.
 
     The Recording only knows touch or not; hover and out of range come from the raw ``state``
     channel. Falls back to touch/hover from pen_down when the trial has no state channel.
@@ -121,9 +132,9 @@ def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
     if state is None or rec is None or state.size != rec.t.size:
         return fallback
     t, x, y, pen, pressure = rec.t, rec.x, rec.y, rec.pen_down, rec.pressure
-    if np.any(t[1:] < t[:-1]):  # the same steps, in the same order, as prepare()
-        order = pp.sort_samples(t)
-        t, x, y, pen, state = t[order], x[order], y[order], pen[order], state[order]
+    order, t = pp.restore_order(t)  # the same steps, in the same order, as prepare()
+    if order is not None:
+        x, y, pen, state = x[order], y[order], pen[order], state[order]
         pressure = None if pressure is None else pressure[order]
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
@@ -198,7 +209,7 @@ def review_data(trial: Trial) -> ReviewData:
             band = (tremor.freqs_hz >= BAND_HZ[0]) & (tremor.freqs_hz <= BAND_HZ[1])
             if band.any():
                 threshold = DETECTION_FACTOR * float(np.median(tremor.power_mm2_per_hz[band]))
-        spiral = fit_spiral(p.g_x, p.g_y) if trial.task == "spiral" else None
+        spiral = _spiral_fit(p) if trial.task == "spiral" else None
         pressure, p_unit = _pressure(trial, p)
         color_speed = (np.interp(p.t, p.g_t, p.speed) if p.speed.size
                        else np.zeros(p.t.size))

@@ -121,7 +121,14 @@ from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, fe
 from ..model import TASKS, RecordingError
 from .codes import validate_patient_code
 from .csv_recording import InputError
-from .session import SESSION_FIELDS, TRIAL_STATUSES, Session, Trial, load_session
+from .session import (
+    SESSION_FIELDS,
+    TRIAL_STATUSES,
+    Session,
+    Trial,
+    load_session,
+    trial_guide_mm,
+)
 from .study import SESSION_GLOB
 from .study_index import name_matches
 
@@ -459,7 +466,8 @@ def _features(trial: Trial, recompute: bool) -> tuple[dict[str, float], str | No
         recording = trial.recording
         if recording is None:
             return {}, "trial holds no sample"
-        return extract_features(recording, task=trial.task), None
+        guide = trial_guide_mm(trial.attrs, trial.calibration)
+        return extract_features(recording, task=trial.task, guide_xy_mm=guide), None
     except (RecordingError, ValueError) as exc:  # the documented "cannot analyze" errors
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return {}, text[:200]

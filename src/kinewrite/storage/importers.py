@@ -52,6 +52,8 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import FILE_MODE, TEMP_SUFFIX, atomic_output, private_folder
+from ..analysis.preprocess import effective_rate_hz
+from ..analysis.scale import check_scale
 from ..model import TASKS, RecordingError
 from .codes import check_code_collision, validate_patient_code
 from .csv_recording import InputError, parse_csv_recording
@@ -74,6 +76,7 @@ __all__ = [
     "FORMATS",
     "MAX_BYTES",
     "SVC_PRESSURE_LEVELS",
+    "SVC_PRESSURE_MAX",
     "SVC_UNITS_PER_MM",
     "ImportOptions",
     "ImportResult",
@@ -104,9 +107,16 @@ MAX_BYTES = 200 * 1024 * 1024
 #: ``--device-units-per-mm`` for another tablet.
 SVC_UNITS_PER_MM = 200.0
 
-#: Default SVC pressure levels: the Intuos 4 reports 2048 levels, 0..2047 (Linux wacom driver,
-#: pressure_max 2047 for the Intuos4 entries). Override with ``--pressure-levels``.
+#: The Intuos 4 reports 2048 pressure levels, 0..2047 (Linux wacom driver, pressure_max 2047
+#: for the Intuos4 entries). Override with ``--pressure-levels``.
 SVC_PRESSURE_LEVELS = 2048
+
+#: Default SVC pressure maximum (level): 2048, one above the driver's 2047, because real
+#: Wacom SVC files reach it (6 of the 129 PaHaW files hold level 2048, written through the
+#: Wintab driver). The default range is therefore 0..2048, so a PaHaW batch imports with
+#: default options; the fraction differs from level / 2047 by 0.05 %. Each trial records the
+#: highest level its file holds (``svc_pressure_max_level_in_file``).
+SVC_PRESSURE_MAX = 2048
 
 SVC_COLUMNS_Y_FIRST = ("y", "x", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
 SVC_COLUMNS_X_FIRST = ("x", "y", "timestamp", "pen_status", "azimuth", "altitude", "pressure")
@@ -296,14 +306,16 @@ def _validate(trial: ImportedTrial) -> None:
 
 
 def _estimated_rate_hz(t_s: np.ndarray) -> float:
-    """1 / median positive sample interval (NaN if none)."""
-    dt = np.diff(t_s)
-    dt = dt[dt > 0]
-    return float(1.0 / np.median(dt)) if dt.size else float("nan")
+    """Samples per second of gap-free time (:func:`~kinewrite.analysis.preprocess.
+    effective_rate_hz`): 133.3 Hz on a 7/8 ms alternating clock, where the median interval
+    reads 125 Hz. NaN if no interval covers time."""
+    return effective_rate_hz(t_s)
 
 
 def _rate_attrs() -> dict[str, str]:
-    return {"nominal_rate_hz_source": "estimated: 1 / median positive sample interval"}
+    return {"nominal_rate_hz_source": "estimated: sample intervals per second of covered "
+                                      "time (intervals over 3 typical steps and backward "
+                                      "steps left out)"}
 
 
 # ------------------------------------------------------------------------------------- CSV
@@ -375,7 +387,8 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
     ``y x timestamp pen_status azimuth altitude pressure`` (PaHaW; x first with
     ``options.x_first``). Timestamps are device ticks in ms (often large absolute numbers):
     converted to s and shifted so the first sample is at 0. pen_status 1 is on the surface,
-    0 in the air. Times need not increase (the analysis sorts them).
+    0 in the air. Times need not increase: the file order is kept, and the analysis closes
+    a backward step of the clock (:func:`kinewrite.analysis.preprocess.close_backward_steps`).
 
     Parameters
     ----------
@@ -393,7 +406,8 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
     ------
     InputError
         Not text, no count line, count and row number differ, a row that is not 7 integers,
-        pen status other than 0/1, pressure outside 0..levels-1.
+        pen status other than 0/1, pressure outside 0..levels-1 (default 0..2048,
+        :data:`SVC_PRESSURE_MAX`).
     """
     text = _text(data, name).strip()
     first, _, body = text.partition("\n")
@@ -412,10 +426,10 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
         raise InputError(f"{name}: no samples (the count line says 0)")
     columns = SVC_COLUMNS_X_FIRST if options.x_first else SVC_COLUMNS_Y_FIRST
     col = {c: rows[:, i] for i, c in enumerate(columns)}
-    levels = options.pressure_levels or SVC_PRESSURE_LEVELS
+    p_max = (options.pressure_levels - 1) if options.pressure_levels else SVC_PRESSURE_MAX
     units_per_mm = options.device_units_per_mm or SVC_UNITS_PER_MM
     time_unit = options.time_unit or "ms"
-    _check_svc_columns(col, levels, name)
+    _check_svc_columns(col, p_max, options.pressure_levels is not None, name)
     stamp = col["timestamp"]
     t_s = (stamp - stamp[0]).astype(np.float64) * TIME_UNITS_S[time_unit]
     state = np.where(col["pen_status"] == 1, STATE_TOUCH, STATE_HOVER).astype(np.uint8)
@@ -424,15 +438,17 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
     mm_per_unit = 1.0 / units_per_mm
     res_note = ("--device-units-per-mm" if options.device_units_per_mm else
                 "default for the Wacom Intuos 4 (PaHaW), Linux wacom driver")
-    lvl_note = "--pressure-levels" if options.pressure_levels else "default, Wacom Intuos 4"
+    lvl_note = (f"{options.pressure_levels} levels, --pressure-levels" if options.pressure_levels
+                else f"default range 0..{SVC_PRESSURE_MAX}: Wacom Intuos 4 as its SVC files "
+                     "record it")
     scale = _Scale(
         mm_per_unit, mm_per_unit,
         f"SVC device units, {units_per_mm:g} units/mm ({res_note}); y up as in the file",
-        float(levels - 1), f"pressure level / {levels - 1} ({levels} levels, {lvl_note})",
+        float(p_max), f"pressure level / {p_max} ({lvl_note})",
     )
     conversion = (
         f"x, y: device units x {mm_per_unit:g} mm/unit ({units_per_mm:g} units/mm); "
-        f"t: {time_unit} -> s, minus the first timestamp; pressure: level / {levels - 1}; "
+        f"t: {time_unit} -> s, minus the first timestamp; pressure: level / {p_max}; "
         "pen_status 1 -> state 2 (touch), 0 -> state 1 (hover)"
     )
     return ImportedTrial(
@@ -442,13 +458,15 @@ def parse_svc(data: bytes, name: str, options: ImportOptions) -> ImportedTrial:
         attrs={"source_format": "svc",
                "unit_conversion": conversion, "svc_column_order": " ".join(columns),
                "source_first_timestamp": int(stamp[0]), "source_time_unit": time_unit,
+               "svc_pressure_max_level_in_file": int(col["pressure"].max()),
                "svc_not_stored": "azimuth, altitude (session format v1 has no channel for "
                                  "them)",
                **_rate_attrs()},
     )
 
 
-def _check_svc_columns(col: Mapping[str, np.ndarray], levels: int, name: str) -> None:
+def _check_svc_columns(col: Mapping[str, np.ndarray], p_max: int, given: bool,
+                       name: str) -> None:
     pen = col["pen_status"]
     bad = np.flatnonzero((pen != 0) & (pen != 1))
     if bad.size:
@@ -459,11 +477,13 @@ def _check_svc_columns(col: Mapping[str, np.ndarray], levels: int, name: str) ->
         row = int(np.argmin(pressure))
         raise InputError(f"{name}: negative pressure {int(pressure[row])} in sample row "
                          f"{row + 1}")
-    if pressure.max() > levels - 1:
+    if pressure.max() > p_max:
         row = int(np.argmax(pressure))
+        what = (f"of {p_max + 1} pressure levels" if given
+                else "of the default range (Wacom Intuos 4)")
         raise InputError(f"{name}: pressure level {int(pressure[row])} (sample row {row + 1}) "
-                         f"exceeds the maximum {levels - 1} of {levels} pressure levels; "
-                         "pass the device's --pressure-levels")
+                         f"exceeds the maximum {p_max} {what}; pass the device's "
+                         "--pressure-levels")
     for column in ("x", "y", "timestamp", "pressure"):  # stored as float64: exact to 2**53
         big = np.flatnonzero((col[column] > _MAX_EXACT_INT) | (col[column] < -_MAX_EXACT_INT))
         if big.size:
@@ -603,6 +623,54 @@ def _format_of(node: _Node, ids: Mapping[str, _Node], name: str, depth: int = 0)
     return None
 
 
+def _channel_properties_of(node: _Node, ids: Mapping[str, _Node], name: str,
+                           depth: int = 0) -> _Node | None:
+    """The ``<channelProperties>`` a context (or inkSource) applies, found along the same
+    path as its trace format (:func:`_format_of`): its own child, its inkSource, then the
+    inkSource or context it refers to (InkML §4.1.2: channelProperties sit in an
+    inkSource beside its traceFormat)."""
+    if depth > 16:
+        raise InputError(f"{name}: context references nest more than 16 deep (a cycle?)")
+    for child in node.children:
+        if child.tag == "channelProperties":
+            return child
+    for child in node.children:
+        if child.tag == "inkSource":
+            found = _channel_properties_of(child, ids, name, depth + 1)
+            if found is not None:
+                return found
+    for attr, wanted in (("inkSourceRef", ("inkSource",)), ("contextRef", ("context",))):
+        if attr in node.attrs:
+            target = _lookup(node.attrs[attr], ids, name, wanted)
+            return _channel_properties_of(target, ids, name, depth + 1)
+    return None
+
+
+def _resolutions(props: _Node | None, name: str) -> dict[str, tuple[float, str]]:
+    """Channel -> (resolution value, its units) from ``<channelProperty name="resolution">``
+    (e.g. ``channel="X" value="1000" units="1/cm"``: 1000 units per cm)."""
+    out: dict[str, tuple[float, str]] = {}
+    for child in props.children if props is not None else ():
+        a = child.attrs
+        if child.tag != "channelProperty" or a.get("name", "").strip() != "resolution":
+            continue
+        try:
+            value = float(a.get("value", ""))
+        except ValueError:
+            raise InputError(f"{name}: channelProperty resolution of channel "
+                             f"{a.get('channel', '?')[:20]} has value "
+                             f"{a.get('value', '')[:30]!r}, not a number") from None
+        out[a.get("channel", "").strip()] = (value, a.get("units", "").strip())
+    return out
+
+
+def _all_nodes(node: _Node, tag: str) -> list[_Node]:
+    found = [node] if node.tag == tag else []
+    for child in node.children:
+        found.extend(_all_nodes(child, tag))
+    return found
+
+
 def _collect_traces(root: _Node, ids: Mapping[str, _Node],
                     name: str) -> list[tuple[_Node, _Node | None]]:
     """Every ``<trace>`` in document order (also inside ``<traceGroup>``), with the context
@@ -629,10 +697,7 @@ def _collect_traces(root: _Node, ids: Mapping[str, _Node],
 
 
 def _all_formats(node: _Node) -> list[_Node]:
-    found = [node] if node.tag == "traceFormat" else []
-    for child in node.children:
-        found.extend(_all_formats(child))
-    return found
+    return _all_nodes(node, "traceFormat")
 
 
 def _channels(fmt: _Node | None, name: str) -> tuple[_Channel, ...]:
@@ -813,9 +878,25 @@ class _InkUnits:
     y_unit: str = "device"
 
 
-def _length_mm(ch: _Channel, options: ImportOptions, name: str) -> tuple[float, str, str]:
-    """mm per stored unit of an X or Y channel, a note, and the stored unit's name."""
+def _length_mm(ch: _Channel, options: ImportOptions, name: str,
+               resolution: tuple[float, str] | None = None) -> tuple[float, str, str]:
+    """mm per stored unit of an X or Y channel, a note, and the stored unit's name.
+
+    A ``channelProperty`` resolution wins (InkML §4.1.2.1): ``units="cm"`` with resolution
+    1000 per cm (what Microsoft Office writes) means a stored value of 1000 is 1 cm, so
+    0.01 mm per unit. Its units are ``1/<length>`` (or, without units, per the channel's
+    unit); a resolution of 0 or per device unit says nothing physical and is passed over.
+    """
     unit = ch.units.lower()
+    if resolution is not None and resolution[0] > 0:
+        value, res_units = resolution
+        per = res_units.lower().removeprefix("1/").strip() if res_units else unit
+        if per in _LENGTH_MM:
+            return (_LENGTH_MM[per] / value,
+                    f"{ch.name} at {value:g} per {per} (channelProperty resolution)", "device")
+        if per not in (*_DEVICE_UNITS, "dev"):
+            raise InputError(f"{name}: unsupported resolution units {res_units[:20]!r} on "
+                             f"InkML channel {ch.name}; expected 1/<length unit>")
     if unit in _LENGTH_MM:
         return _LENGTH_MM[unit], f"{ch.name} in {ch.units}", unit
     if unit in _DEVICE_UNITS:
@@ -829,15 +910,17 @@ def _length_mm(ch: _Channel, options: ImportOptions, name: str) -> tuple[float, 
                      f"expected one of {', '.join(_LENGTH_MM)} or dev")
 
 
-def _ink_units(channels: Sequence[_Channel], options: ImportOptions, name: str) -> _InkUnits:
+def _ink_units(channels: Sequence[_Channel], options: ImportOptions, name: str,
+               resolutions: Mapping[str, tuple[float, str]] | None = None) -> _InkUnits:
     by_name = {c.name: c for c in channels}
+    resolutions = resolutions or {}
     missing = [c for c in ("X", "Y", "T") if c not in by_name]
     if missing:
         what = "time (T)" if missing == ["T"] else " and ".join(missing)
         raise InputError(f"{name}: the InkML trace format ({' '.join(by_name)}) has no "
                          f"{what} channel; kinematics need X, Y and T")
-    x_mm, x_note, x_unit = _length_mm(by_name["X"], options, name)
-    y_mm, y_note, y_unit = _length_mm(by_name["Y"], options, name)
+    x_mm, x_note, x_unit = _length_mm(by_name["X"], options, name, resolutions.get("X"))
+    y_mm, y_note, y_unit = _length_mm(by_name["Y"], options, name, resolutions.get("Y"))
     # InkML §3.1.2: X increases to the right, Y downward, for orientation "+ve". The session
     # wants y up, so a "+ve" Y is flipped (negative mm per unit), a "-ve" X too.
     x_mm *= -1.0 if by_name["X"].orientation == "-ve" else 1.0
@@ -976,14 +1059,17 @@ def parse_inkml(data: bytes, name: str, options: ImportOptions) -> ImportedTrial
         raise InputError(f"{name}: no <trace> element")
     formats = _all_formats(root)
     fallback = formats[0] if len(formats) == 1 else None
+    all_props = _all_nodes(root, "channelProperties")
+    fallback_props = all_props[0] if len(all_props) == 1 else None
     strokes: list[_Stroke] = []
     seen: _InkUnits | None = None
     respect_to = True
     empty = 0
     for index, (trace, ctx) in enumerate(pairs, start=1):
         fmt = _format_of(ctx, ids, name) if ctx is not None else None
+        props = _channel_properties_of(ctx, ids, name) if ctx is not None else None
         channels = _channels(fmt or fallback, name)
-        units = _ink_units(channels, options, name)
+        units = _ink_units(channels, options, name, _resolutions(props or fallback_props, name))
         if seen is not None and units != seen:
             raise InputError(f"{name}: traces use different units or trace formats "
                              f"({seen.note} vs {units.note})")
@@ -1095,10 +1181,15 @@ class ImportResult:
         The new session; None when every file was already imported (nothing written).
     skipped : tuple of Skipped
         The files not imported again, in the order given.
+    warnings : tuple of str
+        One line per imported file whose writing is implausibly sized for its task
+        (:func:`~kinewrite.analysis.scale.check_scale`), naming the file, the size, and the
+        option that fixes it; also stored as the trial's ``scale_warning`` attribute.
     """
 
     path: Path | None
     skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def existing(self) -> tuple[Path, ...]:
@@ -1206,15 +1297,15 @@ def import_recordings(
             if exclusive:
                 _remove_leftovers(folder)
             new, skipped = _not_yet_imported(folder, trials, reimport)
-            path = None
+            path, notes = None, []
             if new:
                 path = _write_session_file(folder, code, new, task, created, keep_source_name,
-                                           check)
+                                           check, notes)
     finally:
         if not folder_existed:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only if empty: this import wrote nothing there
-    return ImportResult(path, tuple(skipped))
+    return ImportResult(path, tuple(skipped), tuple(notes))
 
 
 # ------------------------------------------------ the session file, built aside and renamed
@@ -1350,16 +1441,18 @@ def _not_yet_imported(folder: Path, trials: Sequence[ImportedTrial], reimport: b
 
 def _write_session_file(folder: Path, code: str, trials: Sequence[ImportedTrial],
                         task: str | None, created: str | None, keep_source_name: bool,
-                        checkpoint: Callable[[], None]) -> Path:
-    """Build the session in a temporary file beside its final name, verify, rename."""
+                        checkpoint: Callable[[], None], notes: list[str]) -> Path:
+    """Build the session in a temporary file beside its final name, verify, rename; the
+    scale warnings of its trials are appended to `notes`."""
     created = created or normalize_created(_now())
     session_id = uuid.uuid4().hex
     path = folder / session_filename(created, session_id)
     meta = {"notes": f"imported by kinewrite {__version__} import from {len(trials)} file(s)"}
     import_id = uuid.uuid4().hex  # shared by the trials of this import
     with atomic_output(path, tag=_TEMP_TAG) as tmp:
-        _write_session_into(tmp, session_id, code, created, meta, session_calibration(trials),
-                            trials, task, import_id, keep_source_name, checkpoint)
+        notes.extend(_write_session_into(tmp, session_id, code, created, meta,
+                                         session_calibration(trials), trials, task, import_id,
+                                         keep_source_name, checkpoint))
         _verify(tmp, trials)
         checkpoint()  # the last moment to abandon it: then it is renamed into place
     return path
@@ -1368,31 +1461,65 @@ def _write_session_file(folder: Path, code: str, trials: Sequence[ImportedTrial]
 def _write_session_into(tmp: Path, session_id: str, code: str, created: str,
                         meta: Mapping[str, str], calibration: Calibration,
                         trials: Sequence[ImportedTrial], task: str | None, import_id: str,
-                        keep_source_name: bool, checkpoint: Callable[[], None]) -> None:
+                        keep_source_name: bool, checkpoint: Callable[[], None]) -> list[str]:
     """Write a whole session into the (hidden, temporary) file `tmp` with the ordinary
     :class:`SessionWriter`, changing it in place (no reader lists it; it is verified before
-    it is renamed into place); its writer lock is the temporary file's, removed on close."""
+    it is renamed into place); its writer lock is the temporary file's, removed on close.
+    Returns the scale warnings of the trials written."""
     writer = SessionWriter(tmp, in_place=True)
+    notes: list[str] = []
     try:
         SessionWriter._write_new(tmp, session_id, code, created, meta, calibration)
         for trial in trials:
             checkpoint()
-            _write_trial(writer, trial, task, import_id, keep_source_name)
+            note = _write_trial(writer, trial, task, import_id, keep_source_name)
+            if note:
+                notes.append(note)
     finally:
         writer.close()  # also removes the writer lock of the temporary file
+    return notes
 
 
 def _write_trial(writer: SessionWriter, trial: ImportedTrial, task: str | None,
-                 import_id: str, keep_source_name: bool) -> None:
+                 import_id: str, keep_source_name: bool) -> str:
+    """Write one trial; returns its scale warning ("" if its size is plausible)."""
     attrs = {"import_id": import_id, **trial.attrs}
     if keep_source_name:
         attrs["source_file"] = Path(trial.source).name
-    writer.begin_trial(
-        task or trial.task or "free", nominal_rate_hz=trial.nominal_rate_hz,
+    task = task or trial.task or "free"
+    name = writer.begin_trial(
+        task, nominal_rate_hz=trial.nominal_rate_hz,
         input_kind="import", channels=tuple(trial.channels), units=trial.units, attrs=attrs,
     )
     writer.append(**trial.channels)
-    writer.end_trial("complete")
+    features = writer.end_trial("complete")
+    note = scale_warning(trial, task, features)
+    if note:
+        writer.set_trial_attrs(name, {"scale_warning": note})
+    return note
+
+
+def scale_warning(trial: ImportedTrial, task: str,
+                  features: Mapping[str, float] | None) -> str:
+    """One line if the trial's writing is implausibly sized for `task` (""), naming the file,
+    the size, and the option that fixes it (:func:`kinewrite.analysis.scale.check_scale`)."""
+    try:
+        recording = channels_to_recording(trial.channels, trial.calibration)
+    except RecordingError:
+        return ""
+    found = check_scale(recording, task, features)
+    if found is None:
+        return ""
+    if trial.units.get("x") == "device":
+        units_per_mm = 1.0 / abs(trial.scale.x_mm_per_unit)
+        fix = (f"with {units_per_mm:g} device units/mm this is probably the wrong "
+               f"resolution: import again with --reimport --device-units-per-mm N (about "
+               f"{units_per_mm / found.factor:.3g} for a typical size)")
+    else:
+        fix = ("the file's own units may be wrong (x, y are taken in "
+               f"{trial.units.get('x', 'mm')}); check them before trusting mm measures")
+    return (f"{trial.source}: implausible size for the task {task}: {found.sentence()}; "
+            f"{fix}")
 
 
 def _verify(tmp: Path, trials: Sequence[ImportedTrial]) -> None:

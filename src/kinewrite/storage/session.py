@@ -413,6 +413,29 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
+def trial_guide_mm(attrs: Mapping[str, Any], calibration: Calibration) -> np.ndarray | None:
+    """The guide shown while a trial was recorded, as polyline vertices in mm.
+
+    Read from the trial attribute ``guide_polylines_px`` (JSON polylines in the unit of
+    the x, y channels, written by the recording panel when a guide is shown) and mapped
+    with the session calibration, exactly as the samples are. The first polyline is
+    returned (a spiral guide has one); None when no guide was shown or the attribute is
+    unreadable.
+    """
+    raw = _attr_str(attrs, "guide_polylines_px")
+    if not raw:
+        return None
+    try:
+        lines = json.loads(raw)
+        line = np.asarray(lines[0], dtype=np.float64)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None
+    if line.ndim != 2 or line.shape[1] != 2 or line.shape[0] < 2 or not np.isfinite(line).all():
+        return None
+    return np.column_stack((line[:, 0] * calibration.x_mm_per_unit + calibration.x_offset_mm,
+                            line[:, 1] * calibration.y_mm_per_unit + calibration.y_offset_mm))
+
+
 def _attr_str(attrs: Mapping[str, Any], key: str, default: str = "") -> str:
     v = attrs.get(key, default)
     if isinstance(v, bytes):
@@ -1148,9 +1171,10 @@ class SessionWriter:
             channels = {c: np.asarray(g[c][...]) for c in CHANNELS if c in g}
             cal = Calibration.from_attrs(f["calibration"].attrs)
             task = _attr_str(g.attrs, "task", "free")
+            guide = trial_guide_mm(g.attrs, cal)
         try:
             rec = channels_to_recording(channels, cal)
-            features = extract_features(rec, task=task)
+            features = extract_features(rec, task=task, guide_xy_mm=guide)
         except (RecordingError, ValueError) as exc:
             reason = _short(exc)
             self._modify(lambda f: f["trials"][name].attrs.__setitem__("analysis_error",
@@ -1167,6 +1191,14 @@ class SessionWriter:
             g.attrs["superseded_by"] = by
 
         self._modify(mark)
+
+    def set_trial_attrs(self, trial: str, attrs: Mapping[str, str | int | float]) -> None:
+        """Add or replace attributes of an ended trial (e.g. an import's ``scale_warning``),
+        in one atomic change of the file."""
+        def update(f: h5py.File) -> None:
+            f["trials"][trial].attrs.update(dict(attrs))
+
+        self._modify(update)
 
     # -- clinical scales and treatment events
     def add_clinical(self, scale: str, items: Mapping[str, float], date: str, rater: str = "",
