@@ -47,6 +47,8 @@ class Prepared:
     pressure: np.ndarray | None
     pen_down: np.ndarray
     pressure_ceiling: float
+    pressure_newton_coeffs: tuple[float, ...]
+    tare_N: float
     pen_runs: pp.Segments
     rate_hz: float
     g_t: np.ndarray
@@ -132,7 +134,9 @@ def prepare(
     _, tr_xy, tr_seg = pp.resample_segments(t, (x, y), segments, tremor_rate_hz)
     return Prepared(
         task=task, clock=clock, t=t, x=x, y=y, pressure=pressure, pen_down=pen,
-        pressure_ceiling=recording.pressure_ceiling, pen_runs=pp.runs(pen), rate_hz=rate_hz,
+        pressure_ceiling=recording.pressure_ceiling,
+        pressure_newton_coeffs=recording.pressure_newton_coeffs, tare_N=recording.tare_N,
+        pen_runs=pp.runs(pen), rate_hz=rate_hz,
         g_t=g_t, g_segments=g_seg, g_x=gxy[0], g_y=gxy[1],
         baseline_rad=angle, vx=vel[0], vy=vel[1], ax=acc[0], ay=acc[1], jx=jerk[0],
         jy=jerk[1], speed=norm2(vel[0], vel[1]),

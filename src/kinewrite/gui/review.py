@@ -42,6 +42,7 @@ from PyQt6.QtWidgets import (
 from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
+from ..analysis.force import is_calibrated, pressure_to_newtons
 from ..analysis.kinematics import segment_gradient
 from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare
 from ..analysis.spiral import SpiralFit, fit_spiral
@@ -159,8 +160,8 @@ def _pressure(trial: Trial, p: Prepared) -> tuple[np.ndarray | None, str]:
         return None, "1"
     frac = np.where(p.pen_down, p.pressure, np.nan)
     cal = trial.calibration
-    if cal.pressure_newton_coeffs:
-        return np.polyval(np.asarray(cal.pressure_newton_coeffs), frac) - cal.tare_N, "N"
+    if is_calibrated(cal.pressure_newton_coeffs):
+        return pressure_to_newtons(frac, cal.pressure_newton_coeffs, cal.tare_N), "N"
     return frac, "1"
 
 

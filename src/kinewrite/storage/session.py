@@ -367,6 +367,7 @@ def channels_to_recording(channels: Mapping[str, np.ndarray], cal: Calibration) 
     return Recording(
         t=channels["t"], x=x, y=y, pressure=pressure, pen_down=pen_down,
         tilt_x=optional("tilt_x"), tilt_y=optional("tilt_y"), pressure_ceiling=ceiling,
+        pressure_newton_coeffs=cal.pressure_newton_coeffs, tare_N=cal.tare_N,
     )
 
 
