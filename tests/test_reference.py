@@ -69,8 +69,8 @@ def test_numbers_are_those_of_science_md():
 
 def test_no_invented_numbers():
     # pressure as a fraction of the tablet range depends on the stylus -> no band
-    for name in ("pressure_mean", "pressure_p90", "pressure_sd_N", "in_air_ratio", "peak_vertical_velocity_cv",
-                 "tremor_frequency_hz", "duration_s"):
+    for name in ("pressure_mean", "pressure_p90", "pressure_sd_N", "in_air_ratio",
+                 "peak_vertical_velocity_cv", "tremor_frequency_hz", "duration_s"):
         assert reference_for(name) is None, name
     assert reference_for("no_such_feature") is None
 
