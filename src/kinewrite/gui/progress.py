@@ -3,16 +3,23 @@
 Answers the patient's "am I getting better?" and the therapist's "did the toxin or the
 training work?". For one task, each chosen feature is plotted over the session dates (one
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
-the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band where one is
-published, and treatment events (botulinum toxin, pen-grip training) as labelled dashed
-vertical lines. The clinical scales (ADDS %, WCRS points) are plotted beside, on the same
-dates.
+the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
+source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
+as labelled dashed vertical lines. The clinical scales (ADDS %, WCRS points) are plotted
+beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
 list shows them for the selected feature, the tooltip too, and "Technical names" switches
 every label. The numbers are the features cached in the session files (no recomputation):
 :meth:`ProgressView.plotted_series` returns exactly what is drawn, for tests.
+
+The task list holds *protocol tasks* (a spiral traced on a guide and one drawn free are two
+entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
+fraction of the tablet range marked "uncalibrated". A visit without a detected tremor is
+written "no tremor" under its date, never drawn as an amplitude of 0 mm. Each plot's title
+says whether the change from the first to the last visit is beyond the patient's own
+measurement noise (:meth:`kinewrite.progress.Progress.change`).
 """
 
 from __future__ import annotations
@@ -37,8 +44,14 @@ from PyQt6.QtWidgets import (
 )
 
 from ..analysis.features import FEATURES, REFERENCES, feature_names
-from ..analysis.reference import PLAIN_GROUPS, plain_caption, plain_label, reference_for
-from ..progress import Progress, ProgressError, load_progress
+from ..analysis.reference import (
+    PLAIN_GROUPS,
+    ideal_for,
+    plain_caption,
+    plain_label,
+    reference_for,
+)
+from ..progress import Progress, ProgressError, load_progress, task_label
 from .plots import (
     SERIES_COLOUR,
     add_event_marker,
@@ -85,10 +98,15 @@ def _technical_text(name: str, task: str | None) -> str:
     lines = [f"{name}  [{unit_text(f.unit)}]", f.definition,
              f"Source: {REFERENCES.get(f.reference, f.reference)}"]
     ref = reference_for(name, task)
+    ideal = ideal_for(name)
     if ref is not None:
         lines.append(f"Healthy writers: {ref.range_text()} ({ref.source}).")
+    elif ideal is not None:
+        lines.append(f"{ideal.text} ({ideal.source}). No band is drawn.")
     else:
-        lines.append("No published healthy-writer range: no band is drawn.")
+        lines.append("No published healthy-writer range for this task: no band is drawn.")
+    if f.family == "pressure" and f.unit == "1":
+        lines.append("Uncalibrated: a fraction of the tablet's range, not newtons.")
     return "\n".join(lines)
 
 
@@ -98,7 +116,7 @@ def _unit_words(name: str) -> str:
     f = _FEATURE[name]
     if f.unit == "1" and name in ("pressure_mean", "pressure_sd", "pressure_p10",
                                   "pressure_p90"):
-        return "fraction"  # of the tablet's range: said in the details, short on the axis
+        return "fraction, uncalibrated"  # of the tablet's range (details say so in full)
     if f.unit == "1" and name in ("stroke_count", "pen_lifts", "on_surface_strokes",
                                   "gap_count", "tremor_detected"):
         return "count" if name != "tremor_detected" else "1 = yes"
@@ -128,6 +146,10 @@ class ProgressView(QWidget):
         self._chosen: dict[str, list[str]] = {}
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[tuple[float, str]] = []
+        #: Per plotted feature: the visits drawn as "no tremor" (dates), and the noise
+        #: verdict of the first-to-last change shown in its title.
+        self.no_tremor: dict[str, np.ndarray] = {}
+        self.change_notes: dict[str, str] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
         #: Plot grid and font (the report draws 2 columns in larger type for A4).
@@ -139,13 +161,18 @@ class ProgressView(QWidget):
         font.setPointSizeF(13)
         font.setBold(True)
         self.title.setFont(font)
+        self.title.setWordWrap(True)  # a long title wraps rather than widening the view
         self.banner = PlainLabel("SIMULATED DATA: no person wrote these trials")
         self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
                                   "padding:3px 8px; border-radius:3px")
         self.banner.setVisible(False)
         self.task_combo = QComboBox()
         self.task_combo.setToolTip("The writing task whose sessions are plotted")
-        self.task_combo.currentTextChanged.connect(self._task_changed)
+        # protocol task names ("Spiral without a guide") must not widen the whole view
+        self.task_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.task_combo.setMinimumContentsLength(14)
+        self.task_combo.currentIndexChanged.connect(self._index_changed)
         self.technical = QCheckBox("Technical names")
         self.technical.setToolTip("Show the registry names (with units) instead of plain labels")
         self.technical.toggled.connect(self._relabel)
@@ -189,8 +216,9 @@ class ProgressView(QWidget):
         splitter.setSizes([240, 800, 340])
         self.caption = PlainLabel(
             "Each point is one visit (the last complete trial of the task). The green band is "
-            "the range of healthy writers, where one is published. Dashed vertical lines mark "
-            "treatments.")
+            "the range of healthy writers, only where a source gives one for this task. "
+            "\"no tremor\": no tremor detected in that visit (not 0 mm). Dashed vertical "
+            "lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
@@ -218,17 +246,24 @@ class ProgressView(QWidget):
         self.reload()
 
     def set_task(self, task: str) -> None:
-        """Plot the sessions of `task`."""
-        index = self.task_combo.findText(task)
+        """Plot the sessions of protocol task `task` (e.g. ``"sentence"``,
+        ``"spiral_free"``; a key of :attr:`kinewrite.progress.Progress.tasks`)."""
+        index = self.task_combo.findData(task)
         if index < 0:
             raise ValueError(f"no session of task {task!r} for this patient")
         self.task_combo.setCurrentIndex(index)
+
+    def analysis_task(self) -> str | None:
+        """The analysis task of the current protocol task (``"spiral"`` for both spirals)."""
+        if self.task is None or self.progress is None:
+            return None
+        return self.progress.task_of(self.task)
 
     def set_features(self, names: list[str]) -> None:
         """Plot exactly these features (registry names) for the current task."""
         if self.task is None:
             return
-        unknown = [n for n in names if n not in feature_names(self.task)]
+        unknown = [n for n in names if n not in feature_names(self.analysis_task())]
         if unknown:
             raise ValueError(f"not features of task {self.task!r}: {', '.join(unknown)}")
         self._chosen[self.task] = list(names)
@@ -284,28 +319,51 @@ class ProgressView(QWidget):
         keep = self.task
         self.task_combo.blockSignals(True)
         self.task_combo.clear()
-        self.task_combo.addItems(tasks)
+        p = self.progress
+        for key in tasks:
+            self.task_combo.addItem(task_label(key, p.task_of(key)) if p else key, key)
         self.task_combo.blockSignals(False)
         if not tasks:
             self.task = None
             self.feature_list.clear()
             return
         if keep not in tasks:
-            keep = next(t for t in (*_TASK_PREFERENCE, *tasks) if t in tasks)
+            analysis = {k: p.task_of(k) for k in tasks} if p else {k: k for k in tasks}
+            keep = next(k for t in (*_TASK_PREFERENCE, *tasks) for k in tasks
+                        if analysis[k] == t or k == t)
         self.task_combo.blockSignals(True)  # one draw, below, not a second one from the signal
-        self.task_combo.setCurrentText(keep)
+        self.task_combo.setCurrentIndex(self.task_combo.findData(keep))
         self.task_combo.blockSignals(False)
         self._task_changed(keep)
+
+    def _index_changed(self, index: int) -> None:
+        key = self.task_combo.itemData(index) if index >= 0 else None
+        if key:
+            self._task_changed(key)
 
     def _task_changed(self, task: str) -> None:
         if not task:
             return
         self.task = task
         if task not in self._chosen:
-            applicable = set(feature_names(task))
-            self._chosen[task] = [n for n in DEFAULT_FEATURES.get(task, ()) if n in applicable]
+            analysis = self.analysis_task() or task
+            applicable = set(feature_names(analysis))
+            names = []
+            for n in DEFAULT_FEATURES.get(analysis, ()):
+                if n == "pressure_mean" and self._calibrated(task):
+                    n = "pressure_mean_N"
+                if n in applicable:
+                    names.append(n)
+            self._chosen[task] = names
         self._fill_features()
         self._draw()
+
+    def _calibrated(self, task: str) -> bool:
+        """Whether the task's sessions have pen force in N (a stylus profile)."""
+        if self.progress is None:
+            return False
+        values = self.progress.series(task, "pressure_mean_N")[1]
+        return bool(np.isfinite(values).any())
 
     def _label(self, name: str) -> str:
         if self.technical.isChecked():
@@ -314,11 +372,11 @@ class ProgressView(QWidget):
         return plain_label(name)
 
     def _fill_features(self) -> None:
-        task = self.task
+        task = self.analysis_task()
         self.feature_list.blockSignals(True)
         self.feature_list.clear()
         applicable = set(feature_names(task)) if task else set()
-        chosen = set(self._chosen.get(task or "", []))
+        chosen = set(self._chosen.get(self.task or "", []))
         bold = QFont()
         bold.setBold(True)
         for group, names in PLAIN_GROUPS.items():
@@ -358,7 +416,8 @@ class ProgressView(QWidget):
             return
         self.details.setText(f"<b>{escape(plain_label(name))}</b>: "
                              f"{escape(plain_caption(name))}<br><br>"
-                             + escape(_technical_text(name, self.task)).replace("\n", "<br>"))
+                             + escape(_technical_text(name, self.analysis_task()))
+                             .replace("\n", "<br>"))
 
     def _relabel(self) -> None:
         self._fill_features()
@@ -372,9 +431,12 @@ class ProgressView(QWidget):
         self.clinical_plots.clear()
         self._series = {}
         self._markers = []
+        self.no_tremor = {}
+        self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
             return
+        analysis = p.task_of(task)
         chosen = self._chosen.get(task, [])
         events = p.events.dropna(subset=["date"])
         ev_x = epoch_seconds(events["date"].to_numpy())
@@ -387,10 +449,14 @@ class ProgressView(QWidget):
         first: pg.PlotItem | None = None
         for row, name in enumerate(chosen):
             f = _FEATURE[name]
-            ref = reference_for(name, task)
+            ref = reference_for(name, analysis)
             title = self._label(name)
             if ref is not None:
                 title += f"  ·  healthy writers {ref.range_text()}"
+            note = self._change_note(p, task, name)
+            if note:
+                title += f"  ·  {note}"
+                self.change_notes[name] = note
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
                             left=(self._label(name) if self.technical.isChecked()
@@ -402,9 +468,9 @@ class ProgressView(QWidget):
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
             curve.setToolTip(plain_tooltip(plain_caption(name)))
-            if f.family == "tremor" and name != "tremor_detected":
-                self._mark_no_tremor(plot, p, task, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)
+            if f.family == "tremor" and name != "tremor_detected":
+                self.no_tremor[name] = self._mark_no_tremor(plot, p, task, x, xs, y, y0, y1)
             if ref is not None:
                 margin = 10 * (y1 - y0)
                 add_reference(plot, ref.low, ref.high, f"healthy writers {ref.range_text()}",
@@ -465,22 +531,30 @@ class ProgressView(QWidget):
                 self._markers.append((float(x), text))
 
     @staticmethod
-    def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, xs: np.ndarray,
-                        y: np.ndarray) -> None:
-        """Sessions where no tremor was detected: hollow markers on the zero line (the
-        feature itself is NaN there, and stays NaN in :meth:`plotted_series`)."""
+    def _change_note(p: Progress, task: str, name: str) -> str:
+        """``"first to last: beyond measurement noise"`` (or within noise); "" when the noise
+        is not known or there is one visit."""
+        verdict = p.change(task, name)
+        if verdict == "noise not known":
+            return ""
+        return f"first to last visit: {verdict}"
+
+    @staticmethod
+    def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
+                        xs: np.ndarray, y: np.ndarray, y0: float, y1: float) -> np.ndarray:
+        """Visits where no tremor was detected: the words "no tremor" at the foot of the
+        plot under the visit's date, not a point: the amplitude is not 0 mm, there is none
+        (the feature is NaN there, and stays NaN in :meth:`plotted_series`). Returns the
+        dates so marked."""
         detected = p.series(task, "tremor_detected")[1]
         none = (detected == 0) & ~np.isfinite(y)
-        if not none.any():
-            return
-        item = plot.plot(xs[none], np.zeros(int(none.sum())), pen=None, symbol="o",
-                         symbolSize=10, symbolBrush=pg.mkBrush(None),
-                         symbolPen=pg.mkPen(SERIES_COLOUR, width=2),
-                         name="no tremor detected")
-        item.setToolTip("no tremor detected in this session")
-        legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                                brush=pg.mkBrush(255, 255, 255, 220))
-        legend.addItem(item, "no tremor detected")
+        foot = y0 + 0.03 * (y1 - y0)
+        for x in xs[none]:
+            text = pg.TextItem("no\ntremor", color=(90, 90, 90), anchor=(0.5, 1.0))
+            text.setToolTip("no tremor detected in this visit (not an amplitude of 0 mm)")
+            plot.addItem(text)
+            text.setPos(float(x), foot)
+        return dates[none].copy()
 
     @staticmethod
     def _set_y_range(plot: pg.PlotItem, y: np.ndarray, ref) -> tuple[float, float]:
