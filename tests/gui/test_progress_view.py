@@ -56,7 +56,7 @@ def test_bands_markers_labels(qtbot):
     assert len(regions) == 1 and regions[0].getRegion() == (4.5, 5.0)  # fluent handwriting
     pressure = view.feature_plots["pressure_mean"]
     assert not [i for i in pressure.items if isinstance(i, pg.LinearRegionItem)]  # no number
-    assert "uncalibrated" in pressure.getAxis("left").labelText
+    assert "fraction of range" in pressure.getAxis("left").labelText
     newtons = view.feature_plots["pressure_mean_N"]
     (band,) = [i for i in newtons.items if isinstance(i, pg.LinearRegionItem)]
     assert band.getRegion()[1] == pytest.approx(1.0)  # healthy < 1 N in writing
@@ -164,6 +164,25 @@ def test_unknown_patient_and_empty_study(qtbot, tmp_path):
     assert "no session" in view.message.text()
     view.set_patient(None)
     assert view.plotted_series() == {}
+
+
+def test_uncalibrated_pressure_says_so(qtbot, tmp_path):
+    from kinewrite.simulate import simulate_trial
+    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+
+    with SessionWriter.create(tmp_path, "WC-031") as w:  # no stylus profile
+        rec = simulate_trial("sentence", 6.0, seed=3).recording
+        w.begin_trial("sentence", 133.0, "tablet", channels=("t", "x", "y", "pressure", "state"))
+        w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                 state=np.full(rec.t.size, STATE_TOUCH))
+        w.end_trial("complete")
+    view = ProgressView(tmp_path, "WC-031")
+    qtbot.addWidget(view)
+    assert "pressure_mean" in view.chosen_features()
+    assert "pressure_mean_N" not in view.chosen_features()
+    plot = view.feature_plots["pressure_mean"]
+    assert "uncalibrated" in plot.getAxis("left").labelText
+    assert not _bands(plot)
 
 
 def test_render_png(tmp_path):

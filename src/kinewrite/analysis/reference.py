@@ -280,10 +280,10 @@ _PLAIN: dict[str, tuple[str, str]] = {
     "tremor_amplitude_rms_mm": ("tremor (RMS)", "Size of the shaking of the pen (RMS)."),
     "tremor_frequency_hz": ("tremor frequency", "How many times per second the pen shakes."),
     "tremor_detected": ("tremor present", "1 if a clear shaking rhythm was found, else 0."),
-    "pressure_mean": ("pen pressure (uncalibrated)",
-                      "How hard the pen presses on the tablet, as a share of its range "
-                      "(uncalibrated stylus: no newtons); a stand-in for how hard the hand "
-                      "grips."),
+    "pressure_mean": ("pen pressure (share of range)",
+                      "How hard the pen presses on the tablet, as a share of its range, "
+                      "not newtons (uncalibrated unless the stylus has a profile; then see "
+                      "the N measures); a stand-in for how hard the hand grips."),
     "pressure_mean_N": ("pen pressure",
                         "How hard the pen presses on the tablet, in newtons (calibrated "
                         "stylus); a stand-in for how hard the hand grips."),
@@ -291,7 +291,7 @@ _PLAIN: dict[str, tuple[str, str]] = {
     "pressure_sd_N": ("pressure variation", "How much the pen force varies, N."),
     "pressure_saturation_N": ("tablet's pressure limit",
                               "The most force the calibrated stylus can report, N."),
-    "pressure_p90": ("pen pressure peaks (uncalibrated)",
+    "pressure_p90": ("pen pressure peaks (share of range)",
                      "The pressure exceeded only 10 % of the time, as a share of the range."),
     "pressure_saturation_pct": ("pressing at the limit",
                                 "Share of time the pen pressed at the tablet's maximum."),

@@ -110,13 +110,14 @@ def _technical_text(name: str, task: str | None) -> str:
     return "\n".join(lines)
 
 
-def _unit_words(name: str) -> str:
+def _unit_words(name: str, calibrated: bool = False) -> str:
     """The unit of a feature for an axis label; pressure levels are a fraction of the
-    tablet's range (SCIENCE.md §1), other unit-1 features are ratios or counts."""
+    tablet's range ("uncalibrated" when the sessions have no newtons), other unit-1
+    features are ratios or counts."""
     f = _FEATURE[name]
     if f.unit == "1" and name in ("pressure_mean", "pressure_sd", "pressure_p10",
                                   "pressure_p90"):
-        return "fraction, uncalibrated"  # of the tablet's range (details say so in full)
+        return "fraction of range" if calibrated else "fraction, uncalibrated"
     if f.unit == "1" and name in ("stroke_count", "pen_lifts", "on_surface_strokes",
                                   "gap_count", "tremor_detected"):
         return "count" if name != "tremor_detected" else "1 = yes"
@@ -460,7 +461,7 @@ class ProgressView(QWidget):
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
                             left=(self._label(name) if self.technical.isChecked()
-                                  else "value", _unit_words(name)),
+                                  else "value", _unit_words(name, self._calibrated(task))),
                             bottom=("session date", "UTC"), date_axis=True)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)

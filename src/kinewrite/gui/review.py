@@ -49,6 +49,7 @@ from ..analysis.spiral import SpiralFit, fit_spiral
 from ..analysis.strokes import Strokes, segment_strokes
 from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR, TremorResult, detect_tremor
 from ..model import RecordingError
+from ..progress import task_label
 from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
@@ -225,7 +226,15 @@ def _trial_caption(trial: Trial) -> str:
     status = trial.status
     if status == "superseded" and trial.superseded_by:
         status = f"superseded by {trial.superseded_by}"
-    return f"{trial.name} · {trial.task} · {status}"
+    return f"{trial.name} · {task_label(trial.protocol_task, trial.task)} · {status}"
+
+
+def pressure_calibration(trial: Trial) -> str:
+    """What the trial's pressure numbers are: ``"in N (stylus profile)"`` or
+    ``"uncalibrated (share of the tablet range, no newtons)"``."""
+    if is_calibrated(trial.calibration.pressure_newton_coeffs):
+        return "in N (stylus profile)"
+    return "uncalibrated (share of the tablet range, no newtons)"
 
 
 def default_trial(session: Session) -> Trial | None:
@@ -456,7 +465,8 @@ class ReviewView(QWidget):
         self._trial = trial
         self.info.setText(
             f"patient {session.patient_code} · {session.created[:10]} · trial {trial.name} · "
-            f"{trial.task} · {trial.status} · {trial.n_samples} samples · input {trial.input}")
+            f"{task_label(trial.protocol_task, trial.task)} ({trial.task}) · {trial.status} · "
+            f"{trial.n_samples} samples · input {trial.input} · {pressure_calibration(trial)}")
         self._show_features(trial)
         try:
             data = review_data(trial)
@@ -488,7 +498,8 @@ class ReviewView(QWidget):
         else:
             self.table_note.setText(
                 f"<b>Stored features</b> of trial {escape(trial.name)} (analysis version "
-                f"{escape(trial.features_version)}); hover a row for its definition")
+                f"{escape(trial.features_version)}); hover a row for its definition. "
+                f"Pen pressure: {escape(pressure_calibration(trial))}")
 
     # ------------------------------------------------------------------------------ filling
     def _fill(self, d: ReviewData, trial: Trial) -> None:
