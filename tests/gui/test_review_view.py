@@ -152,8 +152,14 @@ def test_table_shows_the_stored_features(view, session, name):
     assert list(shown) == list(stored)
     np.testing.assert_array_equal(np.array(list(shown.values())),
                                   np.array(list(stored.values())))
-    for i, (_, value) in enumerate(stored.items()):
-        assert view.table.item(i, 1).text() == format_value(value)
+    for i, (key, value) in enumerate(stored.items()):
+        text = view.table.item(i, 1).text()
+        if np.isnan(value) and key.endswith("_N"):
+            assert text == "uncalibrated", key  # the absence said, not "n/a"
+        elif np.isnan(value) and key.startswith("tremor_") and stored["tremor_detected"] == 0:
+            assert text == "no tremor detected", key
+        else:
+            assert text == format_value(value), key
 
 
 def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):
@@ -312,3 +318,13 @@ def test_pressure_in_newtons_where_calibrated(view, tmp_path):
     # the table keeps the stored fraction: pressure features are fractions of the range
     assert view.table.shown_values()["pressure_mean"] == session.trials[0].features[
         "pressure_mean"]
+
+
+def test_table_says_no_tremor_and_uncalibrated_instead_of_numbers(view, session):
+    view.load_trial(session, "006")  # the sentence: no tremor simulated, no stylus profile
+    features = session.trial("006").features
+    i = {r.name: k for k, r in enumerate(view.table.rows())}
+    assert features["tremor_detected"] == 0
+    assert view.table.item(i["tremor_amplitude_pp_mm"], 1).text() == "no tremor detected"
+    assert view.table.item(i["pressure_mean_N"], 1).text() == "uncalibrated"
+    assert view.table.shown_values()["tremor_amplitude_pp_mm"] != 0.0  # NaN, not 0 mm
