@@ -193,3 +193,21 @@ def test_render_png(tmp_path):
 
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+def test_a_band_is_drawn_exactly_where_the_registry_has_a_source(qtbot):
+    from kinewrite.analysis.features import feature_names
+    from kinewrite.analysis.reference import reference_for
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    for key in view.progress.tasks:
+        task = view.progress.task_of(key)
+        view.set_task(key)
+        names = feature_names(task)
+        view.set_features(names)
+        for name in names:
+            ref = reference_for(name, task)
+            assert bool(_bands(view.feature_plots[name])) == (ref is not None), (key, name)
+            if ref is not None:
+                assert ref.source  # cited (docs/features.md lists it: test_reference)
