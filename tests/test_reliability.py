@@ -1,62 +1,91 @@
-"""Measurement error (kinewrite.analysis.reliability): within-subject SD, SEM, MDC95 against
-numbers computed by hand and a known SD of synthetic repeats."""
+"""Faults around a recording: a second writer, a disk running full."""
 
-import math
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from kinewrite.analysis.reliability import (
-    MDC_FACTOR,
-    change_verdict,
-    mdc95,
-    measurement_noise,
-    pooled_within_sd,
+from kinewrite.storage.session import (
+    DiskSpaceError,
+    SessionBusyError,
+    SessionWriter,
+    load_session,
 )
 
-
-def test_pooled_sd_by_hand():
-    # groups {1, 2, 3} and {4, 6}: squared deviations 2 + 2 over dof 2 + 1
-    sd, dof = pooled_within_sd(np.array([1.0, 2.0, 3.0, 4.0, 6.0]), np.array([5, 5, 5, 9, 9]))
-    assert float(sd) == pytest.approx(math.sqrt(4 / 3)) and int(dof) == 3
-    assert MDC_FACTOR == pytest.approx(2.7719, abs=1e-4)
-    assert mdc95(1.5) == pytest.approx(1.96 * math.sqrt(2) * 1.5)
+CLI = [sys.executable, "-m", "kinewrite.cli"]
 
 
-def test_nan_values_and_single_trials_count_nothing():
-    x = np.array([[1.0, np.nan], [3.0, 5.0], [10.0, 7.0], [np.nan, 1.0]])
-    sd, dof = pooled_within_sd(x, np.array([0, 0, 1, 2]))
-    # column 0: group 0 {1, 3} -> ss 2, dof 1; column 1: group 0 {5} and 1 {7}, 2 {1} -> none
-    assert sd[0] == pytest.approx(math.sqrt(2.0)) and dof[0] == 1
-    assert math.isnan(sd[1]) and dof[1] == 0
+def test_a_live_recording_cannot_be_opened_by_a_second_writer(tmp_path):
+    proc = subprocess.Popen([*CLI, "simulate", "--realtime", "--study", str(tmp_path),
+                             "--patient", "LOCK", "--seconds", "3"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    path = Path(proc.stdout.readline().strip())
+    try:
+        time.sleep(0.8)
+        with pytest.raises(SessionBusyError, match="being written by another process"):
+            SessionWriter.open(path)  # would otherwise "recover" the live file under it
+        assert load_session(path).trials[0].n_samples > 0  # readers are welcome
+    finally:
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    w = SessionWriter.open(path)  # the writer has gone: the lock went with it
+    w.close()
+    s = load_session(path)
+    assert s.trials[0].status == "complete"
+    assert s.trials[0].n_samples == pytest.approx(3 * 133, abs=3)
 
 
-def test_known_within_subject_sd_is_recovered(rng):
-    # 200 visits x 3 trials, visit means spread widely, within-visit SD 0.25: the pooled
-    # estimate has 400 dof, so its relative SE is 1/sqrt(800) = 3.5 %
-    means = rng.uniform(1.0, 6.0, 200)
-    values = means[:, None] + rng.normal(0.0, 0.25, (200, 3))
-    visit = np.repeat(np.arange(200), 3)
-    (noise,) = measurement_noise(values.reshape(-1, 1), visit)
-    assert noise.sd_within == pytest.approx(0.25, rel=0.1) and noise.dof == 400
-    assert noise.sem == noise.sd_within
-    assert noise.mdc95 == pytest.approx(MDC_FACTOR * noise.sd_within)
-    # an unchanged patient: 95 % of differences of two trials stay within the MDC95
-    diffs = np.abs(values[:, 0] - values[:, 1])
-    assert np.mean(diffs <= noise.mdc95) == pytest.approx(0.95, abs=0.04)
+@pytest.fixture
+def small_disk(tmpfs):
+    """An 8 MiB tmpfs (needs the right to mount, as root in CI; skipped otherwise)."""
+    return tmpfs("8m", name="small")
 
 
-def test_baseline_visits_are_used_when_larger():
-    trials = np.array([[1.0], [1.1], [2.0], [2.1]])
-    visit = np.array([0, 0, 1, 1])
-    small = measurement_noise(trials, visit)[0]
-    assert small.source == "repeated trials"
-    both = measurement_noise(trials, visit, np.array([[1.0], [2.0]]))[0]
-    assert both.source == "baseline visits"
-    assert both.sd_within == pytest.approx(1 / math.sqrt(2))
+def test_disk_running_full_stops_the_recording_and_keeps_every_sample(small_disk):
+    w = SessionWriter.create(small_disk, "FULL", min_free_bytes=6 << 20)
+    w.begin_trial("loops", channels=("t", "x", "y", "pressure", "state"))
+    written = 0
+    rng = np.random.default_rng(0)
+    with pytest.raises(DiskSpaceError, match="recording stopped") as info:
+        for _ in range(10_000):
+            k = 500
+            w.append(t=(written + np.arange(k)) / 133, x=rng.random(k), y=rng.random(k),
+                     pressure=rng.random(k), state=np.full(k, 2))
+            written += k
+    if "were not written" not in str(info.value):
+        written += 500  # the block whose append found the disk low was written first
+    w.close()
+    s = load_session(w.path)  # a valid file, not HDF5 broken by ENOSPC
+    tr = s.trials[0]
+    assert tr.status == "aborted" and "disk almost full" in tr.attrs["abort_reason"]
+    assert tr.n_samples == written
+    np.testing.assert_allclose(tr.channels["t"][-1], (written - 1) / 133)
 
 
-def test_verdicts():
-    assert change_verdict(1.0, 2.0, 0.5) == "beyond measurement noise"
-    assert change_verdict(1.0, 1.4, 0.5) == "within noise"
-    assert change_verdict(1.0, math.nan, 0.5) == "noise not known"
+def test_a_block_too_large_for_the_room_left_is_not_written(small_disk):
+    """A recorder may hand over a large block at once (a busy machine, a long buffer): it is
+    refused before HDF5 meets the full disk, which would break the file."""
+    w = SessionWriter.create(small_disk, "BLOCK", min_free_bytes=4 << 20)
+    w.begin_trial("loops", channels=("t", "x", "y", "pressure", "state"))
+    w.append(t=np.arange(1000) / 200, x=np.zeros(1000), y=np.zeros(1000),
+             pressure=np.zeros(1000), state=np.full(1000, 2))
+    big = 200_000  # 8 MB in memory: more than the 8 MiB disk holds
+    with pytest.raises(DiskSpaceError, match=f"the last {big} were not written"):
+        w.append(t=(1000 + np.arange(big)) / 200, x=np.zeros(big), y=np.zeros(big),
+                 pressure=np.zeros(big), state=np.full(big, 2))
+    w.close()
+    tr = load_session(w.path).trials[0]
+    assert tr.status == "aborted" and tr.n_samples == 1000
+    assert f"{big} more samples would not fit" in tr.attrs["abort_reason"]
+
+
+def test_no_recording_starts_without_room(small_disk):
+    r = subprocess.run([*CLI, "simulate", "--realtime", "--study", str(small_disk), "--patient",
+                        "ROOM", "--seconds", "1", "--min-free-mb", "100"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2  # said before the session is made: no empty session is left
+    assert len(r.stderr.strip().splitlines()) == 1 and "MiB free" in r.stderr
+    assert str(small_disk) in r.stderr and r.stdout == ""
+    assert list(small_disk.rglob("*.h5")) == []
