@@ -1,12 +1,12 @@
-"""Measurement error (kinewrite.analysis.reliability): within-subject SD, SEM, MDC95 against
-numbers computed by hand and a known SD of synthetic repeats."""
+"""Measurement error (kinewrite.analysis.measurement_error): within-subject SD, SEM and
+MDC95 against numbers computed by hand and a known SD of synthetic repeats."""
 
 import math
 
 import numpy as np
 import pytest
 
-from kinewrite.analysis.reliability import (
+from kinewrite.analysis.measurement_error import (
     MDC_FACTOR,
     change_verdict,
     mdc95,

@@ -7,7 +7,7 @@ superseded trials are never used). We take one trial rather than the mean of rep
 so that every plotted point is one row of ``kinewrite export``, number for number, and can be
 traced to its trial (column ``trial``); ``n_trials`` says how many complete trials of the
 protocol task the session held (their spread is the measurement noise,
-:mod:`kinewrite.analysis.reliability`).
+:mod:`kinewrite.analysis.measurement_error`).
 
 A protocol task (column ``protocol_task``, :func:`~kinewrite.storage.session.protocol_task_of`)
 is a protocol step: the standard protocol traces a spiral on a guide (``spiral_guided``) and
@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
-from .analysis.reliability import Noise, change_verdict, measurement_noise
+from .analysis.measurement_error import Noise, change_verdict, measurement_noise
 from .model import TASKS
 from .storage.csv_recording import InputError
 from .storage.export import check_session_file, check_trial, file_problem
@@ -225,7 +225,7 @@ class Progress:
 
     def noise(self, task: str, feature: str) -> Noise:
         """The measurement noise of `feature` for protocol task `task`
-        (:func:`~kinewrite.analysis.reliability.measurement_noise`): from the repeated
+        (:func:`~kinewrite.analysis.measurement_error.measurement_noise`): from the repeated
         complete trials of each visit, and from the visits before the first treatment when
         there are two or more; NaN (``known`` False) without repeats."""
         if task not in self._noise:
