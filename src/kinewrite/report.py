@@ -373,8 +373,9 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
               "rgba(120,190,120,0.45)'></span> healthy writers</span>"
               "<span><span class='swatch' style='border-top:2px dashed #9434a0'></span> "
               "botulinum toxin</span><span><span class='swatch' style='border-top:2px dashed "
-              "#d66e00'></span> pen-grip training</span><span>&ldquo;no tremor&rdquo;: no "
-              "tremor detected in that visit (not an amplitude of 0 mm)</span></p>")
+              "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
+              "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
+              "</span></p>")
     for task in p.tasks:
         rows = p.rows(task)
         parts.append(f"<section class='task'>{banner}<h2>Progress: "

@@ -99,7 +99,9 @@ def test_no_band_without_a_source_for_that_task(qtbot):
     assert _bands(view.feature_plots["tremor_amplitude_pp_mm"])
 
 
-def test_no_tremor_is_words_not_a_zero_amplitude(qtbot):
+def test_no_tremor_is_a_named_marker_not_a_zero_amplitude(qtbot):
+    from kinewrite.gui.progress import NO_TREMOR_TEXT
+
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
     view.set_task("sentence")  # the stroke rhythm is excluded: most visits have no tremor
@@ -111,16 +113,23 @@ def test_no_tremor_is_words_not_a_zero_amplitude(qtbot):
     assert marked.size == int((detected == 0).sum()) > 0
     assert np.all(np.isnan(values[np.isin(dates, marked)]))
     # nothing is drawn at an amplitude at those visits: no curve has a finite point there
+    marked_ms = marked.astype("datetime64[ms]").astype("int64")
     for item in plot.listDataItems():
+        if not isinstance(item, pg.PlotDataItem):
+            continue  # the crosses below 0, checked next
         x, y = item.getData()
         if x is None:
             continue
-        at = np.isin(np.round(np.asarray(x) * 1000).astype("int64"),
-                     marked.astype("datetime64[ms]").astype("int64"))
+        at = np.isin(np.round(np.asarray(x) * 1000).astype("int64"), marked_ms)
         assert not np.isfinite(np.asarray(y)[at]).any()
-    words = [i for i in plot.items if isinstance(i, pg.TextItem)
-             and "no" in i.toPlainText() and "tremor" in i.toPlainText()]
-    assert len(words) == marked.size
+    # one marker per such visit, below the zero line, named in the legend
+    (crosses,) = [i for i in plot.items if isinstance(i, pg.ScatterPlotItem)
+                  and i.opts["symbol"] == "x"]
+    cx, cy = crosses.getData()
+    np.testing.assert_array_equal(np.round(cx * 1000).astype("int64"), marked_ms)
+    assert np.all(cy < 0)  # under 0 mm: not a value of 0
+    labels = [label.text for _, label in plot.legend.items]
+    assert NO_TREMOR_TEXT in labels
 
 
 def test_plain_labels_and_technical_details(qtbot):

@@ -17,7 +17,8 @@ every label. The numbers are the features cached in the session files (no recomp
 The task list holds *protocol tasks* (a spiral traced on a guide and one drawn free are two
 entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
 fraction of the tablet range marked "uncalibrated". A visit without a detected tremor is
-written "no tremor" under its date, never drawn as an amplitude of 0 mm. Each plot's title
+marked by a grey cross below the zero line, named in the legend, never drawn as an amplitude
+of 0 mm. Each plot's title
 says whether the change from the first to the last visit is beyond the patient's own
 measurement noise (:meth:`kinewrite.progress.Progress.change`).
 """
@@ -87,6 +88,9 @@ _TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
 CLINICAL = (("ADDS", "ADDS: arm disability", "%", "higher is better"),
             ("WCRS", "WCRS: cramp rating", "points", "lower is better"))
 _ROLE = Qt.ItemDataRole.UserRole
+#: How a visit without a detected tremor is marked (never as a 0 mm point).
+NO_TREMOR_TEXT = "no tremor detected (no amplitude)"
+NO_TREMOR_COLOUR = (110, 110, 110)
 DAY_S = 86400.0
 
 
@@ -217,9 +221,9 @@ class ProgressView(QWidget):
         splitter.setSizes([240, 800, 340])
         self.caption = PlainLabel(
             "Each point is one visit (the last complete trial of the task). The green band is "
-            "the range of healthy writers, only where a source gives one for this task. "
-            "\"no tremor\": no tremor detected in that visit (not 0 mm). Dashed vertical "
-            "lines mark treatments.")
+            "the range of healthy writers, only where a source gives one for this task. A grey "
+            "cross under a date: no tremor detected in that visit (no amplitude, not 0 mm). "
+            "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
@@ -543,18 +547,24 @@ class ProgressView(QWidget):
     @staticmethod
     def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
                         xs: np.ndarray, y: np.ndarray, y0: float, y1: float) -> np.ndarray:
-        """Visits where no tremor was detected: the words "no tremor" at the foot of the
-        plot under the visit's date, not a point: the amplitude is not 0 mm, there is none
-        (the feature is NaN there, and stays NaN in :meth:`plotted_series`). Returns the
-        dates so marked."""
+        """Visits where no tremor was detected: a grey cross *below* the plot's zero line,
+        under the visit's date, with the words "no tremor detected (no amplitude)" in the
+        legend: not a point on the curve, the amplitude is not 0 mm, there is none (the
+        feature is NaN there, and stays NaN in :meth:`plotted_series`). One item for all
+        visits. Returns the dates so marked."""
         detected = p.series(task, "tremor_detected")[1]
         none = (detected == 0) & ~np.isfinite(y)
-        foot = y0 + 0.03 * (y1 - y0)
-        for x in xs[none]:
-            text = pg.TextItem("no\ntremor", color=(90, 90, 90), anchor=(0.5, 1.0))
-            text.setToolTip("no tremor detected in this visit (not an amplitude of 0 mm)")
-            plot.addItem(text)
-            text.setPos(float(x), foot)
+        if not none.any():
+            return dates[none].copy()
+        foot = y0 + 0.04 * (y1 - y0)  # below 0: y0 is under the zero baseline
+        item = pg.ScatterPlotItem(xs[none], np.full(int(none.sum()), foot), symbol="x",
+                                  size=11, pen=pg.mkPen(NO_TREMOR_COLOUR, width=2),
+                                  brush=pg.mkBrush(NO_TREMOR_COLOUR))
+        item.setToolTip("no tremor detected in this visit (not an amplitude of 0 mm)")
+        plot.addItem(item)
+        legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                brush=pg.mkBrush(255, 255, 255, 220))
+        legend.addItem(item, NO_TREMOR_TEXT)
         return dates[none].copy()
 
     @staticmethod
