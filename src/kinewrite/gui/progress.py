@@ -547,16 +547,25 @@ class ProgressView(QWidget):
     @staticmethod
     def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
                         xs: np.ndarray, y: np.ndarray, y0: float, y1: float) -> np.ndarray:
-        """Visits where no tremor was detected: a grey cross *below* the plot's zero line,
-        under the visit's date, with the words "no tremor detected (no amplitude)" in the
-        legend: not a point on the curve, the amplitude is not 0 mm, there is none (the
+        """Visits where no tremor was detected: a grey cross in a strip of its own *below*
+        the plot's zero line (no tick labels there), under the visit's date, with the words
+        "no tremor detected (no amplitude)" in the legend: not a point on the curve, the amplitude is not 0 mm, there is none (the
         feature is NaN there, and stays NaN in :meth:`plotted_series`). One item for all
         visits. Returns the dates so marked."""
         detected = p.series(task, "tremor_detected")[1]
         none = (detected == 0) & ~np.isfinite(y)
         if not none.any():
             return dates[none].copy()
-        foot = y0 + 0.04 * (y1 - y0)  # below 0: y0 is under the zero baseline
+        # a strip of its own under the zero line, without tick labels (no amplitude there)
+        span = y1 - y0
+        bottom = y0 - 0.22 * span
+        plot.setYRange(bottom, y1, padding=0)
+        axis = plot.getAxis("left")
+        levels = axis.tickValues(max(y0, 0.0), y1, 200)[:1]  # the major ticks, labelled
+        axis.setTicks([[(float(v), text) for v, text in
+                        zip(values, axis.tickStrings(values, 1.0, spacing), strict=True)
+                        if v >= 0] for spacing, values in levels])
+        foot = bottom + 0.12 * span
         item = pg.ScatterPlotItem(xs[none], np.full(int(none.sum()), foot), symbol="x",
                                   size=11, pen=pg.mkPen(NO_TREMOR_COLOUR, width=2),
                                   brush=pg.mkBrush(NO_TREMOR_COLOUR))
