@@ -549,8 +549,9 @@ class ProgressView(QWidget):
                         xs: np.ndarray, y: np.ndarray, y0: float, y1: float) -> np.ndarray:
         """Visits where no tremor was detected: a grey cross in a strip of its own *below*
         the plot's zero line (no tick labels there), under the visit's date, with the words
-        "no tremor detected (no amplitude)" in the legend: not a point on the curve, the amplitude is not 0 mm, there is none (the
-        feature is NaN there, and stays NaN in :meth:`plotted_series`). One item for all
+        "no tremor detected (no amplitude)" in the legend: not a point on the curve, the
+        amplitude is not 0 mm, there is none (the feature is NaN there, and stays NaN in
+        :meth:`plotted_series`). One item for all
         visits. Returns the dates so marked."""
         detected = p.series(task, "tremor_detected")[1]
         none = (detected == 0) & ~np.isfinite(y)
