@@ -242,6 +242,18 @@ class Progress:
             self._noise[task] = dict(zip(names, noise, strict=True))
         return self._noise[task][feature]
 
+    def beyond_noise(self, task: str, feature: str) -> np.ndarray:
+        """Per visit of `task` (as :meth:`series`): True where the value differs from the
+        previous visit's by more than the MDC95 (a real change); False for the first visit,
+        a gap, or unknown noise."""
+        values = self.series(task, feature)[1]
+        mdc = self.noise(task, feature).mdc95
+        out = np.zeros(values.size, dtype=bool)
+        if values.size > 1 and math.isfinite(mdc):
+            with np.errstate(invalid="ignore"):
+                out[1:] = np.abs(np.diff(values)) > mdc  # NaN compares False
+        return out
+
     def change(self, task: str, feature: str, before: int = 0, after: int = -1) -> str:
         """``"beyond measurement noise"``, ``"within noise"`` or ``"noise not known"`` for
         the change of `feature` between two visits of `task` (indices into

@@ -375,7 +375,8 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
               "botulinum toxin</span><span><span class='swatch' style='border-top:2px dashed "
               "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
               "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
-              "</span></p>")
+              "</span><span>&#9711; around a point: changed from the visit before by more "
+              "than the measurement noise (MDC95)</span></p>")
     for task in p.tasks:
         rows = p.rows(task)
         parts.append(f"<section class='task'>{banner}<h2>Progress: "

@@ -220,3 +220,20 @@ def test_a_band_is_drawn_exactly_where_the_registry_has_a_source(qtbot):
             assert bool(_bands(view.feature_plots[name])) == (ref is not None), (key, name)
             if ref is not None:
                 assert ref.source  # cited (docs/features.md lists it: test_reference)
+
+
+def test_changes_beyond_noise_are_ringed(qtbot):
+    from kinewrite.gui.progress import REAL_CHANGE_TEXT
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.set_task("sentence")
+    view.set_features(["stroke_frequency_hz"])
+    p = view.progress
+    dates, values = p.series("sentence", "stroke_frequency_hz")
+    mdc = p.noise("sentence", "stroke_frequency_hz").mdc95
+    expected = dates[1:][np.abs(np.diff(values)) > mdc]  # 2.0 -> 3.1 Hz etc.
+    assert expected.size >= 2
+    np.testing.assert_array_equal(view.real_changes["stroke_frequency_hz"], expected)
+    plot = view.feature_plots["stroke_frequency_hz"]
+    assert REAL_CHANGE_TEXT in [label.text for _, label in plot.legend.items]

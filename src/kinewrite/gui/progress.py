@@ -91,6 +91,9 @@ _ROLE = Qt.ItemDataRole.UserRole
 #: How a visit without a detected tremor is marked (never as a 0 mm point).
 NO_TREMOR_TEXT = "no tremor detected (no amplitude)"
 NO_TREMOR_COLOUR = (110, 110, 110)
+#: How a visit that changed beyond measurement noise from the one before is marked.
+REAL_CHANGE_TEXT = "change beyond measurement noise"
+REAL_CHANGE_COLOUR = (20, 20, 20)
 DAY_S = 86400.0
 
 
@@ -154,6 +157,9 @@ class ProgressView(QWidget):
         #: Per plotted feature: the visits drawn as "no tremor" (dates), and the noise
         #: verdict of the first-to-last change shown in its title.
         self.no_tremor: dict[str, np.ndarray] = {}
+        #: Per plotted feature: the visits whose change from the previous visit is beyond
+        #: measurement noise (dates), ringed on the plot.
+        self.real_changes: dict[str, np.ndarray] = {}
         self.change_notes: dict[str, str] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
@@ -223,6 +229,7 @@ class ProgressView(QWidget):
             "Each point is one visit (the last complete trial of the task). The green band is "
             "the range of healthy writers, only where a source gives one for this task. A grey "
             "cross under a date: no tremor detected in that visit (no amplitude, not 0 mm). "
+            "A ring: changed from the visit before by more than the measurement noise. "
             "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
@@ -437,6 +444,7 @@ class ProgressView(QWidget):
         self._series = {}
         self._markers = []
         self.no_tremor = {}
+        self.real_changes = {}
         self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
@@ -473,6 +481,7 @@ class ProgressView(QWidget):
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
             curve.setToolTip(plain_tooltip(plain_caption(name)))
+            self.real_changes[name] = self._mark_real_changes(plot, p, task, name, x, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)
             if f.family == "tremor" and name != "tremor_detected":
                 self.no_tremor[name] = self._mark_no_tremor(plot, p, task, x, xs, y, y0, y1)
@@ -534,6 +543,24 @@ class ProgressView(QWidget):
                              label_side=side)
             if label:
                 self._markers.append((float(x), text))
+
+    @staticmethod
+    def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
+                           dates: np.ndarray, xs: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """A ring around each visit whose change from the previous visit is beyond the
+        patient's measurement noise (MDC95), named in the legend; returns their dates."""
+        real = p.beyond_noise(task, name)
+        if real.any():
+            ring = pg.ScatterPlotItem(xs[real], y[real], symbol="o", size=17,
+                                      pen=pg.mkPen(REAL_CHANGE_COLOUR, width=2),
+                                      brush=pg.mkBrush(None))
+            ring.setToolTip("changed from the previous visit by more than the measurement "
+                            "noise (MDC95)")
+            plot.addItem(ring)
+            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                    brush=pg.mkBrush(255, 255, 255, 220))
+            legend.addItem(ring, REAL_CHANGE_TEXT)
+        return dates[real].copy()
 
     @staticmethod
     def _change_note(p: Progress, task: str, name: str) -> str:
