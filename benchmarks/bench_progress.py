@@ -2,7 +2,7 @@
 
 ``python benchmarks/bench_progress.py [--sessions 200] [--json OUT]``. Builds a study of
 N sessions of one patient in a temporary folder by copying the bundled sample study's
-session files (5 trials each, features cached) with fresh ids and dates one week apart, then
+session files (7 trials each, features cached) with fresh ids and dates one week apart, then
 measures, reading features only (no sample, no recomputation):
 
 - ``load_progress`` (the progress table, events and scales), first and repeated runs;
@@ -94,7 +94,7 @@ def main() -> None:
             view.resize(1400, 900)
             view.show()
             app.processEvents()
-            assert len(view.plotted_series()["pressure_mean"][1]) == args.sessions
+            assert len(view.plotted_series()["pressure_mean_N"][1]) == args.sessions
             view.close()
             view.deleteLater()
             app.processEvents()

@@ -24,7 +24,7 @@ spiral_zero_crossing_rate spiral_loop_spacing_cv""".split()
 
 UNIT_SUFFIX = {"s": "_s", "ms": "_ms", "mm": "_mm", "mm/s": "_mm_s", "mm/s²": "_mm_s2",
                "mm/s³": "_mm_s3", "Hz": "_hz", "deg": "_deg", "%": "_pct", "1/s": "_per_s",
-               "mm/rad": "", "mm/rad²": "", "1/turn": "", "1": ""}
+               "mm/rad": "", "mm/rad²": "", "1/turn": "", "1": "", "N": "_N"}
 
 
 def test_docs_are_generated_from_the_registry():
@@ -48,7 +48,7 @@ def test_every_name_carries_its_unit():
         assert f.unit in UNIT_SUFFIX, f"{f.name}: unit {f.unit!r} not known"
         assert f.name.endswith(UNIT_SUFFIX[f.unit]), f"{f.name} lacks suffix for {f.unit}"
         assert f.definition and f.reference in REFERENCES
-        assert re.fullmatch(r"[a-z0-9_]+", f.name)
+        assert re.fullmatch(r"[a-z0-9_]+(_N)?", f.name)
 
 
 def test_extract_returns_exactly_the_registry_for_each_task():

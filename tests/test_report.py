@@ -37,13 +37,13 @@ def test_self_contained_and_printable(report):
     assert "<script" not in report and "<link" not in report and "@import" not in report
     assert "@page { size: A4" in report
     images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", report)
-    assert len(images) == 5 + 1  # one per task and the clinical scales
+    assert len(images) == 6 + 1  # one per protocol task and the clinical scales
     for b64 in images:
         assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_simulated_banner_and_content(report):
-    assert report.count("SIMULATED DATA") >= 1 + 5  # first page and every task page
+    assert report.count("SIMULATED DATA") >= 1 + 6  # first page and every task page
     for text in ("Botulinum toxin 80 U", "Pen-grip training", "writing rhythm",
                  "Last session: 2026-02-09", "stroke_frequency_hz"):
         assert text in report, text
@@ -59,8 +59,55 @@ def test_numbers_are_the_stored_ones(report):
     assert f"{first['tremor_amplitude_pp_mm']:.3g} mm" in report
     rows = {(r["task"], r["technical"]): r for r in summary_lines(p)}
     assert rows[("sentence", "stroke_frequency_hz")]["change"] == "better"
-    assert rows[("spiral", "tremor_amplitude_pp_mm")]["change"] == "better"
-    assert rows[("sentence", "pressure_mean")]["change"] == "better"
+    assert rows[("sentence", "stroke_frequency_hz")]["noise"].startswith(
+        "beyond measurement noise (MDC95 ")
+    # guided and free spirals are two rows, each its own series
+    assert rows[("spiral_guided", "tremor_amplitude_pp_mm")]["change"] == "better"
+    assert rows[("spiral_free", "tremor_amplitude_pp_mm")]["task_label"] == \
+        "Spiral without a guide"
+    # the sample's stylus is calibrated: pressure in N, with the < 1 N band of writing
+    pressure = rows[("sentence", "pressure_mean_N")]
+    assert pressure["change"] == "better" and pressure["healthy"] == "< 1 N"
+    assert pressure["last"].endswith(" N")
+    assert "beyond measurement noise" in report and "Spiral on the guide" in report
+
+
+def test_no_band_without_a_source_and_no_tremor_is_not_0_mm(report):
+    p = load_progress(SAMPLE, "SIM-001")
+    last = report.split("Last session: 2026-02-09", 1)[1]
+    # the loops are paced: no 4.5-5 Hz rhythm band beside their rhythm
+    loops = last.split("Loops (llll)", 1)[1].split("Test sentence", 1)[0]
+    assert "writing rhythm" in loops and "4.5–5 Hz" not in loops
+    # jerkiness of the lines: the floor is said as a floor, not as a healthy range
+    lines = last.split("Straight lines", 1)[1]
+    assert "theoretical floor" in lines and "≈ 19" not in lines
+    # a visit without a detected tremor reads "no tremor detected", never 0 mm
+    sentence = p.rows("sentence")
+    none = sentence[sentence["tremor_detected"] == 0]
+    assert len(none) and "no tremor detected" in report
+    assert _value("tremor_amplitude_pp_mm", float("nan"), 0.0) == "no tremor detected"
+    assert not re.search(r">0(\.0+)? mm<", report)  # no amplitude of 0 mm in any cell
+
+
+def test_uncalibrated_pressure_says_so(tmp_path):
+    import numpy as np
+
+    from kinewrite.report import summary_lines as lines_of
+    from kinewrite.simulate import simulate_trial
+    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+
+    for when in ("2025-01-06T09:00:00Z", "2025-02-03T09:00:00Z"):
+        with SessionWriter.create(tmp_path, "WC-030", created=when) as w:
+            rec = simulate_trial("sentence", 6.0, seed=3).recording
+            w.begin_trial("sentence", 133.0, "tablet",
+                          channels=("t", "x", "y", "pressure", "state"))
+            w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                     state=np.full(rec.t.size, STATE_TOUCH))
+            w.end_trial("complete")
+    rows = {r["technical"]: r for r in lines_of(load_progress(tmp_path, "WC-030"))}
+    assert "pressure_mean_N" not in rows
+    assert rows["pressure_mean"]["last"].endswith("% of tablet range (uncalibrated)")
+    assert rows["pressure_mean"]["healthy"] == ""  # no band for a fraction of the range
 
 
 def test_errors_exit_2_one_line(tmp_path):

@@ -35,11 +35,20 @@ from kinewrite.simulate import simulate_trial
 from kinewrite.storage.session import (
     STATE_HOVER,
     STATE_TOUCH,
+    Calibration,
     SessionWriter,
 )
 
 PATIENT = "SIM-001"
-TASK_ORDER = ("spiral", "loops", "sentence", "circles", "lines")
+#: The standard protocol's steps: (protocol task key, analysis task, guide shown, repeats).
+#: The spiral is traced on the guide and drawn free (two protocol tasks of task "spiral");
+#: the sentence is written twice, so each visit measures its own trial-to-trial noise.
+STEPS = (("spiral_guided", "spiral", 1, 1), ("spiral_free", "spiral", 0, 1),
+         ("loops", "loops", 1, 1), ("sentence", "sentence", 1, 2),
+         ("circles", "circles", 1, 1), ("lines", "lines", 1, 1))
+TASK_ORDER = tuple(dict.fromkeys(task for _, task, _, _ in STEPS))
+#: A SIMULATED stylus profile (force_N = 1.0 p^2 + 2.2 p): pen force in newtons.
+STYLUS_COEFFS = (1.0, 2.2, 0.0)
 TREMOR_HZ = 5.5
 #: (visit date, tremor peak amplitude mm, pressure mean 0..1, pressure drift 1/s,
 #:  sentence stroke Hz, loop Hz) per session: worse before the injection, better after.
@@ -71,27 +80,34 @@ def write_session(study: Path, number: int, visit: tuple) -> Path:
         "pen_grip": "modified" if date >= TRAINING else "conventional",
         "tremor_present": "yes" if tremor_mm > 0.2 else "no",
         "device": "SIMULATED pen (kinewrite data/samples/make_study.py)",
-        "protocol": "standard: " + ", ".join(TASK_ORDER),
+        "protocol": "standard: " + ", ".join(key for key, _, _, _ in STEPS),
+        "stylus": "SIMULATED stylus (profile 1.0 p^2 + 2.2 p N)",
         "notes": "SIMULATED patient: no person wrote these trials.",
     }
     if after_toxin:
         meta.update(last_botox_date=TOXIN[0], last_botox_muscles=", ".join(TOXIN[1]))
     start = datetime.fromisoformat(date).replace(hour=9, minute=30, tzinfo=UTC)
-    writer = SessionWriter.create(study, PATIENT, meta, created=_iso(start))
+    cal = Calibration(pressure_newton_coeffs=STYLUS_COEFFS,
+                      source="SIMULATED: positions in mm; pressure: SIMULATED stylus profile")
+    writer = SessionWriter.create(study, PATIENT, meta, calibration=cal, created=_iso(start))
     with writer:
-        for k, task in enumerate(TASK_ORDER):
-            trial = simulate_trial(
-                task, seed=1000 * number + k, tremor_hz=TREMOR_HZ, tremor_mm=tremor_mm,
-                pressure_mean=p_mean, pressure_drift_per_s=p_drift, stroke_hz=stroke_hz,
-                loop_hz=loop_hz)
-            rec = trial.recording
-            writer.begin_trial(task, nominal_rate_hz=133.0, input_kind="simulated",
-                               channels=("t", "x", "y", "pressure", "state"),
-                               units={"x": "mm", "y": "mm", "pressure": "1"},
-                               attrs={"simulated_truth": trial.truth})
-            writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
-                          state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-            writer.end_trial("complete")
+        k = 0
+        for key, task, guide_shown, repeats in STEPS:
+            for _ in range(repeats):
+                trial = simulate_trial(
+                    task, seed=1000 * number + k, tremor_hz=TREMOR_HZ, tremor_mm=tremor_mm,
+                    pressure_mean=p_mean, pressure_drift_per_s=p_drift, stroke_hz=stroke_hz,
+                    loop_hz=loop_hz)
+                k += 1
+                rec = trial.recording
+                writer.begin_trial(task, nominal_rate_hz=133.0, input_kind="simulated",
+                                   channels=("t", "x", "y", "pressure", "state"),
+                                   units={"x": "mm", "y": "mm", "pressure": "1"},
+                                   attrs={"simulated_truth": trial.truth,
+                                          "protocol_task": key, "guide_shown": guide_shown})
+                writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                              state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
+                writer.end_trial("complete")
         adds = dict(zip(ADDS_ITEMS, ADDS[number - 1], strict=True))
         writer.add_clinical("ADDS", adds, date, rater="SIM")
         movement, speed = WCRS[number - 1]

@@ -371,7 +371,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_study(progress: Any, out_dir: Path) -> int:
     """The progress part of the demo: a summary per task and the HTML report."""
-    from .report import KEY_MEASURES
+    from .report import key_measures
 
     study, patient = progress.study_dir, progress.patient_code
     label = "SIMULATED " if progress.simulated else ""
@@ -383,7 +383,7 @@ def _demo_study(progress: Any, out_dir: Path) -> int:
     print("  values per session, oldest first (n/a: not measured or no tremor detected)")
     for task in progress.tasks:
         print(f"  {task}:")
-        for name in KEY_MEASURES.get(task, ()):
+        for name in key_measures(progress, task):
             values = progress.series(task, name)[1]
             text = "  ".join(_format(float(v)) for v in values)
             print(f"    {name:<28} {text}  {_UNITS.get(name, '')}")

@@ -57,6 +57,12 @@ class Recording:
         Pen tilt in degrees.
     pressure_ceiling : float, default 1.0
         The device's saturation level on the pressure scale (1.0 is the device maximum).
+    pressure_newton_coeffs : tuple of float, default ()
+        The stylus profile's force curve, ``force_N = polyval(coeffs, pressure) - tare_N``
+        (:func:`kinewrite.analysis.force.pressure_to_newtons`); empty when the stylus was
+        not calibrated (force features are then NaN).
+    tare_N : float, default 0
+        The profile's tare, N.
 
     Raises
     ------
@@ -80,6 +86,8 @@ class Recording:
     tilt_x: np.ndarray | None = None
     tilt_y: np.ndarray | None = None
     pressure_ceiling: float = 1.0
+    pressure_newton_coeffs: tuple[float, ...] = ()
+    tare_N: float = 0.0
     units: dict[str, str] = field(
         default_factory=lambda: {
             "t": "s", "x": "mm", "y": "mm", "pressure": "1", "tilt_x": "deg", "tilt_y": "deg",
@@ -136,6 +144,12 @@ class Recording:
         if not 0.0 < ceiling <= 1.0:
             raise RecordingError(f"pressure_ceiling must be in (0, 1], got {ceiling:g}")
         setter(self, "pressure_ceiling", ceiling)
+        coeffs = tuple(float(c) for c in np.atleast_1d(
+            np.asarray(self.pressure_newton_coeffs, dtype=np.float64)))
+        if not all(np.isfinite(coeffs)) or not np.isfinite(self.tare_N):
+            raise RecordingError("pressure_newton_coeffs and tare_N must be finite")
+        setter(self, "pressure_newton_coeffs", coeffs)
+        setter(self, "tare_N", float(self.tare_N))
 
     @property
     def n_samples(self) -> int:

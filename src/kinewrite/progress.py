@@ -1,11 +1,20 @@
 """A patient's progress across sessions, as tables (no Qt): the model of the progress view and
 the report.
 
-One row per session and task, holding the features of **the last complete trial of that task
-in the session** (a redo supersedes the trial it replaces; aborted and superseded trials are
-never used). We take one trial rather than the mean of repeated trials so that every plotted
-point is one row of ``kinewrite export``, number for number, and can be traced to its trial
-(column ``trial``); ``n_trials`` says how many complete trials of the task the session held.
+One row per session and *protocol task*, holding the features of **the last complete trial of
+that protocol task in the session** (a redo supersedes the trial it replaces; aborted and
+superseded trials are never used). We take one trial rather than the mean of repeated trials
+so that every plotted point is one row of ``kinewrite export``, number for number, and can be
+traced to its trial (column ``trial``); ``n_trials`` says how many complete trials of the
+protocol task the session held (their spread is the measurement noise,
+:mod:`kinewrite.analysis.measurement_error`).
+
+A protocol task (column ``protocol_task``, :func:`~kinewrite.storage.session.protocol_task_of`)
+is a protocol step: the standard protocol traces a spiral on a guide (``spiral_guided``) and
+draws one free (``spiral_free``), both of analysis task ``spiral``. They are distinct series
+here, in the report and in the export; a session from before the step was stored, or an
+imported trial, is keyed by its task (a spiral whose file says whether its guide was shown
+gets the standard key).
 
 Sessions are ordered, and placed on the time axis, by their creation time (``created``, ISO
 8601 UTC, the session's date). Treatment events and clinical scale entries keep their own
@@ -28,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
+from .analysis.measurement_error import Noise, change_verdict, measurement_noise
 from .model import TASKS
 from .storage.csv_recording import InputError
 from .storage.export import check_session_file, check_trial, file_problem
@@ -36,21 +46,48 @@ from .storage.study import SessionSummary, TrialSummary, study_summaries
 
 __all__ = [
     "EVENT_NAMES",
+    "TASK_NAMES",
     "Progress",
     "ProgressError",
     "event_label",
     "load_progress",
     "progress_table",
+    "task_label",
 ]
 
 #: Plain names of the treatment event kinds.
 EVENT_NAMES = {"botulinum_toxin": "Botulinum toxin", "pen_grip_training": "Pen-grip training",
                "other": "Other treatment"}
 
+#: Plain names of the analysis tasks.
+TASK_NAMES = {"spiral": "Spiral", "loops": "Loops (llll)", "sentence": "Test sentence",
+              "circles": "Circles", "lines": "Straight lines", "free": "Free writing"}
+#: Plain names of the standard protocol's steps that share a task.
+_STEP_NAMES = {"spiral_guided": "Spiral on the guide", "spiral_free": "Spiral without a guide"}
+
+
+def task_label(key: str, task: str | None = None) -> str:
+    """Plain name of a protocol task.
+
+    Examples
+    --------
+    >>> task_label("sentence"), task_label("spiral_free", "spiral")
+    ('Test sentence', 'Spiral without a guide')
+    >>> task_label("spiral_big", "spiral")
+    'Spiral (spiral_big)'
+    """
+    if key in _STEP_NAMES:
+        return _STEP_NAMES[key]
+    if key in TASK_NAMES:
+        return TASK_NAMES[key]
+    return f"{TASK_NAMES.get(task or '', task or 'Task')} ({key})"
+
+
 #: Columns of the progress table before the features.
 PROGRESS_COLUMNS: tuple[str, ...] = (
     "patient_code", "session_id", "session_number", "session_date", "session_created",
-    "session_time", "session_file", "task", "trial", "n_trials", "trial_status", "input",
+    "session_time", "session_file", "task", "protocol_task", "trial", "n_trials",
+    "trial_status", "input",
     "n_samples", "analysis_version", "analysis_error",
 )
 _UNITS = {f.name: f.unit for f in FEATURES}
@@ -127,6 +164,11 @@ class Progress:
     sessions: list[SessionSummary] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     recomputed: int = 0
+    #: Every complete trial (not only the last of each visit): ``session_number``,
+    #: ``session_id``, ``protocol_task``, ``task``, ``trial`` and the cached features (NaN
+    #: where not cached by this version); the repeats that measure the noise.
+    trials: pd.DataFrame | None = None
+    _noise: dict[str, dict[str, Noise]] = field(default_factory=dict, repr=False)
 
     @property
     def simulated(self) -> bool:
@@ -135,28 +177,92 @@ class Progress:
 
     @property
     def tasks(self) -> list[str]:
-        """Tasks with at least one row, in the standard task order."""
-        present = set(self.table["task"])
-        return [t for t in TASKS if t in present]
+        """Protocol tasks with at least one row (e.g. ``"sentence"``, ``"spiral_guided"``,
+        ``"spiral_free"``), in the standard order of their analysis task, then in the order
+        they were first recorded (the protocol's order)."""
+        pairs = self.table[["task", "protocol_task"]].drop_duplicates()  # first appearance
+        order = {t: i for i, t in enumerate(TASKS)}
+        keys = sorted(zip(pairs["task"], pairs["protocol_task"], strict=True),
+                      key=lambda tk: order.get(tk[0], len(order)))  # stable
+        return [k for _, k in keys]
+
+    def task_of(self, key: str) -> str:
+        """The analysis task of protocol task `key` (``"spiral"`` for ``"spiral_free"``)."""
+        match = self.table.loc[self.table["protocol_task"] == key, "task"]
+        if match.empty:
+            raise KeyError(f"no protocol task {key!r}")
+        return str(match.iloc[0])
 
     def rows(self, task: str) -> pd.DataFrame:
-        """The rows of one task, oldest session first."""
-        return self.table[self.table["task"] == task]
+        """The rows of one protocol task, oldest session first."""
+        return self.table[self.table["protocol_task"] == task]
 
     def series(self, task: str, feature: str) -> tuple[np.ndarray, np.ndarray]:
-        """Session times (numpy datetime64[ms], UTC) and values of `feature` for `task`.
+        """Session times (numpy datetime64[ms], UTC) and values of `feature` for protocol
+        task `task` (a key of :attr:`tasks`).
 
         Sessions where the feature is NaN are kept (a gap in the line), so the result has
         one entry per session that recorded the task.
         """
         if feature not in self.table:
             raise KeyError(f"unknown feature {feature!r}")
-        mask = (self.table["task"] == task).to_numpy()  # one column, not a copy of the table
+        mask = (self.table["protocol_task"] == task).to_numpy()  # one column, not a copy
         return (self.table["session_time"].to_numpy(dtype="datetime64[ms]")[mask],
                 self.table[feature].to_numpy(dtype=np.float64)[mask])
 
     def last_session(self) -> SessionSummary | None:
         return self.sessions[-1] if self.sessions else None
+
+    def baseline_sessions(self) -> list[str]:
+        """Ids of the sessions before the first treatment event: an untreated patient seen
+        twice or more, whose visits differ by noise alone. Empty without a recorded treatment
+        (visits of a patient under no known treatment may differ by real change)."""
+        dates = self.events["date"].dropna()
+        times = self.table.drop_duplicates("session_id")[["session_id", "session_time"]]
+        if dates.empty:
+            return []
+        return list(times.loc[times["session_time"] < dates.min(), "session_id"])
+
+    def noise(self, task: str, feature: str) -> Noise:
+        """The measurement noise of `feature` for protocol task `task`
+        (:func:`~kinewrite.analysis.measurement_error.measurement_noise`): from the repeated
+        complete trials of each visit, and from the visits before the first treatment when
+        there are two or more; NaN (``known`` False) without repeats."""
+        if task not in self._noise:
+            names = feature_names()
+            trials = self.trials if self.trials is not None else self.table.iloc[:0]
+            rows = trials[trials["protocol_task"] == task]
+            base_ids = set(self.baseline_sessions())
+            base = self.rows(task)
+            base = base[base["session_id"].isin(base_ids)]
+            noise = measurement_noise(rows[names].to_numpy(dtype=np.float64),
+                                      rows["session_number"].to_numpy(),
+                                      base[names].to_numpy(dtype=np.float64)
+                                      if len(base) >= 2 else None)
+            self._noise[task] = dict(zip(names, noise, strict=True))
+        return self._noise[task][feature]
+
+    def beyond_noise(self, task: str, feature: str) -> np.ndarray:
+        """Per visit of `task` (as :meth:`series`): True where the value differs from the
+        previous visit's by more than the MDC95 (a real change); False for the first visit,
+        a gap, or unknown noise."""
+        values = self.series(task, feature)[1]
+        mdc = self.noise(task, feature).mdc95
+        out = np.zeros(values.size, dtype=bool)
+        if values.size > 1 and math.isfinite(mdc):
+            with np.errstate(invalid="ignore"):
+                out[1:] = np.abs(np.diff(values)) > mdc  # NaN compares False
+        return out
+
+    def change(self, task: str, feature: str, before: int = 0, after: int = -1) -> str:
+        """``"beyond measurement noise"``, ``"within noise"`` or ``"noise not known"`` for
+        the change of `feature` between two visits of `task` (indices into
+        :meth:`series`; default first and last)."""
+        values = self.series(task, feature)[1]
+        if values.size < 2:
+            return change_verdict(math.nan, math.nan, math.nan)
+        return change_verdict(float(values[before]), float(values[after]),
+                              self.noise(task, feature).mdc95)
 
 
 def progress_table(study_dir: str | os.PathLike[str], patient: str,
@@ -229,6 +335,7 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
         hint = f" (patients: {', '.join(known)})" if known else " (the study has no session)"
         raise ProgressError(f"{study_dir}: no session of patient {patient!r}{hint}")
     rows: list[dict] = []
+    repeats: list[dict] = []
     sessions: list[SessionSummary] = []
     recomputed = 0
     for session in summaries:
@@ -240,6 +347,7 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
             continue
         sessions.append(session)
         rows.extend(session_rows)
+        repeats.extend(_repeat_rows(session, len(sessions), task, session_rows))
         recomputed += stale
     if not sessions:
         raise ProgressError(f"{study_dir}: no session of patient {patient!r} could be read "
@@ -252,11 +360,40 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
     table["session_time"] = _timestamps(table["session_created"])  # one vectorized parse
     order = {t: i for i, t in enumerate(TASKS)}
     table = (table.assign(_o=table["task"].map(order))
-             .sort_values(["session_time", "session_id", "_o"], kind="stable")
+             .sort_values(["session_time", "session_id", "_o", "trial"], kind="stable")
              .drop(columns="_o").reset_index(drop=True))
+    trials = pd.DataFrame(repeats, columns=[*_REPEAT_COLUMNS, *feature_names()])
     return Progress(study_dir=study_dir, patient_code=patient, table=table,
                     events=_events_frame(sessions), clinical=_clinical_frame(sessions),
-                    sessions=sessions, problems=problems, recomputed=recomputed)
+                    sessions=sessions, problems=problems, recomputed=recomputed,
+                    trials=trials)
+
+
+_REPEAT_COLUMNS = ("session_number", "session_id", "protocol_task", "task", "trial")
+
+
+def _repeat_rows(session: SessionSummary, number: int, task: str | None,
+                 chosen: list[dict]) -> list[dict]:
+    """Every complete trial of the session with its features: the cached ones where this
+    version cached them, the chosen rows' own numbers (recomputed or verified) for the
+    trials plotted, NaN otherwise."""
+    by_trial = {row["trial"]: row for row in chosen}
+    names = feature_names()
+    out = []
+    for t in session.trials:
+        if t.status != "complete" or (task is not None and t.task != task):
+            continue
+        trial = int(t.name) if t.name.isdigit() else -1
+        row = {"session_number": number, "session_id": session.session_id,
+               "protocol_task": _key(t), "task": t.task, "trial": trial}
+        if trial in by_trial:
+            row.update((n, by_trial[trial][n]) for n in names)
+        elif t.features is not None and t.features_version == ANALYSIS_VERSION:
+            row.update((n, float(t.features.get(n, math.nan))) for n in names)
+        else:
+            row.update((n, math.nan) for n in names)
+        out.append(row)
+    return out
 
 
 def _session_rows(study_dir: Path, session: SessionSummary, number: int, task: str | None,
@@ -280,23 +417,28 @@ def _session_rows(study_dir: Path, session: SessionSummary, number: int, task: s
 _STALE = "features not cached by this analysis version"
 
 
+def _key(t: TrialSummary) -> str:
+    return t.protocol_task or t.task
+
+
 def _chosen_trials(session: SessionSummary, task: str | None) -> list[TrialSummary]:
-    """The last complete trial of each task in the session (task order of the session)."""
+    """The last complete trial of each protocol task in the session (session order)."""
     last: dict[str, TrialSummary] = {}
     for t in session.trials:
         if t.status == "complete" and (task is None or t.task == task):
-            last[t.task] = t  # trials are sorted by number: the last one wins
+            last[_key(t)] = t  # trials are sorted by number: the last one wins
     return list(last.values())
 
 
 def _row(study_dir: Path, s: SessionSummary, number: int, t: TrialSummary) -> dict:
-    usable = sum(1 for x in s.trials if x.status == "complete" and x.task == t.task)
+    usable = sum(1 for x in s.trials if x.status == "complete" and _key(x) == _key(t))
     relative = os.path.relpath(os.path.abspath(s.path), os.path.abspath(study_dir))
     row = {
         "patient_code": s.patient_code, "session_id": s.session_id, "session_number": number,
         "session_date": s.created[:10], "session_created": s.created,
         "session_time": None, "session_file": Path(relative).as_posix(),
-        "task": t.task, "trial": int(t.name) if t.name.isdigit() else -1, "n_trials": usable,
+        "task": t.task, "protocol_task": _key(t),
+        "trial": int(t.name) if t.name.isdigit() else -1, "n_trials": usable,
         "trial_status": t.status, "input": t.input, "n_samples": t.n_samples,
         "analysis_version": ANALYSIS_VERSION, "analysis_error": None,
     }

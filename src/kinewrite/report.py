@@ -4,8 +4,9 @@
 the file: the plots are PNG images embedded as ``data:`` URIs, the style sheet is inline, and
 nothing is fetched from the network, so it can be mailed, archived or printed as it is.
 
-Contents: a plain-language summary (first and last session of each key measure, beside the
-healthy-writer range where one is published), the treatments and clinical scales, the
+Contents: a plain-language summary (first and last session of each key measure, whether the
+change is beyond the patient's own measurement noise, beside the healthy-writer range where a
+source gives one for that task), the treatments and clinical scales, the
 progress of each task (the Progress view's plots, rendered offscreen with Qt), and the last
 session's trials with their key numbers. Data that no person wrote (trial input
 ``simulated``) carries a "SIMULATED" banner on every page.
@@ -31,10 +32,11 @@ from pathlib import Path
 from ._atomic import atomic_write_text
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
-from .analysis.reference import assess, plain_caption, plain_label, reference_for
-from .progress import Progress, load_progress
+from .analysis.reference import assess, ideal_for, plain_caption, plain_label, reference_for
+from .progress import Progress, load_progress, task_label
 
-__all__ = ["KEY_MEASURES", "build_report", "render_plots", "report_html", "summary_lines"]
+__all__ = ["KEY_MEASURES", "build_report", "key_measures", "render_plots", "report_html",
+           "summary_lines"]
 
 _FEATURE = {f.name: f for f in FEATURES}
 
@@ -52,21 +54,41 @@ KEY_MEASURES: dict[str, tuple[str, ...]] = {
                 "peak_vertical_velocity_cv"),
     "lines": ("pressure_mean", "speed_mean_mm_s", "normalized_jerk_median"),
 }
-#: Which direction is an improvement, where SCIENCE.md says so but gives no healthy range:
-#: pen pressure is raised in writer's cramp (§6); spiral smoothness indices grow with
-#: irregularity (§7, Pullman 1998); peak-velocity CV is raised in WC circles (§4).
-_BETTER = {"pressure_mean": "lower", "pressure_p90": "lower", "spiral_smoothness_1": "lower",
+#: Which direction is an improvement, where the literature says so but gives no healthy
+#: range (docs/features.md): pen pressure is raised in writer's cramp; spiral smoothness
+#: indices grow with irregularity (Pullman 1998); peak-velocity CV is raised in WC circles.
+_BETTER = {"pressure_mean": "lower", "pressure_p90": "lower", "pressure_mean_N": "lower",
+           "pressure_p90_N": "lower", "spiral_smoothness_1": "lower",
            "peak_vertical_velocity_cv": "lower"}
-#: Summary rows: (task, feature) pairs that answer "am I getting better?".
+#: Summary rows: (task, feature) pairs that answer "am I getting better?"; one row per
+#: protocol task of that task (a guided and a free spiral are two rows).
 SUMMARY = (("sentence", "stroke_frequency_hz"), ("sentence", "automation_pct"),
            ("spiral", "tremor_amplitude_pp_mm"), ("sentence", "pressure_mean"),
            ("spiral", "speed_mean_mm_s"))
+UNCALIBRATED = "uncalibrated"
+
+
+def key_measures(p: Progress, key: str) -> list[str]:
+    """The key measures of protocol task `key`: :data:`KEY_MEASURES` of its task, pen
+    pressure in N where the patient's sessions have a stylus profile (else as a fraction of
+    the tablet range, labelled uncalibrated)."""
+    names = []
+    for name in KEY_MEASURES.get(p.task_of(key), ()):
+        if name in ("pressure_mean", "pressure_p90") and _calibrated(p, key):
+            name = f"{name}_N"
+        names.append(name)
+    return names
+
+
+def _calibrated(p: Progress, key: str) -> bool:
+    values = p.series(key, "pressure_mean_N")[1]
+    return bool(values.size and (values == values).any())
 
 
 def _unit(name: str) -> str:
     f = _FEATURE.get(name)
     if f is None or f.unit == "1":
-        if name.startswith("pressure_") and name in ("pressure_mean", "pressure_p90"):
+        if name in ("pressure_mean", "pressure_p90"):
             return "of tablet range"
         return ""
     return f.unit
@@ -75,11 +97,11 @@ def _unit(name: str) -> str:
 def _value(name: str, v: float, detected: float | None = None) -> str:
     if v is None or not math.isfinite(v):
         if name.startswith("tremor_amplitude") and detected == 0:
-            return "none detected"
+            return "no tremor detected"
         return "n/a"
     unit = _unit(name)
-    if name.startswith("pressure_") and unit == "of tablet range":
-        return f"{100 * v:.0f} % of tablet range"
+    if unit == "of tablet range":
+        return f"{100 * v:.0f} % of tablet range ({UNCALIBRATED})"
     text = f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
     return f"{text} {unit}".strip() if unit not in ("%",) else f"{text} %"
 
@@ -95,13 +117,48 @@ def _detected(p: Progress, task: str, i: int) -> float:
     return float(p.series(task, "tremor_detected")[1][i])
 
 
-def _tremor_value(p: Progress, task: str, name: str, i: int) -> float:
-    """A tremor amplitude where none was detected counts as 0 mm for the comparison."""
-    v = float(p.series(task, name)[1][i])
-    if not math.isfinite(v) and name.startswith("tremor_amplitude"):
-        detected = p.series(task, "tremor_detected")[1][i]
-        return 0.0 if detected == 0 else v
-    return v
+def _healthy_text(name: str, task: str) -> str:
+    """The healthy range of `name` on `task`, or what the number means where there is none."""
+    ref = reference_for(name, task)
+    if ref is not None:
+        return ref.range_text()
+    ideal = ideal_for(name)
+    if ideal is not None:
+        return f"no healthy range ({ideal.value:g} = the theoretical floor)"
+    return ""
+
+
+def _change(p: Progress, key: str, name: str) -> tuple[str, str]:
+    """(direction, noise verdict) of the first-to-last change of `name` in `key`.
+
+    A tremor that was not detected is "no tremor", not 0 mm: from a tremor to none is
+    better, from none to a tremor worse, none to none the same; there is no amplitude to
+    compare with the noise.
+    """
+    values = p.series(key, name)[1]
+    if values.size < 2:
+        return "", ""
+    first, last = float(values[0]), float(values[-1])
+    better = _direction(name)
+    if name.startswith("tremor_amplitude"):
+        d0, d1 = _detected(p, key, 0) == 0, _detected(p, key, -1) == 0
+        if d0 and d1:
+            return "no tremor either time", ""
+        if d1 and math.isfinite(first):
+            return "better", "tremor no longer detected"
+        if d0 and math.isfinite(last):
+            return "worse", "tremor now detected"
+    if not (math.isfinite(first) and math.isfinite(last) and better):
+        return "", ""
+    noise = p.noise(key, name)
+    verdict = p.change(key, name)
+    if noise.known:
+        verdict += f" (MDC95 {_value(name, noise.mdc95)})"
+        if abs(last - first) <= noise.mdc95:
+            return "no clear change", verdict
+    elif abs(last - first) / max(abs(first), abs(last), 1e-9) < 0.05:
+        return "about the same", verdict
+    return ("better" if (last > first) == (better == "higher") else "worse"), verdict
 
 
 def summary_lines(p: Progress) -> list[dict[str, str]]:
@@ -110,38 +167,33 @@ def summary_lines(p: Progress) -> list[dict[str, str]]:
     Returns
     -------
     list of dict
-        Keys ``measure``, ``task``, ``first``, ``last``, ``change`` ("better", "worse",
-        "about the same" or ""), ``healthy`` (range text or ""), ``caption``.
+        Keys ``measure``, ``technical``, ``task`` (the protocol task), ``task_label``,
+        ``first``, ``last``, ``change`` ("better", "worse", "no clear change" (within the noise),
+        "about the same" (noise not known, under 5 %), or ""),
+        ``noise`` ("beyond measurement noise (MDC95 ...)", "within noise (...)", "noise not
+        known", a tremor's appearance or disappearance, or ""), ``healthy`` (range text, the
+        theoretical floor, or ""), ``caption``.
     """
     out = []
-    for task, name in SUMMARY:
-        if task not in p.tasks:
-            continue
-        dates, values = p.series(task, name)
-        if values.size < 1:
-            continue
-        first = _tremor_value(p, task, name, 0)
-        last = _tremor_value(p, task, name, -1)
-        change = ""
-        better = _direction(name)
-        if values.size > 1 and math.isfinite(first) and math.isfinite(last) and better:
-            scale = max(abs(first), abs(last), 1e-9)
-            if abs(last - first) / scale < 0.05:
-                change = "about the same"
-            elif (last > first) == (better == "higher"):
-                change = "better"
-            else:
-                change = "worse"
-        ref = reference_for(name, task)
-        d0 = str(dates[0])[:10]
-        d1 = str(dates[-1])[:10]
-        out.append({
-            "measure": plain_label(name), "technical": name, "task": task,
-            "first": _value(name, values[0], _detected(p, task, 0)), "first_date": d0,
-            "last": _value(name, values[-1], _detected(p, task, -1)), "last_date": d1,
-            "change": change,
-            "healthy": ref.range_text() if ref else "", "caption": plain_caption(name),
-        })
+    for task, measure in SUMMARY:
+        for key in (k for k in p.tasks if p.task_of(k) == task):
+            name = measure
+            if name == "pressure_mean" and _calibrated(p, key):
+                name = "pressure_mean_N"
+            dates, values = p.series(key, name)
+            if values.size < 1:
+                continue
+            change, noise = _change(p, key, name)
+            out.append({
+                "measure": plain_label(name), "technical": name, "task": key,
+                "task_label": task_label(key, task),
+                "first": _value(name, values[0], _detected(p, key, 0)),
+                "first_date": str(dates[0])[:10],
+                "last": _value(name, values[-1], _detected(p, key, -1)),
+                "last_date": str(dates[-1])[:10],
+                "change": change, "noise": noise,
+                "healthy": _healthy_text(name, task), "caption": plain_caption(name),
+            })
     return out
 
 
@@ -180,7 +232,8 @@ def render_plots(p: Progress, out_dir: Path, width_px: int = 900,
             view._fill_tasks(p.tasks)
             for task in p.tasks:
                 view.set_task(task)
-                names = [n for n in KEY_MEASURES.get(task, ()) if n in feature_names(task)][:4]
+                names = [n for n in key_measures(p, task)
+                         if n in feature_names(p.task_of(task))][:4]
                 view.set_features(names)
                 grab(view.plots, task, 330 * ((len(names) + 1) // 2))
             grab(view.clinical, "clinical", 330)
@@ -243,9 +296,6 @@ section.task { page-break-before: always; }
 footer { margin-top: 6mm; font-size: 8.5pt; color: #666; }
 """
 
-_TASK_NAMES = {"spiral": "Spiral", "loops": "Loops (llll)", "sentence": "Test sentence",
-               "circles": "Circles", "lines": "Straight lines", "free": "Free writing"}
-
 
 def report_html(p: Progress, images: dict[str, Path], generated: str | None = None) -> str:
     """The report as one HTML string (images embedded)."""
@@ -264,23 +314,29 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
         f"tasks: {e(', '.join(p.tasks))} · generated {e(generated)} by kinewrite "
         f"{e(__version__)}</p>", banner,
         "<h2>Am I getting better?</h2>",
-        "<p>Each measure compares the first session with the last. &ldquo;Healthy "
-        "writers&rdquo; is the range published for people without writer&rsquo;s cramp, "
-        "where one exists.</p>",
-        '<table class="fixed"><colgroup><col style="width:27%"><col style="width:11%">'
-        '<col style="width:19%"><col style="width:19%"><col style="width:10%">'
+        "<p>Each measure compares the first session with the last. A change is "
+        "&ldquo;beyond measurement noise&rdquo; when it is larger than the smallest change "
+        "this patient&rsquo;s own repeated trials (and visits before treatment) can detect "
+        "(MDC95); otherwise it is &ldquo;within noise&rdquo;. &ldquo;Healthy "
+        "writers&rdquo; is the range a published source gives for people without "
+        "writer&rsquo;s cramp on that task, where one exists. Pen pressure is in newtons "
+        "when the stylus was calibrated, otherwise a share of the tablet&rsquo;s range "
+        "(uncalibrated).</p>",
+        '<table class="fixed"><colgroup><col style="width:22%"><col style="width:12%">'
+        '<col style="width:16%"><col style="width:16%"><col style="width:20%">'
         '<col style="width:14%"></colgroup>'
         '<tr><th>Measure</th><th>Task</th><th>First session</th><th>Last session</th>'
         "<th>Change</th><th>Healthy writers</th></tr>",
     ]
     for row in summary_lines(p):
         cls = {"better": "better", "worse": "worse"}.get(row["change"], "")
+        noise = f"<br><span class='meta'>{e(row['noise'])}</span>" if row["noise"] else ""
         parts.append(
             f"<tr><td>{e(row['measure'])}<br><span class='tech'>{e(row['technical'])}</span>"
-            f"</td><td>{e(row['task'])}</td><td>{e(row['first'])}<br><span class='meta'>"
-            f"{e(row['first_date'])}</span></td><td>{e(row['last'])}<br><span class='meta'>"
-            f"{e(row['last_date'])}</span></td><td class='{cls}'>{e(row['change'])}</td>"
-            f"<td>{e(row['healthy'])}</td></tr>")
+            f"</td><td>{e(row['task_label'])}</td><td>{e(row['first'])}<br>"
+            f"<span class='meta'>{e(row['first_date'])}</span></td><td>{e(row['last'])}<br>"
+            f"<span class='meta'>{e(row['last_date'])}</span></td><td><span class='{cls}'>"
+            f"{e(row['change'])}</span>{noise}</td><td>{e(row['healthy'])}</td></tr>")
     parts.append("</table>")
     parts.append("<h2>Treatments</h2>")
     if p.events.empty:
@@ -317,14 +373,17 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
               "rgba(120,190,120,0.45)'></span> healthy writers</span>"
               "<span><span class='swatch' style='border-top:2px dashed #9434a0'></span> "
               "botulinum toxin</span><span><span class='swatch' style='border-top:2px dashed "
-              "#d66e00'></span> pen-grip training</span><span>&#9711; no tremor detected"
-              "</span></p>")
+              "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
+              "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
+              "</span><span>&#9711; around a point: changed from the visit before by more "
+              "than the measurement noise (MDC95)</span></p>")
     for task in p.tasks:
         rows = p.rows(task)
         parts.append(f"<section class='task'>{banner}<h2>Progress: "
-                     f"{e(_TASK_NAMES.get(task, task))}</h2>")
+                     f"{e(task_label(task, p.task_of(task)))}</h2>")
         if task in images:
-            names = [n for n in KEY_MEASURES.get(task, ()) if n in feature_names(task)][:4]
+            names = [n for n in key_measures(p, task)
+                     if n in feature_names(p.task_of(task))][:4]
             captions = " ".join(f"<b>{e(plain_label(n))}</b>: {e(plain_caption(n))}"
                                 for n in names)
             parts.append(f"<figure><img alt='{e(task)} progress' "
@@ -335,8 +394,9 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
     parts.append(_last_session(p, banner))
     parts.append("<footer>Made by kinewrite from the features stored in the session files "
                  "(the numbers of <code>kinewrite export</code>). Patients are identified by "
-                 "a code only. Healthy-writer ranges: kinewrite SCIENCE.md and the studies "
-                 "it cites.</footer></body></html>")
+                 "a code only. Healthy-writer ranges and their sources: kinewrite "
+                 "docs/features.md (Reference bands); measurement noise: "
+                 "docs/measurement-error.md.</footer></body></html>")
     return "\n".join(x for x in parts if x)
 
 
@@ -346,24 +406,24 @@ def _last_session(p: Progress, banner: str) -> str:
     rows = p.table[p.table["session_id"] == s.session_id]
     out = [f"<section class='task'>{banner}<h2>Last session: {e(s.date)}</h2>",
            "<p>The key numbers of each task of the last visit, beside the range of healthy "
-           "writers where one is published.</p>",
+           "writers where a source gives one for that task.</p>",
            "<table><tr><th>Task</th><th>Trial</th><th>Measure</th><th>Value</th>"
            "<th>Healthy writers</th><th></th></tr>"]
     for _, r in rows.iterrows():
-        names = KEY_MEASURES.get(r["task"], ())
+        names = key_measures(p, r["protocol_task"])
         for k, name in enumerate(names):
             v = float(r[name])
-            ref = reference_for(name, r["task"])
             verdict = assess(name, v, r["task"]) or ""
             word = {"inside": "in range", "better": "better than range",
                     "worse": "outside range"}.get(verdict, "")
             cls = {"inside": "better", "worse": "worse"}.get(verdict, "")
-            head = (f"<td rowspan='{len(names)}'>{e(r['task'])}</td><td rowspan='{len(names)}'"
-                    f" class='num'>{int(r['trial'])}</td>") if k == 0 else ""
+            head = (f"<td rowspan='{len(names)}'>{e(task_label(r['protocol_task'], r['task']))}"
+                    f"</td><td rowspan='{len(names)}' class='num'>{int(r['trial'])}</td>"
+                    if k == 0 else "")
             out.append(f"<tr>{head}<td>{e(plain_label(name))} <span class='tech'>"
                        f"{e(name)}</span></td><td class='num'>"
                        f"{e(_value(name, v, r['tremor_detected']))}</td>"
-                       f"<td>{e(ref.range_text()) if ref else ''}</td>"
+                       f"<td>{e(_healthy_text(name, r['task']))}</td>"
                        f"<td class='{cls}'>{e(word)}</td></tr>")
     out.append("</table></section>")
     return "\n".join(out)

@@ -26,10 +26,12 @@ def exported():
 def test_plotted_numbers_are_the_exported_ones(qtbot, exported):
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
-    for task in ("sentence", "spiral", "circles"):
+    for task in ("sentence", "spiral_guided", "spiral_free", "circles"):
         view.set_task(task)
         series = view.plotted_series()
-        rows = exported[exported["task"] == task].sort_values("session_created")
+        rows = exported[exported["protocol_task"] == task]
+        rows = rows.sort_values(["session_created", "trial"]).drop_duplicates(
+            "session_id", keep="last")  # the last complete trial of each visit
         dates = rows["session_created"].str[:23].to_numpy(dtype="datetime64[ms]")
         assert set(view.chosen_features()) <= set(series)
         for name in view.chosen_features():
@@ -44,13 +46,21 @@ def test_bands_markers_labels(qtbot):
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
     view.set_task("sentence")
-    view.set_features(["stroke_frequency_hz", "pressure_mean"])
-    assert list(view.feature_plots) == ["stroke_frequency_hz", "pressure_mean"]
+    # the sample's stylus is calibrated: pen pressure is plotted in N by default
+    assert "pressure_mean_N" in view.chosen_features()
+    view.set_features(["stroke_frequency_hz", "pressure_mean", "pressure_mean_N"])
+    assert list(view.feature_plots) == ["stroke_frequency_hz", "pressure_mean",
+                                        "pressure_mean_N"]
     rhythm = view.feature_plots["stroke_frequency_hz"]
     regions = [i for i in rhythm.items if isinstance(i, pg.LinearRegionItem)]
-    assert len(regions) == 1 and regions[0].getRegion() == (4.5, 5.0)  # SCIENCE.md §4
+    assert len(regions) == 1 and regions[0].getRegion() == (4.5, 5.0)  # fluent handwriting
     pressure = view.feature_plots["pressure_mean"]
     assert not [i for i in pressure.items if isinstance(i, pg.LinearRegionItem)]  # no number
+    assert "fraction of range" in pressure.getAxis("left").labelText
+    newtons = view.feature_plots["pressure_mean_N"]
+    (band,) = [i for i in newtons.items if isinstance(i, pg.LinearRegionItem)]
+    assert band.getRegion()[1] == pytest.approx(1.0)  # healthy < 1 N in writing
+    assert "beyond measurement noise" in view.change_notes["stroke_frequency_hz"]
     assert [label for _, label in view.event_markers()] == [
         "Botulinum toxin 80 U onabotulinumtoxinA", "Pen-grip training"]
     assert str(view.event_markers()[0][0])[:10] == "2025-10-13"
@@ -61,6 +71,65 @@ def test_bands_markers_labels(qtbot):
     assert "(Hz)" in rhythm.getAxis("left").labelText
     assert view.banner.isVisible() or not view.isVisible()
     assert view.progress.simulated
+
+
+def _bands(plot):
+    return [i for i in plot.items if isinstance(i, pg.LinearRegionItem)
+            or (isinstance(i, pg.InfiniteLine) and i.angle == 0)]
+
+
+def test_no_band_without_a_source_for_that_task(qtbot):
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    # paced loops: no 4.5-5 Hz rhythm band, no automation or NIV band
+    view.set_task("loops")
+    view.set_features(["stroke_frequency_hz", "automation_pct", "niv_mean",
+                       "tremor_amplitude_pp_mm"])
+    for name, plot in view.feature_plots.items():
+        assert not _bands(plot), name
+        assert "healthy writers" not in plot.titleLabel.text, name
+    # jerkiness: 18.97 is a floor, no band on any task; NCA likewise
+    view.set_task("lines")
+    view.set_features(["normalized_jerk_median", "nca_mean"])
+    for name, plot in view.feature_plots.items():
+        assert not _bands(plot), name
+    # the tremor rating band belongs to spirals
+    view.set_task("spiral_free")
+    view.set_features(["tremor_amplitude_pp_mm"])
+    assert _bands(view.feature_plots["tremor_amplitude_pp_mm"])
+
+
+def test_no_tremor_is_a_named_marker_not_a_zero_amplitude(qtbot):
+    from kinewrite.gui.progress import NO_TREMOR_TEXT
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.set_task("sentence")  # the stroke rhythm is excluded: most visits have no tremor
+    view.set_features(["tremor_amplitude_pp_mm"])
+    plot = view.feature_plots["tremor_amplitude_pp_mm"]
+    detected = view.progress.series("sentence", "tremor_detected")[1]
+    dates, values = view.plotted_series()["tremor_amplitude_pp_mm"]
+    marked = view.no_tremor["tremor_amplitude_pp_mm"]
+    assert marked.size == int((detected == 0).sum()) > 0
+    assert np.all(np.isnan(values[np.isin(dates, marked)]))
+    # nothing is drawn at an amplitude at those visits: no curve has a finite point there
+    marked_ms = marked.astype("datetime64[ms]").astype("int64")
+    for item in plot.listDataItems():
+        if not isinstance(item, pg.PlotDataItem):
+            continue  # the crosses below 0, checked next
+        x, y = item.getData()
+        if x is None:
+            continue
+        at = np.isin(np.round(np.asarray(x) * 1000).astype("int64"), marked_ms)
+        assert not np.isfinite(np.asarray(y)[at]).any()
+    # one marker per such visit, below the zero line, named in the legend
+    (crosses,) = [i for i in plot.items if isinstance(i, pg.ScatterPlotItem)
+                  and i.opts["symbol"] == "x"]
+    cx, cy = crosses.getData()
+    np.testing.assert_array_equal(np.round(cx * 1000).astype("int64"), marked_ms)
+    assert np.all(cy < 0)  # under 0 mm: not a value of 0
+    labels = [label.text for _, label in plot.legend.items]
+    assert NO_TREMOR_TEXT in labels
 
 
 def test_plain_labels_and_technical_details(qtbot):
@@ -106,6 +175,25 @@ def test_unknown_patient_and_empty_study(qtbot, tmp_path):
     assert view.plotted_series() == {}
 
 
+def test_uncalibrated_pressure_says_so(qtbot, tmp_path):
+    from kinewrite.simulate import simulate_trial
+    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+
+    with SessionWriter.create(tmp_path, "WC-031") as w:  # no stylus profile
+        rec = simulate_trial("sentence", 6.0, seed=3).recording
+        w.begin_trial("sentence", 133.0, "tablet", channels=("t", "x", "y", "pressure", "state"))
+        w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                 state=np.full(rec.t.size, STATE_TOUCH))
+        w.end_trial("complete")
+    view = ProgressView(tmp_path, "WC-031")
+    qtbot.addWidget(view)
+    assert "pressure_mean" in view.chosen_features()
+    assert "pressure_mean_N" not in view.chosen_features()
+    plot = view.feature_plots["pressure_mean"]
+    assert "uncalibrated" in plot.getAxis("left").labelText
+    assert not _bands(plot)
+
+
 def test_render_png(tmp_path):
     out = render_progress_png(SAMPLE, "SIM-001", tmp_path / "p.png", size=(1200, 800))
     data = out.read_bytes()
@@ -114,3 +202,38 @@ def test_render_png(tmp_path):
 
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+
+
+def test_a_band_is_drawn_exactly_where_the_registry_has_a_source(qtbot):
+    from kinewrite.analysis.features import feature_names
+    from kinewrite.analysis.reference import reference_for
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    for key in view.progress.tasks:
+        task = view.progress.task_of(key)
+        view.set_task(key)
+        names = feature_names(task)
+        view.set_features(names)
+        for name in names:
+            ref = reference_for(name, task)
+            assert bool(_bands(view.feature_plots[name])) == (ref is not None), (key, name)
+            if ref is not None:
+                assert ref.source  # cited (docs/features.md lists it: test_reference)
+
+
+def test_changes_beyond_noise_are_ringed(qtbot):
+    from kinewrite.gui.progress import REAL_CHANGE_TEXT
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.set_task("sentence")
+    view.set_features(["stroke_frequency_hz"])
+    p = view.progress
+    dates, values = p.series("sentence", "stroke_frequency_hz")
+    mdc = p.noise("sentence", "stroke_frequency_hz").mdc95
+    expected = dates[1:][np.abs(np.diff(values)) > mdc]  # 2.0 -> 3.1 Hz etc.
+    assert expected.size >= 2
+    np.testing.assert_array_equal(view.real_changes["stroke_frequency_hz"], expected)
+    plot = view.feature_plots["stroke_frequency_hz"]
+    assert REAL_CHANGE_TEXT in [label.text for _, label in plot.legend.items]

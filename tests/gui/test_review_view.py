@@ -86,8 +86,8 @@ def test_default_trial_and_selector(view, session_path, session):
     box = view.trial_box
     assert box.count() == len(session.trials) == 6
     captions = [box.itemText(i) for i in range(box.count())]
-    assert captions[0] == "001 · loops · superseded by 005"
-    assert captions[2] == "003 · lines · aborted"
+    assert captions[0] == "001 · Loops (llll) · superseded by 005"
+    assert captions[2] == "003 · Straight lines · aborted"
     box.setCurrentIndex(1)
     assert view.trial.name == "002" and view.trial.task == "spiral"
     assert view.message_text() is None
@@ -152,8 +152,14 @@ def test_table_shows_the_stored_features(view, session, name):
     assert list(shown) == list(stored)
     np.testing.assert_array_equal(np.array(list(shown.values())),
                                   np.array(list(stored.values())))
-    for i, (_, value) in enumerate(stored.items()):
-        assert view.table.item(i, 1).text() == format_value(value)
+    for i, (key, value) in enumerate(stored.items()):
+        text = view.table.item(i, 1).text()
+        if np.isnan(value) and key.endswith("_N"):
+            assert text == "uncalibrated", key  # the absence said, not "n/a"
+        elif np.isnan(value) and key.startswith("tremor_") and stored["tremor_detected"] == 0:
+            assert text == "no tremor detected", key
+        else:
+            assert text == format_value(value), key
 
 
 def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):
@@ -169,13 +175,21 @@ def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):
 
 
 def test_table_flags_values_outside_the_healthy_range(view, session):
-    view.load_trial(session, "001")  # loops at 2.5 Hz: below the healthy 4.5-5 Hz rhythm
+    # loops drawn at 2.5 Hz are paced: the 4.5-5 Hz band of fluent handwriting does not
+    # apply, so they are not flagged (they were "below" before)
+    view.load_trial(session, "001")
+    rows = {r.name: r for r in view.table.rows()}
+    assert rows["stroke_frequency_hz"].range_text == ""
+    assert rows["stroke_frequency_hz"].flag == "" and rows["automation_pct"].flag == ""
+    i = [r.name for r in view.table.rows()].index("stroke_frequency_hz")
+    assert view.table.item(i, 4).text() == ""
+    assert "uncalibrated" in view.table_note.text()  # no stylus profile: no newtons
+    view.load_trial(session, "006")  # the sentence: handwriting, the band applies
     rows = {r.name: r for r in view.table.rows()}
     rhythm = rows["stroke_frequency_hz"]
-    assert rhythm.range_text == "4.5–5 Hz" and rhythm.flag == "below"
-    i = [r.name for r in view.table.rows()].index("stroke_frequency_hz")
-    assert view.table.item(i, 4).text() == "▼"
-    assert rows["automation_pct"].flag == ""  # 100 % smooth strokes: inside 80-100 %
+    assert rhythm.range_text == "4.5–5 Hz"
+    assert rhythm.flag == ("below" if rhythm.value < 4.5 else "above" if rhythm.value > 5
+                           else "")
     view.load_trial(view._session, "002")  # spiral: no writing-rhythm reference applies
     rows = {r.name: r for r in view.table.rows()}
     assert rows["stroke_frequency_hz"].range_text == ""
@@ -304,3 +318,13 @@ def test_pressure_in_newtons_where_calibrated(view, tmp_path):
     # the table keeps the stored fraction: pressure features are fractions of the range
     assert view.table.shown_values()["pressure_mean"] == session.trials[0].features[
         "pressure_mean"]
+
+
+def test_table_says_no_tremor_and_uncalibrated_instead_of_numbers(view, session):
+    view.load_trial(session, "006")  # the sentence: no tremor simulated, no stylus profile
+    features = session.trial("006").features
+    i = {r.name: k for k, r in enumerate(view.table.rows())}
+    assert features["tremor_detected"] == 0
+    assert view.table.item(i["tremor_amplitude_pp_mm"], 1).text() == "no tremor detected"
+    assert view.table.item(i["pressure_mean_N"], 1).text() == "uncalibrated"
+    assert view.table.shown_values()["tremor_amplitude_pp_mm"] != 0.0  # NaN, not 0 mm

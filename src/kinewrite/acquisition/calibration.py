@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_write_text, private_folder
+from ..analysis.force import pressure_to_newtons
 from ..storage.csv_recording import InputError
 from ..storage.session import Calibration
 from .tasks import config_dir
@@ -235,7 +236,7 @@ class PressureProfile:
 
     def force_N(self, fraction: float | np.ndarray) -> np.ndarray:
         """Net force in N at pressure `fraction` (0..1)."""
-        return np.polyval(self.coeffs, np.asarray(fraction, dtype=float)) - self.tare_N
+        return pressure_to_newtons(fraction, self.coeffs, self.tare_N)
 
     def to_json(self) -> str:
         data = {"format": PROFILE_FORMAT, "format_version": 1, **asdict(self)}
@@ -352,7 +353,7 @@ def fit_pressure_profile(
             f"the fitted degree-{degree} curve does not rise steadily over 0..1 (it falls near "
             f"fraction {grid[falls[0]]:.2f}): check the readings, add points or lower the degree")
     tare_N = float(np.polyval(coeffs, tare_fraction)) if tare_fraction is not None else 0.0
-    residual = float(np.sqrt(np.mean((np.polyval(coeffs, f) - tare_N - n) ** 2)))
+    residual = float(np.sqrt(np.mean((pressure_to_newtons(f, coeffs, tare_N) - n) ** 2)))
     return PressureProfile(stylus=stylus, coeffs=tuple(float(c) for c in coeffs),
                            tare_N=tare_N, degree=degree,
                            fractions=tuple(float(v) for v in f),

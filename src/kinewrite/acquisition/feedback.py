@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.force import pressure_to_newtons
 from ..storage.session import Calibration
 
 __all__ = ["FEEDBACK_MODES", "FeedbackSynth", "PressureFeedback"]
@@ -125,7 +126,7 @@ class PressureFeedback:
         if self.threshold_unit == "fraction":
             return frac
         cal = self.calibration
-        return np.polyval(np.asarray(cal.pressure_newton_coeffs), frac) - cal.tare_N
+        return pressure_to_newtons(frac, cal.pressure_newton_coeffs, cal.tare_N)
 
     def excess(self, pressure: np.ndarray | float) -> np.ndarray:
         """How far above the threshold, 0 at the threshold to 1 at full scale; NaN below it

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..model import TASKS, Recording
 from ._numeric import norm2, quantiles
+from .force import is_calibrated, pressure_to_newtons
 from .kinematics import ldlj, normalized_jerk, segment_gradient
 from .pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
 from .pressure import saturated_mask, thirds_ratio, trend_slope
@@ -156,6 +157,17 @@ FEATURES: tuple[Feature, ...] = (
        "Least-squares slope of pen-down pressure over time, saturated samples left out."),
     _f("pressure_drift_ratio", "1", "pressure",
        "Mean pen-down pressure in the last third of the trial over the first third."),
+    # -- pressure in newtons (stylus profile of the session; NaN when uncalibrated)
+    _f("pressure_mean_N", "N", "force",
+       "Mean pen-down axial force through the session's stylus profile; NaN uncalibrated.",
+       "Zeuner2007"),
+    _f("pressure_sd_N", "N", "force", "SD of the pen-down axial force (stylus profile).",
+       "Zeuner2007"),
+    _f("pressure_p90_N", "N", "force",
+       "90th percentile of the pen-down axial force (stylus profile)."),
+    _f("pressure_saturation_N", "N", "force",
+       "Force at the sensor's saturation level: the most the stylus can report; a trial "
+       "with saturated samples pressed harder than this."),
     # -- spiral
     _f("spiral_tightness_mm_per_rad", "mm/rad", "spiral",
        "b of r = a + b*theta, centre fitted.", "Wang2008", ("spiral",)),
@@ -260,6 +272,7 @@ def extract_features(
                                          exclude_hz=exclude)))
         out.update(_pressure_tremor(p, exclude))
         out.update(_pressure(p))
+        out.update(_force(p))
         if task == "spiral":
             out.update(_spiral(p, guide_xy_mm))
     # a ratio or moment that overflows (degenerate input) has no meaning: NaN, never inf
@@ -419,6 +432,29 @@ def _pressure(p: Prepared) -> dict[str, float]:
     }
 
 
+def _force(p: Prepared) -> dict[str, float]:
+    """Pen-down force in N through the stylus profile (NaN without one or without pressure).
+
+    The curve is applied to every sample before averaging (it is not linear, so the force of
+    the mean pressure is not the mean force).
+    """
+    names = [f.name for f in FEATURES if f.family == "force"]
+    if p.pressure is None or not is_calibrated(p.pressure_newton_coeffs):
+        return dict.fromkeys(names, NAN)
+    pr = p.pressure[p.pen_down]
+    if pr.size == 0 or (pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3):
+        return dict.fromkeys(names, NAN)  # no pen-down sample, or Windows Ink's fake 0.5
+    force = pressure_to_newtons(pr, p.pressure_newton_coeffs, p.tare_N)
+    (q90,) = quantiles(force, (0.90,))
+    return {
+        "pressure_mean_N": float(force.mean()),
+        "pressure_sd_N": float(force.std(ddof=1)) if force.size > 1 else NAN,
+        "pressure_p90_N": float(q90),
+        "pressure_saturation_N": float(pressure_to_newtons(
+            p.pressure_ceiling, p.pressure_newton_coeffs, p.tare_N)),
+    }
+
+
 def _spiral(p: Prepared, guide_xy_mm: np.ndarray | None) -> dict[str, float]:
     """Spiral indices and template deviations, on the low-passed trace less the filter's
     transient at each end of every pen-down segment (``p.filter_settle`` samples): there
@@ -445,7 +481,9 @@ def features_markdown() -> str:
         "Generated from the registry `kinewrite.analysis.features.FEATURES` by "
         "`kinewrite features > docs/features.md`; a test keeps it current.",
         f"Analysis version {ANALYSIS_VERSION}. A feature that does not apply to a trial is NaN.",
-        "Pressure is a fraction 0..1 of the device range (unit `1`).",
+        "Pressure is a fraction 0..1 of the device range (unit `1`); the `_N` features are "
+        "the same pen-down force in newtons through the session's stylus profile, NaN when "
+        "the stylus was not calibrated.",
         "",
         "| feature | unit | tasks | definition | reference |",
         "|---|---|---|---|---|",
@@ -453,7 +491,12 @@ def features_markdown() -> str:
     for f in FEATURES:
         tasks = "all" if f.tasks == ALL else ", ".join(f.tasks)
         lines.append(f"| `{f.name}` | {f.unit} | {tasks} | {f.definition} | {f.reference} |")
-    lines += ["", "## References", ""]
+    from .reference import bands_markdown  # reference.py imports this module
+
+    lines += ["", bands_markdown().rstrip("\n"), "",
+              "How much a measure varies between repeated trials of one visit, and which "
+              "change between visits is beyond that noise: docs/measurement-error.md.",
+              "", "## References", ""]
     for key in sorted({f.reference for f in FEATURES}):
         lines.append(f"- **{key}**: {REFERENCES[key]}")
     return "\n".join(lines) + "\n"

@@ -63,6 +63,8 @@ class Prepared:
     pressure: np.ndarray | None
     pen_down: np.ndarray
     pressure_ceiling: float
+    pressure_newton_coeffs: tuple[float, ...]
+    tare_N: float
     pen_runs: pp.Segments
     rate_hz: float
     g_t: np.ndarray
@@ -155,7 +157,9 @@ def prepare(
     tr_xy = tr_all[:2]
     return Prepared(
         task=task, clock=clock, t=t, x=x, y=y, pressure=pressure, pen_down=pen,
-        pressure_ceiling=recording.pressure_ceiling, pen_runs=pp.runs(pen), rate_hz=rate_hz,
+        pressure_ceiling=recording.pressure_ceiling,
+        pressure_newton_coeffs=recording.pressure_newton_coeffs, tare_N=recording.tare_N,
+        pen_runs=pp.runs(pen), rate_hz=rate_hz,
         g_t=g_t, g_segments=g_seg, g_x=gxy[0], g_y=gxy[1],
         baseline_rad=angle, vx=vel[0], vy=vel[1], ax=acc[0], ay=acc[1], jx=jerk[0],
         jy=jerk[1], speed=norm2(vel[0], vel[1]),

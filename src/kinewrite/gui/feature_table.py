@@ -82,6 +82,19 @@ def build_rows(features: Mapping[str, float], task: str | None = None) -> list[F
     return rows
 
 
+def _value_text(row: FeatureRow, tremor_detected: float) -> str:
+    """The value cell: a number, or what its absence means ("no tremor detected" rather than
+    n/a, never 0 mm; "uncalibrated" for a force without a stylus profile)."""
+    if math.isfinite(row.value):
+        return format_value(row.value)
+    if row.name.startswith("tremor_") and row.name != "tremor_detected" \
+            and tremor_detected == 0:
+        return "no tremor detected"
+    if row.name.endswith("_N"):
+        return "uncalibrated"
+    return format_value(row.value)
+
+
 class FeatureTable(QTableWidget):
     """Read-only table of a trial's stored features (name, value, unit, range, flag)."""
 
@@ -103,6 +116,7 @@ class FeatureTable(QTableWidget):
     def set_features(self, features: Mapping[str, float] | None, task: str | None = None) -> None:
         """Show `features` (a trial's cached feature row) of a `task` trial; None clears."""
         self._rows = build_rows(features or {}, task)
+        detected = (features or {}).get("tremor_detected", math.nan)
         self.setRowCount(len(self._rows))
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for i, row in enumerate(self._rows):
@@ -117,7 +131,7 @@ class FeatureTable(QTableWidget):
                     tip += (f"\nthis value: {row.flag} the healthy range "
                             f"({row.assessment} than healthy writers)")
             cells = (
-                row.label, format_value(row.value), "" if row.unit == "1" else row.unit,
+                row.label, _value_text(row, detected), "" if row.unit == "1" else row.unit,
                 row.range_text, {"above": "▲", "below": "▼"}.get(row.flag, ""),
             )
             tip = plain_tooltip(tip)  # a feature name from the file is shown, not rendered

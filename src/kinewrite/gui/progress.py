@@ -3,16 +3,24 @@
 Answers the patient's "am I getting better?" and the therapist's "did the toxin or the
 training work?". For one task, each chosen feature is plotted over the session dates (one
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
-the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band where one is
-published, and treatment events (botulinum toxin, pen-grip training) as labelled dashed
-vertical lines. The clinical scales (ADDS %, WCRS points) are plotted beside, on the same
-dates.
+the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
+source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
+as labelled dashed vertical lines. The clinical scales (ADDS %, WCRS points) are plotted
+beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
 list shows them for the selected feature, the tooltip too, and "Technical names" switches
 every label. The numbers are the features cached in the session files (no recomputation):
 :meth:`ProgressView.plotted_series` returns exactly what is drawn, for tests.
+
+The task list holds *protocol tasks* (a spiral traced on a guide and one drawn free are two
+entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
+fraction of the tablet range marked "uncalibrated". A visit without a detected tremor is
+marked by a grey cross below the zero line, named in the legend, never drawn as an amplitude
+of 0 mm. Each plot's title
+says whether the change from the first to the last visit is beyond the patient's own
+measurement noise (:meth:`kinewrite.progress.Progress.change`).
 """
 
 from __future__ import annotations
@@ -37,8 +45,14 @@ from PyQt6.QtWidgets import (
 )
 
 from ..analysis.features import FEATURES, REFERENCES, feature_names
-from ..analysis.reference import PLAIN_GROUPS, plain_caption, plain_label, reference_for
-from ..progress import Progress, ProgressError, load_progress
+from ..analysis.reference import (
+    PLAIN_GROUPS,
+    ideal_for,
+    plain_caption,
+    plain_label,
+    reference_for,
+)
+from ..progress import Progress, ProgressError, load_progress, task_label
 from .plots import (
     SERIES_COLOUR,
     add_event_marker,
@@ -74,6 +88,12 @@ _TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
 CLINICAL = (("ADDS", "ADDS: arm disability", "%", "higher is better"),
             ("WCRS", "WCRS: cramp rating", "points", "lower is better"))
 _ROLE = Qt.ItemDataRole.UserRole
+#: How a visit without a detected tremor is marked (never as a 0 mm point).
+NO_TREMOR_TEXT = "no tremor detected (no amplitude)"
+NO_TREMOR_COLOUR = (110, 110, 110)
+#: How a visit that changed beyond measurement noise from the one before is marked.
+REAL_CHANGE_TEXT = "change beyond measurement noise"
+REAL_CHANGE_COLOUR = (20, 20, 20)
 DAY_S = 86400.0
 
 
@@ -85,20 +105,26 @@ def _technical_text(name: str, task: str | None) -> str:
     lines = [f"{name}  [{unit_text(f.unit)}]", f.definition,
              f"Source: {REFERENCES.get(f.reference, f.reference)}"]
     ref = reference_for(name, task)
+    ideal = ideal_for(name)
     if ref is not None:
         lines.append(f"Healthy writers: {ref.range_text()} ({ref.source}).")
+    elif ideal is not None:
+        lines.append(f"{ideal.text} ({ideal.source}). No band is drawn.")
     else:
-        lines.append("No published healthy-writer range: no band is drawn.")
+        lines.append("No published healthy-writer range for this task: no band is drawn.")
+    if f.family == "pressure" and f.unit == "1":
+        lines.append("Uncalibrated: a fraction of the tablet's range, not newtons.")
     return "\n".join(lines)
 
 
-def _unit_words(name: str) -> str:
+def _unit_words(name: str, calibrated: bool = False) -> str:
     """The unit of a feature for an axis label; pressure levels are a fraction of the
-    tablet's range (SCIENCE.md §1), other unit-1 features are ratios or counts."""
+    tablet's range ("uncalibrated" when the sessions have no newtons), other unit-1
+    features are ratios or counts."""
     f = _FEATURE[name]
     if f.unit == "1" and name in ("pressure_mean", "pressure_sd", "pressure_p10",
                                   "pressure_p90"):
-        return "fraction"  # of the tablet's range: said in the details, short on the axis
+        return "fraction of range" if calibrated else "fraction, uncalibrated"
     if f.unit == "1" and name in ("stroke_count", "pen_lifts", "on_surface_strokes",
                                   "gap_count", "tremor_detected"):
         return "count" if name != "tremor_detected" else "1 = yes"
@@ -128,6 +154,13 @@ class ProgressView(QWidget):
         self._chosen: dict[str, list[str]] = {}
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[tuple[float, str]] = []
+        #: Per plotted feature: the visits drawn as "no tremor" (dates), and the noise
+        #: verdict of the first-to-last change shown in its title.
+        self.no_tremor: dict[str, np.ndarray] = {}
+        #: Per plotted feature: the visits whose change from the previous visit is beyond
+        #: measurement noise (dates), ringed on the plot.
+        self.real_changes: dict[str, np.ndarray] = {}
+        self.change_notes: dict[str, str] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
         #: Plot grid and font (the report draws 2 columns in larger type for A4).
@@ -139,13 +172,18 @@ class ProgressView(QWidget):
         font.setPointSizeF(13)
         font.setBold(True)
         self.title.setFont(font)
+        self.title.setWordWrap(True)  # a long title wraps rather than widening the view
         self.banner = PlainLabel("SIMULATED DATA: no person wrote these trials")
         self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
                                   "padding:3px 8px; border-radius:3px")
         self.banner.setVisible(False)
         self.task_combo = QComboBox()
         self.task_combo.setToolTip("The writing task whose sessions are plotted")
-        self.task_combo.currentTextChanged.connect(self._task_changed)
+        # protocol task names ("Spiral without a guide") must not widen the whole view
+        self.task_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.task_combo.setMinimumContentsLength(14)
+        self.task_combo.currentIndexChanged.connect(self._index_changed)
         self.technical = QCheckBox("Technical names")
         self.technical.setToolTip("Show the registry names (with units) instead of plain labels")
         self.technical.toggled.connect(self._relabel)
@@ -189,8 +227,10 @@ class ProgressView(QWidget):
         splitter.setSizes([240, 800, 340])
         self.caption = PlainLabel(
             "Each point is one visit (the last complete trial of the task). The green band is "
-            "the range of healthy writers, where one is published. Dashed vertical lines mark "
-            "treatments.")
+            "the range of healthy writers, only where a source gives one for this task. A grey "
+            "cross under a date: no tremor detected in that visit (no amplitude, not 0 mm). "
+            "A ring: changed from the visit before by more than the measurement noise. "
+            "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
@@ -218,17 +258,24 @@ class ProgressView(QWidget):
         self.reload()
 
     def set_task(self, task: str) -> None:
-        """Plot the sessions of `task`."""
-        index = self.task_combo.findText(task)
+        """Plot the sessions of protocol task `task` (e.g. ``"sentence"``,
+        ``"spiral_free"``; a key of :attr:`kinewrite.progress.Progress.tasks`)."""
+        index = self.task_combo.findData(task)
         if index < 0:
             raise ValueError(f"no session of task {task!r} for this patient")
         self.task_combo.setCurrentIndex(index)
+
+    def analysis_task(self) -> str | None:
+        """The analysis task of the current protocol task (``"spiral"`` for both spirals)."""
+        if self.task is None or self.progress is None:
+            return None
+        return self.progress.task_of(self.task)
 
     def set_features(self, names: list[str]) -> None:
         """Plot exactly these features (registry names) for the current task."""
         if self.task is None:
             return
-        unknown = [n for n in names if n not in feature_names(self.task)]
+        unknown = [n for n in names if n not in feature_names(self.analysis_task())]
         if unknown:
             raise ValueError(f"not features of task {self.task!r}: {', '.join(unknown)}")
         self._chosen[self.task] = list(names)
@@ -284,28 +331,51 @@ class ProgressView(QWidget):
         keep = self.task
         self.task_combo.blockSignals(True)
         self.task_combo.clear()
-        self.task_combo.addItems(tasks)
+        p = self.progress
+        for key in tasks:
+            self.task_combo.addItem(task_label(key, p.task_of(key)) if p else key, key)
         self.task_combo.blockSignals(False)
         if not tasks:
             self.task = None
             self.feature_list.clear()
             return
         if keep not in tasks:
-            keep = next(t for t in (*_TASK_PREFERENCE, *tasks) if t in tasks)
+            analysis = {k: p.task_of(k) for k in tasks} if p else {k: k for k in tasks}
+            keep = next(k for t in (*_TASK_PREFERENCE, *tasks) for k in tasks
+                        if analysis[k] == t or k == t)
         self.task_combo.blockSignals(True)  # one draw, below, not a second one from the signal
-        self.task_combo.setCurrentText(keep)
+        self.task_combo.setCurrentIndex(self.task_combo.findData(keep))
         self.task_combo.blockSignals(False)
         self._task_changed(keep)
+
+    def _index_changed(self, index: int) -> None:
+        key = self.task_combo.itemData(index) if index >= 0 else None
+        if key:
+            self._task_changed(key)
 
     def _task_changed(self, task: str) -> None:
         if not task:
             return
         self.task = task
         if task not in self._chosen:
-            applicable = set(feature_names(task))
-            self._chosen[task] = [n for n in DEFAULT_FEATURES.get(task, ()) if n in applicable]
+            analysis = self.analysis_task() or task
+            applicable = set(feature_names(analysis))
+            names = []
+            for n in DEFAULT_FEATURES.get(analysis, ()):
+                if n == "pressure_mean" and self._calibrated(task):
+                    n = "pressure_mean_N"
+                if n in applicable:
+                    names.append(n)
+            self._chosen[task] = names
         self._fill_features()
         self._draw()
+
+    def _calibrated(self, task: str) -> bool:
+        """Whether the task's sessions have pen force in N (a stylus profile)."""
+        if self.progress is None:
+            return False
+        values = self.progress.series(task, "pressure_mean_N")[1]
+        return bool(np.isfinite(values).any())
 
     def _label(self, name: str) -> str:
         if self.technical.isChecked():
@@ -314,11 +384,11 @@ class ProgressView(QWidget):
         return plain_label(name)
 
     def _fill_features(self) -> None:
-        task = self.task
+        task = self.analysis_task()
         self.feature_list.blockSignals(True)
         self.feature_list.clear()
         applicable = set(feature_names(task)) if task else set()
-        chosen = set(self._chosen.get(task or "", []))
+        chosen = set(self._chosen.get(self.task or "", []))
         bold = QFont()
         bold.setBold(True)
         for group, names in PLAIN_GROUPS.items():
@@ -358,7 +428,8 @@ class ProgressView(QWidget):
             return
         self.details.setText(f"<b>{escape(plain_label(name))}</b>: "
                              f"{escape(plain_caption(name))}<br><br>"
-                             + escape(_technical_text(name, self.task)).replace("\n", "<br>"))
+                             + escape(_technical_text(name, self.analysis_task()))
+                             .replace("\n", "<br>"))
 
     def _relabel(self) -> None:
         self._fill_features()
@@ -372,9 +443,13 @@ class ProgressView(QWidget):
         self.clinical_plots.clear()
         self._series = {}
         self._markers = []
+        self.no_tremor = {}
+        self.real_changes = {}
+        self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
             return
+        analysis = p.task_of(task)
         chosen = self._chosen.get(task, [])
         events = p.events.dropna(subset=["date"])
         ev_x = epoch_seconds(events["date"].to_numpy())
@@ -387,14 +462,18 @@ class ProgressView(QWidget):
         first: pg.PlotItem | None = None
         for row, name in enumerate(chosen):
             f = _FEATURE[name]
-            ref = reference_for(name, task)
+            ref = reference_for(name, analysis)
             title = self._label(name)
             if ref is not None:
                 title += f"  ·  healthy writers {ref.range_text()}"
+            note = self._change_note(p, task, name)
+            if note:
+                title += f"  ·  {note}"
+                self.change_notes[name] = note
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
                             left=(self._label(name) if self.technical.isChecked()
-                                  else "value", _unit_words(name)),
+                                  else "value", _unit_words(name, self._calibrated(task))),
                             bottom=("session date", "UTC"), date_axis=True)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
@@ -402,9 +481,10 @@ class ProgressView(QWidget):
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
             curve.setToolTip(plain_tooltip(plain_caption(name)))
-            if f.family == "tremor" and name != "tremor_detected":
-                self._mark_no_tremor(plot, p, task, xs, y)
+            self.real_changes[name] = self._mark_real_changes(plot, p, task, name, x, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)
+            if f.family == "tremor" and name != "tremor_detected":
+                self.no_tremor[name] = self._mark_no_tremor(plot, p, task, x, xs, y, y0, y1)
             if ref is not None:
                 margin = 10 * (y1 - y0)
                 add_reference(plot, ref.low, ref.high, f"healthy writers {ref.range_text()}",
@@ -465,22 +545,64 @@ class ProgressView(QWidget):
                 self._markers.append((float(x), text))
 
     @staticmethod
-    def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, xs: np.ndarray,
-                        y: np.ndarray) -> None:
-        """Sessions where no tremor was detected: hollow markers on the zero line (the
-        feature itself is NaN there, and stays NaN in :meth:`plotted_series`)."""
+    def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
+                           dates: np.ndarray, xs: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """A ring around each visit whose change from the previous visit is beyond the
+        patient's measurement noise (MDC95), named in the legend; returns their dates."""
+        real = p.beyond_noise(task, name)
+        if real.any():
+            ring = pg.ScatterPlotItem(xs[real], y[real], symbol="o", size=17,
+                                      pen=pg.mkPen(REAL_CHANGE_COLOUR, width=2),
+                                      brush=pg.mkBrush(None))
+            ring.setToolTip("changed from the previous visit by more than the measurement "
+                            "noise (MDC95)")
+            plot.addItem(ring)
+            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                    brush=pg.mkBrush(255, 255, 255, 220))
+            legend.addItem(ring, REAL_CHANGE_TEXT)
+        return dates[real].copy()
+
+    @staticmethod
+    def _change_note(p: Progress, task: str, name: str) -> str:
+        """``"first to last: beyond measurement noise"`` (or within noise); "" when the noise
+        is not known or there is one visit."""
+        verdict = p.change(task, name)
+        if verdict == "noise not known":
+            return ""
+        return f"first to last visit: {verdict}"
+
+    @staticmethod
+    def _mark_no_tremor(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
+                        xs: np.ndarray, y: np.ndarray, y0: float, y1: float) -> np.ndarray:
+        """Visits where no tremor was detected: a grey cross in a strip of its own *below*
+        the plot's zero line (no tick labels there), under the visit's date, with the words
+        "no tremor detected (no amplitude)" in the legend: not a point on the curve, the
+        amplitude is not 0 mm, there is none (the feature is NaN there, and stays NaN in
+        :meth:`plotted_series`). One item for all
+        visits. Returns the dates so marked."""
         detected = p.series(task, "tremor_detected")[1]
         none = (detected == 0) & ~np.isfinite(y)
         if not none.any():
-            return
-        item = plot.plot(xs[none], np.zeros(int(none.sum())), pen=None, symbol="o",
-                         symbolSize=10, symbolBrush=pg.mkBrush(None),
-                         symbolPen=pg.mkPen(SERIES_COLOUR, width=2),
-                         name="no tremor detected")
-        item.setToolTip("no tremor detected in this session")
+            return dates[none].copy()
+        # a strip of its own under the zero line, without tick labels (no amplitude there)
+        span = y1 - y0
+        bottom = y0 - 0.22 * span
+        plot.setYRange(bottom, y1, padding=0)
+        axis = plot.getAxis("left")
+        levels = axis.tickValues(max(y0, 0.0), y1, 200)[:1]  # the major ticks, labelled
+        axis.setTicks([[(float(v), text) for v, text in
+                        zip(values, axis.tickStrings(values, 1.0, spacing), strict=True)
+                        if v >= 0] for spacing, values in levels])
+        foot = bottom + 0.12 * span
+        item = pg.ScatterPlotItem(xs[none], np.full(int(none.sum()), foot), symbol="x",
+                                  size=11, pen=pg.mkPen(NO_TREMOR_COLOUR, width=2),
+                                  brush=pg.mkBrush(NO_TREMOR_COLOUR))
+        item.setToolTip("no tremor detected in this visit (not an amplitude of 0 mm)")
+        plot.addItem(item)
         legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
                                 brush=pg.mkBrush(255, 255, 255, 220))
-        legend.addItem(item, "no tremor detected")
+        legend.addItem(item, NO_TREMOR_TEXT)
+        return dates[none].copy()
 
     @staticmethod
     def _set_y_range(plot: pg.PlotItem, y: np.ndarray, ref) -> tuple[float, float]:

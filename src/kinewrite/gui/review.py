@@ -42,12 +42,14 @@ from PyQt6.QtWidgets import (
 from .._atomic import atomic_write_bytes, output_problem
 from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
+from ..analysis.force import is_calibrated, pressure_to_newtons
 from ..analysis.kinematics import segment_gradient
 from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
 from ..analysis.spiral import SpiralFit, fit_spiral, unravel_about
 from ..analysis.strokes import Strokes, segment_strokes
 from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR, TremorResult, detect_tremor
 from ..model import RecordingError
+from ..progress import task_label
 from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
@@ -170,8 +172,8 @@ def _pressure(trial: Trial, p: Prepared) -> tuple[np.ndarray | None, str]:
         return None, "1"
     frac = np.where(p.pen_down, p.pressure, np.nan)
     cal = trial.calibration
-    if cal.pressure_newton_coeffs:
-        return np.polyval(np.asarray(cal.pressure_newton_coeffs), frac) - cal.tare_N, "N"
+    if is_calibrated(cal.pressure_newton_coeffs):
+        return pressure_to_newtons(frac, cal.pressure_newton_coeffs, cal.tare_N), "N"
     return frac, "1"
 
 
@@ -235,7 +237,15 @@ def _trial_caption(trial: Trial) -> str:
     status = trial.status
     if status == "superseded" and trial.superseded_by:
         status = f"superseded by {trial.superseded_by}"
-    return f"{trial.name} · {trial.task} · {status}"
+    return f"{trial.name} · {task_label(trial.protocol_task, trial.task)} · {status}"
+
+
+def pressure_calibration(trial: Trial) -> str:
+    """What the trial's pressure numbers are: ``"in N (stylus profile)"`` or
+    ``"uncalibrated (share of the tablet range, no newtons)"``."""
+    if is_calibrated(trial.calibration.pressure_newton_coeffs):
+        return "in N (stylus profile)"
+    return "uncalibrated (share of the tablet range, no newtons)"
 
 
 def default_trial(session: Session) -> Trial | None:
@@ -466,7 +476,8 @@ class ReviewView(QWidget):
         self._trial = trial
         self.info.setText(
             f"patient {session.patient_code} · {session.created[:10]} · trial {trial.name} · "
-            f"{trial.task} · {trial.status} · {trial.n_samples} samples · input {trial.input}")
+            f"{task_label(trial.protocol_task, trial.task)} ({trial.task}) · {trial.status} · "
+            f"{trial.n_samples} samples · input {trial.input} · {pressure_calibration(trial)}")
         self._show_features(trial)
         try:
             data = review_data(trial)
@@ -498,7 +509,8 @@ class ReviewView(QWidget):
         else:
             self.table_note.setText(
                 f"<b>Stored features</b> of trial {escape(trial.name)} (analysis version "
-                f"{escape(trial.features_version)}); hover a row for its definition")
+                f"{escape(trial.features_version)}); hover a row for its definition. "
+                f"Pen pressure: {escape(pressure_calibration(trial))}")
 
     # ------------------------------------------------------------------------------ filling
     def _fill(self, d: ReviewData, trial: Trial) -> None:

@@ -163,7 +163,8 @@ SESSION_COLUMNS: tuple[str, ...] = (
 )
 #: Columns describing the trial, after the metadata fields and before the features.
 TRIAL_COLUMNS: tuple[str, ...] = (
-    "trial", "task", "trial_status", "n_samples", "analysis_version", "analysis_error",
+    "trial", "task", "protocol_task", "trial_status", "n_samples", "analysis_version",
+    "analysis_error",
 )
 _INT_COLUMNS = ("trial", "n_samples")
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -179,7 +180,9 @@ _DESCRIPTIONS = {
     "session_created": ("", "when the session was created, ISO 8601 UTC"),
     "session_file": ("", "session file, relative to the study folder"),
     "trial": ("1", "trial number in its session, 1-based"),
-    "task": ("", "writing task"),
+    "task": ("", "writing task (the analysis applied)"),
+    "protocol_task": ("", "protocol step, e.g. spiral_guided / spiral_free: tells apart a "
+                          "task a protocol runs twice with different settings"),
     "trial_status": ("", "complete, aborted, recording or superseded"),
     "n_samples": ("1", "samples in the trial"),
     "analysis_version": ("", "analysis version of the feature values"),
@@ -447,7 +450,8 @@ def _session_part(session: Session, options: ExportOptions) -> dict[str, Any]:
 def _trial_part(session: Session, trial: Trial, recompute: bool) -> dict[str, Any]:
     features, error = _features(trial, recompute)
     part: dict[str, Any] = {
-        "trial": int(trial.name), "task": trial.task, "trial_status": trial.status,
+        "trial": int(trial.name), "task": trial.task, "protocol_task": trial.protocol_task,
+        "trial_status": trial.status,
         "n_samples": trial.n_samples, "analysis_version": ANALYSIS_VERSION,
         "analysis_error": error,
     }

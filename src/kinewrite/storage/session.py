@@ -37,6 +37,7 @@ import itertools
 import json
 import math
 import os
+import re
 import shutil
 import time
 import uuid
@@ -75,6 +76,7 @@ __all__ = [
     "load_session",
     "modify_session",
     "normalize_created",
+    "protocol_task_of",
     "refuse_foreign_data",
     "refuse_foreign_dataset",
     "refuse_inflated_dataset",
@@ -307,6 +309,13 @@ class Trial:
         return int(self.channels["t"].size) if "t" in self.channels else 0
 
     @property
+    def protocol_task(self) -> str:
+        """The protocol step (:func:`protocol_task_of`): ``"spiral_guided"`` and
+        ``"spiral_free"`` are distinct although both are the task ``spiral``."""
+        return protocol_task_of(self.task, self.attrs.get("protocol_task"),
+                                self.attrs.get("guide_shown"))
+
+    @property
     def recording(self) -> Recording | None:
         """The trial as a :class:`Recording` in mm, s and 0..1; None if it holds no sample.
 
@@ -367,6 +376,7 @@ def channels_to_recording(channels: Mapping[str, np.ndarray], cal: Calibration) 
     return Recording(
         t=channels["t"], x=x, y=y, pressure=pressure, pen_down=pen_down,
         tilt_x=optional("tilt_x"), tilt_y=optional("tilt_y"), pressure_ceiling=ceiling,
+        pressure_newton_coeffs=cal.pressure_newton_coeffs, tare_N=cal.tare_N,
     )
 
 
@@ -434,6 +444,55 @@ def trial_guide_mm(attrs: Mapping[str, Any], calibration: Calibration) -> np.nda
         return None
     return np.column_stack((line[:, 0] * calibration.x_mm_per_unit + calibration.x_offset_mm,
                             line[:, 1] * calibration.y_mm_per_unit + calibration.y_offset_mm))
+
+
+_PROTOCOL_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def protocol_task_of(task: str, protocol_task: Any = None, guide_shown: Any = None) -> str:
+    """The protocol step a trial belongs to: what tells a guided spiral from a free one.
+
+    A protocol may run one analysis task twice with different settings (the standard
+    protocol traces a spiral on a guide, then draws one free); progress, report and export
+    keep those apart by this key.
+
+    Parameters
+    ----------
+    task : str
+        The trial's analysis task (``task`` attribute).
+    protocol_task : str, optional
+        The ``protocol_task`` attribute the app stores (the protocol step's key, e.g.
+        ``"spiral_guided"``); untrusted: used only if it is 1-64 letters, digits, ``_`` or
+        ``-``.
+    guide_shown : number, optional
+        The ``guide_shown`` attribute (1 if the guide was drawn while recording).
+
+    Returns
+    -------
+    str
+        The stored key; else, for a spiral whose file says whether the guide was shown,
+        ``"spiral_guided"`` or ``"spiral_free"`` (the standard protocol's keys); else the
+        task itself (an imported trial, a session from before protocols were stored).
+
+    Examples
+    --------
+    >>> protocol_task_of("spiral", "spiral_free"), protocol_task_of("spiral", None, 1)
+    ('spiral_free', 'spiral_guided')
+    >>> protocol_task_of("sentence"), protocol_task_of("loops", "bad key!")
+    ('sentence', 'loops')
+    """
+    if isinstance(protocol_task, bytes):
+        protocol_task = protocol_task.decode("utf-8", "replace")
+    if isinstance(protocol_task, str) and _PROTOCOL_KEY.fullmatch(protocol_task):
+        return protocol_task
+    if task == "spiral" and guide_shown is not None:
+        try:
+            shown = float(guide_shown)
+        except (TypeError, ValueError):
+            return task
+        if shown in (0.0, 1.0):
+            return "spiral_guided" if shown else "spiral_free"
+    return task
 
 
 def _attr_str(attrs: Mapping[str, Any], key: str, default: str = "") -> str:

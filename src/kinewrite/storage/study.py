@@ -33,6 +33,7 @@ from .session import (
     _short,
     event_from_attrs,
     load_session,
+    protocol_task_of,
     read_feature_row,
     recovery_note,
     refuse_foreign_data,
@@ -152,6 +153,9 @@ class TrialSummary:
     analysis_error: str
     features: dict[str, float] | None
     features_version: str | None
+    #: The protocol step (:func:`~kinewrite.storage.session.protocol_task_of`), e.g.
+    #: ``"spiral_guided"``; the task itself where the file does not say.
+    protocol_task: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,8 +243,9 @@ def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:
         if status == "recording" and not opened.live_writer:
             status = "aborted"
             interrupted.append(name)
+        task = _scalar_attr(g, "task", str, "free")
         trials.append(TrialSummary(
-            name=name, task=_scalar_attr(g, "task", str, "free"), status=status,
+            name=name, task=task, status=status,
             started="" if brief else _scalar_attr(g, "started", str, ""),
             ended="" if brief else _scalar_attr(g, "ended", str, ""),
             nominal_rate_hz=(math.nan if brief
@@ -249,6 +254,8 @@ def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:
             superseded_by=_scalar_attr(g, "superseded_by", str, ""),
             n_samples=int(n), analysis_error=_scalar_attr(g, "analysis_error", str, ""),
             features=features, features_version=fversion,
+            protocol_task=protocol_task_of(task, _scalar_attr(g, "protocol_task", str),
+                                           _scalar_attr(g, "guide_shown", float)),
         ))
     clinical = []
     group = f.get("clinical")

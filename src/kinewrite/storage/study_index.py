@@ -65,7 +65,8 @@ __all__ = ["INDEX_NAME", "MAX_INDEX_BYTES", "load_index", "name_matches", "save_
 INDEX_NAME = ".kinewrite-index.json"
 INDEX_FORMAT = "kinewrite-study-index"
 #: 2: identity with the status-change time, entries signed with the user's key.
-INDEX_VERSION = 2
+#: 3: trials carry their protocol step (``protocol_task``).
+INDEX_VERSION = 3
 #: Largest index read or written (bytes): parsing takes ~2.7 times its size in memory.
 MAX_INDEX_BYTES = 64 << 20
 #: The user's index key, in the configuration folder.
@@ -205,7 +206,8 @@ _TRIAL = {"name": lambda v: isinstance(v, str) and v.isascii() and v.isdigit(),
           "started": _is_str, "ended": _is_str, "nominal_rate_hz": _is_num, "input": _is_str,
           "superseded_by": _is_str, "n_samples": lambda v: _is_int(v) and v >= 0,
           "analysis_error": _is_str, "features": _is_features,
-          "features_version": _is_opt_str}
+          "features_version": _is_opt_str,
+          "protocol_task": lambda v: isinstance(v, str) and 0 < len(v) <= 64}
 _CLINICAL = {"scale": _is_str, "date": _is_str, "rater": _is_str,
              "items": _is_numbers, "score": _is_num}
 _EVENT = {"kind": _is_str, "date": _is_str, "muscles": _is_str_list,
