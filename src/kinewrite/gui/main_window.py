@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         act = QAction("&Calibration…", self)
         act.triggered.connect(self.calibrate)
         tools.addAction(act)
+        act = QAction("&Test tablet…", self)
+        act.triggered.connect(lambda _checked=False: self.test_tablet())
+        tools.addAction(act)
 
     # ------------------------------------------------------------------ study, patient
     def choose_study(self) -> None:
@@ -280,6 +283,16 @@ class MainWindow(QMainWindow):
         self.record.mapping = self.mapping
         self.record.panel.mapping = self.mapping
         self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
+
+    def test_tablet(self, seconds: float = 10.0) -> None:
+        """Tools > Test tablet: the tablet check dialog (a recording in progress is not
+        disturbed: the dialog has its own canvas and saves nothing)."""
+        from .tablet_check import TabletCheckDialog
+
+        dialog = TabletCheckDialog(self, seconds=seconds)
+        dialog.reported.connect(lambda r: self.statusBar().showMessage(f"Tablet: {r.verdict}"))
+        self.tablet_check = dialog
+        dialog.exec()
 
     def closeEvent(self, event) -> None:
         self.record.close_session()
