@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from xorg_pen import XorgPen
 
 from kinewrite import Recording
 from kinewrite.analysis.features import extract_features
+from xorg_pen import XorgPen
 
 __all__ = ["GRAPHOMOTOR", "Played", "RecordRun", "graphomotor_spirals", "lasa_demos",
            "play_recording", "record_process", "window_geometry"]
