@@ -279,10 +279,14 @@ def tolerances(source: Recording, lateness_s: np.ndarray) -> dict[str, tuple[flo
     * median speed: every sample is re-stamped, a ±0.5 ms error on 1.3-33 ms steps; the
       12 Hz low-pass averages it over ~17 grid samples, but the median is one order
       statistic of the speed profile, not an average: 2 %.
-    * strokes are cut at speed minima of the low-passed speed, which the retiming shifts by
-      a grid step or so: count within 1, median duration within 5 % + 10 ms when the counts
-      agree (when a stroke splits, the median of 2-4 strokes is another stroke's: not
-      compared).
+    * strokes are cut at speed minima of the low-passed speed; a shallow minimum appears or
+      vanishes under the re-stamping (as it does replaying with the host's float send times:
+      the segmentation's own sensitivity to timing noise, measured in BENCHMARKS.md): count
+      within 1 (one boundary; long spirals exceed it, a finding shown in BENCHMARKS.md, not
+      hidden by a wider tolerance); median duration within 5 % + 10 ms when the counts agree (when a
+      stroke splits, the median of 2-4 strokes is another stroke's: not compared). The CI
+      test does not assert the median duration: with 3 strokes one boundary moving by
+      ~90 ms under load is this same sensitivity, not a fault of the path.
     * tremor: detection must agree; where detected, frequency within 0.2 Hz (spectral
       resolution of the refined peak is ±0.03 Hz for 3 s, SCIENCE's ground truth; the ms
       clock jitter is far above 12 Hz) and RMS amplitude within 10 %.

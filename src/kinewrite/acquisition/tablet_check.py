@@ -231,7 +231,7 @@ def check_tablet(
         tilt = bool(tilt_capable)
     steps = np.diff(t)
     pos = steps[steps > 0]
-    step_ms = float(pos.min() * 1e3) if pos.size else float("nan")
+    step_ms = round(float(pos.min() * 1e3), 3) if pos.size else float("nan")  # µs: float s
     source = {"event": "device", "host": "host"}.get(time_base, "")
 
     problems: list[str] = []
