@@ -1,10 +1,20 @@
 """Speed of the acquisition path: tablet events ingested per second with the live view
 drawing, and the cost of drawing the live ink.
 
-Usage: ``python benchmarks/bench_acquisition.py [--quick] [--json OUT]``. Prints the machine
-and the tables and writes them as JSON (default ``benchmarks/results/acquisition.json``).
-Runs offscreen (``QT_QPA_PLATFORM=offscreen`` unless set), in about half a minute
-(``--quick``: a few seconds).
+Usage: ``python benchmarks/bench_acquisition.py [--quick] [--xorg] [--json OUT]``. Prints the
+machine and the tables and writes them as JSON (default ``benchmarks/results/acquisition.json``,
+with ``--xorg`` ``acquisition_xorg.json``). Runs offscreen (``QT_QPA_PLATFORM=offscreen`` unless
+set), in about half a minute (``--quick``: a few seconds).
+
+``--xorg``: the *live* measurement through a real X server's tablet path instead (as root,
+with xserver-xorg-core and xserver-xorg-video-dummy): Xorg with the ``inputtest`` virtual
+stylus (``tools/xorg_pen.py``) and this process as its Qt client on the xcb platform. A
+sender thread writes ``n`` pen events (press, touching moves with pressure) to the driver's
+socket as fast as it can; the server stamps them, sends XInput2 events, Qt's xcb reader makes
+``QTabletEvent`` s of them, the canvas draws live and a ``TrialRecorder`` writes HDF5. Timed
+from the first write until every event is in the buffer, drawn and written; events/s =
+n / that time. Also reported: the sender's own rate (its upper bound) and whether every
+event arrived.
 
 Method
 ------
@@ -261,6 +271,89 @@ def _rate_row(what: str, n: int, times: list[float]) -> dict[str, Any]:
             "meets_target": n / best >= TARGET_EVENTS_PER_S}
 
 
+def bench_xorg_live(xp: Any, n: int, repeats: int) -> dict[str, Any]:
+    """The live path fed by the X server: pen events written to the inputtest socket."""
+    import threading
+
+    times, send_times, received, paints = [], [], [], []
+    for r in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            writer = SessionWriter.create(tmp, "BENCH-01")
+            recorder = TrialRecorder(writer, "circles", nominal_rate_hz=None,
+                                     compute_features=False)
+            canvas = _CountingCanvas()
+            canvas.setGeometry(100, 100, 1000, 750)
+            canvas.show()
+            for _ in range(20):
+                QApplication.processEvents()
+                time.sleep(0.02)
+            origin = canvas.mapToGlobal(canvas.rect().topLeft())
+            path = pen_path(n, seed=r)
+            x = path[:, 0] + origin.x()
+            y = path[:, 1] + origin.y()
+            pressure = np.clip(path[:, 2], 0.01, 1.0)
+            canvas.set_sink(recorder.buffer)
+            recorder.start()
+            pen = xp.pen
+            msgs = [None] * n
+            import xorg_pen as xpm
+
+            for i in range(n):  # built before timing, as the offscreen benchmark does
+                ax, ay = pen.axis(float(x[i]), float(y[i]))
+                msgs[i] = (xpm.button_message(True, ax, ay, pressure[i] * xpm.PRESSURE_MAX)
+                           if i == 0 else
+                           xpm.motion_message(ax, ay, pressure[i] * xpm.PRESSURE_MAX))
+            sent: list[float] = []
+
+            def send(msgs=msgs, pen=pen, sent=sent) -> None:
+                t0 = time.perf_counter_ns()
+                for m in msgs:
+                    pen.send(m)
+                sent.append((time.perf_counter_ns() - t0) * 1e-9)
+
+            gc.disable()
+            start = time.perf_counter_ns()
+            sender = threading.Thread(target=send, daemon=True)
+            sender.start()
+            deadline = time.monotonic() + 60
+            last, still = -1, time.monotonic()
+            while time.monotonic() < deadline:
+                QApplication.processEvents()
+                c = canvas.sample_count
+                if c >= n and not canvas._pending and recorder.n_written >= c:
+                    break
+                if c != last:
+                    last, still = c, time.monotonic()
+                elif not sender.is_alive() and time.monotonic() - still > 2.0:
+                    break  # nothing more arrives: events were lost
+                time.sleep(0.0005)
+            elapsed = (time.perf_counter_ns() - start) * 1e-9
+            gc.enable()
+            sender.join(10)
+            canvas.set_sink(None)
+            pen.send(xpm.button_message(False, *pen.axis(float(x[-1]), float(y[-1])), 0.0))
+            pen.sync()
+            for _ in range(10):
+                QApplication.processEvents()
+            result = recorder.stop()
+            writer.close()
+            times.append(elapsed)
+            send_times.append(sent[0] if sent else float("nan"))
+            received.append(int(result.n_samples))
+            paints.append(canvas.paints)
+            canvas.close()
+            canvas.deleteLater()
+            QApplication.processEvents()
+    row = _rate_row("live via Xorg (inputtest -> XI2 -> xcb, drawing, HDF5)", n, times)
+    row["received"] = received
+    row["all_received"] = all(k >= n for k in received)
+    row["sender_events_per_s"] = [n / t for t in send_times]
+    row["paints"] = paints
+    row["note"] = ("events written to the inputtest socket as fast as the sender can; "
+                   "timed until all are received, drawn and written")
+    return row
+
+
 def report(out: dict[str, Any]) -> None:
     m = out["machine"]
     print(f"machine: {m['cpu']}, {m['logical_cpus']} CPUs, Python {m['python']}, "
@@ -271,9 +364,14 @@ def report(out: dict[str, Any]) -> None:
     for r in out["ingestion"]:
         print(f"{r['what']:52s} {r['n_events']:8d} {r['events_per_s_best']:14,.0f} "
               f"{r['events_per_s_median']:10,.0f} {r['us_per_event_best']:9.1f}")
-        if "paints" in r:
+        if "draw_ticks" in r:
             print(f"{'':52s} paints {r['paints']}, draw ticks {r['draw_ticks']}")
+        if "received" in r:
+            print(f"{'':52s} received {r['received']} of {r['n_events']}; sender "
+                  + ", ".join(f"{v:,.0f}" for v in r["sender_events_per_s"]) + " events/s")
     print(f"\ntarget: >= {TARGET_EVENTS_PER_S:,} events/s\n")
+    if not out.get("redraw"):
+        return
     print(f"{'live ink':52s} {'best ms':>8s} {'median ms':>10s} {'repaint ms':>11s}")
     for r in out["redraw"]:
         best = "-" if r["best_ms"] is None else f"{r['best_ms']:.2f}"
@@ -284,11 +382,17 @@ def report(out: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events and repeats")
-    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
+    parser.add_argument("--xorg", action="store_true",
+                        help="the live path through Xorg's inputtest pen (as root)")
+    parser.add_argument("--json", type=Path, default=None, metavar="OUT",
                         help=f"where to write the results (default {DEFAULT_JSON})")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     policy = MODES[mode]
+    if args.xorg:
+        return main_xorg(policy, mode, args.json or DEFAULT_JSON.with_name(
+            "acquisition_xorg.json"))
+    args.json = args.json or DEFAULT_JSON
     app = make_application([])
     wall = time.perf_counter()
     out: dict[str, Any] = {
@@ -305,6 +409,34 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=1, default=str) + "\n")
     print(f"wrote {args.json}")
+    return 0
+
+
+def main_xorg(policy: dict[str, Any], mode: str, json_out: Path) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from xorg_pen import xorg_pen, xorg_problem
+
+    problem = xorg_problem()
+    if problem:
+        print(f"bench_acquisition --xorg: {problem}", file=sys.stderr)
+        return 1
+    with xorg_pen() as xp:
+        os.environ.update(DISPLAY=xp.display, QT_QPA_PLATFORM="xcb")
+        app = make_application([])
+        wall = time.perf_counter()
+        out: dict[str, Any] = {
+            "machine": machine_info(("numpy", "h5py", "PyQt6", "PyQt6-Qt6")),
+            "settings": {"mode": mode, **policy, "platform": app.platformName(),
+                         "target_events_per_s": TARGET_EVENTS_PER_S, "xorg": True},
+        }
+        out["ingestion"] = [bench_xorg_live(xp, policy["n_events"], policy["repeats"])]
+        out["redraw"] = []
+        out["wall_s"] = time.perf_counter() - wall
+        report(out)
+    print(f"\nwall time {out['wall_s']:.0f} s")
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(out, indent=1, default=str) + "\n")
+    print(f"wrote {json_out}")
     return 0
 
 

@@ -13,6 +13,7 @@ def test_core_imports_no_qt() -> None:
         "import kinewrite.acquisition.tasks, kinewrite.acquisition.calibration\n"
         "import kinewrite.acquisition.checks, kinewrite.acquisition.recorder\n"
         "import kinewrite.acquisition.quality, kinewrite.acquisition.feedback\n"
+        "import kinewrite.acquisition.tablet_check\n"
         "import kinewrite.clinical_scales, kinewrite.analysis.reference, kinewrite.gui.settings\n"
         "import kinewrite.progress, kinewrite.storage.study_index\n"
         "import kinewrite.cli\n"

@@ -97,6 +97,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="window size for --screenshot (default 1400x900)")
     p.set_defaults(func=cmd_gui)
 
+    p = sub.add_parser(
+        "tablet-check", help="test what the tablet delivers (rate, pressure, hover, tilt)",
+        description="Open a test area; write and hover on it for --seconds (from the first "
+                    "pen movement); print what the tablet delivered and whether it is ready "
+                    "for recording. Exit 0 when ready, 2 when not. Nothing is saved.")
+    p.add_argument("--seconds", type=_positive, default=10.0, metavar="S",
+                   help="length of the test in s (default 10)")
+    p.add_argument("--wait", type=_positive, default=120.0, metavar="S",
+                   help="give up if the pen has not moved after S seconds (default 120)")
+    p.add_argument("--rate-hz", type=_positive, metavar="HZ",
+                   help="the tablet's nominal sample rate (for the lost-event count)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_tablet_check)
+
 
 def no_display() -> str | None:
     """Why a window cannot open here (Linux without X11/Wayland), else None.
@@ -267,6 +281,44 @@ def cmd_record(args: argparse.Namespace) -> int:
     for finding in outcome.findings:
         print(f"{finding.severity}: {finding.message}", file=sys.stderr)
     return EXIT_OK
+
+
+# ------------------------------------------------------------------------------ tablet-check
+
+
+def cmd_tablet_check(args: argparse.Namespace) -> int:
+    reason = no_display()
+    if reason:
+        fail(reason)
+        return EXIT_INTERNAL
+    import json
+
+    from PyQt6.QtCore import QTimer
+
+    from .acquisition.qt_app import make_application
+    from .gui.tablet_check import TabletCheckDialog
+
+    app = make_application([sys.argv[0]])
+    install_excepthook()
+    dialog = TabletCheckDialog(seconds=args.seconds, nominal_rate_hz=args.rate_hz)
+    dialog.reported.connect(lambda _r: app.quit())
+    dialog.rejected.connect(app.quit)
+    QTimer.singleShot(round(args.wait * 1000),
+                      lambda: dialog.finish() if dialog.canvas.sample_count == 0 else None)
+    dialog.resize(900, 700)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    print(f"tablet check: write and hover on the test area for {args.seconds:g} s",
+          file=sys.stderr, flush=True)
+    app.exec()
+    report = dialog.finish()
+    dialog.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1, default=str))
+    else:
+        print("\n".join(report.lines()))
+    return EXIT_OK if report.ready else EXIT_BAD_INPUT
 
 
 # ------------------------------------------------------------------------------ gui

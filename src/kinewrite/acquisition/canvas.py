@@ -49,7 +49,10 @@ need ``setTabletTracking(True)`` (and mouse tracking for the mouse), both set he
 events go to the application object, not to widgets: while a sink is set, an application
 event filter catches them (installed only then, since it sees every event of the
 application). Entering proximity records nothing (Qt gives it no position; the next hover
-move is the sample); leaving records the ``state`` 0 sample above.
+move is the sample); leaving records the ``state`` 0 sample above. Qt reports proximity on
+Windows, macOS and for Wacom drivers on X11; with other X11 drivers (libinput, evdev: XInput2
+has no proximity events) the pen leaving shows only as its samples stopping
+(``tests/gui/test_xorg_pen.py``).
 """
 
 from __future__ import annotations

@@ -131,6 +131,9 @@ class MainWindow(QMainWindow):
         act = QAction("&Calibration…", self)
         act.triggered.connect(self.calibrate)
         tools.addAction(act)
+        act = QAction("&Test tablet…", self)
+        act.triggered.connect(lambda _checked=False: self.test_tablet())
+        tools.addAction(act)
 
     # ------------------------------------------------------------------ study, patient
     def choose_study(self) -> None:
@@ -280,6 +283,25 @@ class MainWindow(QMainWindow):
         self.record.mapping = self.mapping
         self.record.panel.mapping = self.mapping
         self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
+
+    def test_tablet(self, seconds: float | None = None) -> None:
+        """Tools > Test tablet: the tablet check dialog (a recording in progress is not
+        disturbed: the dialog has its own canvas and saves nothing).
+
+        The test lasts `seconds`, else the setting ``tablet_check_seconds``, else 10 s."""
+        from .tablet_check import TabletCheckDialog
+
+        if seconds is None:
+            try:
+                seconds = float(load_settings().get("tablet_check_seconds", 10.0))
+            except (TypeError, ValueError):
+                seconds = 10.0
+            if not 0 < seconds < 3600:
+                seconds = 10.0
+        dialog = TabletCheckDialog(self, seconds=seconds)
+        dialog.reported.connect(lambda r: self.statusBar().showMessage(f"Tablet: {r.verdict}"))
+        self.tablet_check: TabletCheckDialog | None = dialog
+        dialog.exec()
 
     def closeEvent(self, event) -> None:
         self.record.close_session()
