@@ -53,7 +53,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("study", metavar="STUDY", help="study folder (<code>/session-*.h5)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="file to write: .csv or .parquet (Parquet needs pyarrow)")
+                   help="file to write: .csv or .parquet (Parquet needs pyarrow); with "
+                        "--format bids a new (or empty) folder")
+    p.add_argument("--format", choices=("table", "bids"), default="table",
+                   help="table: one row per trial (default); bids: a BIDS motion dataset "
+                        "(samples, channels, events, features; docs/file-format.md)")
+    p.add_argument("--strokes", action="store_true",
+                   help="one row per writing stroke instead of one per trial (.csv or "
+                        ".parquet)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, metavar="N",
                        help="local worker processes (default: one per CPU; 1 = this process)")
@@ -160,6 +167,10 @@ def _clock(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kinewrite export``; returns the exit code."""
+    if args.format == "bids" or args.strokes:
+        from . import cli_export_extra
+
+        return cli_export_extra.run(args)
     from .storage import export
 
     out = Path(args.output)

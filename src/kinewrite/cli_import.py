@@ -78,8 +78,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--study", required=True, metavar="DIR", help="existing study folder")
     p.add_argument("--patient", required=True, metavar="CODE", help="patient code")
-    p.add_argument("--format", choices=FORMATS,
-                   help="format of every file (default: by extension, else by content)")
+    p.add_argument("--format", choices=(*FORMATS, "hwr", "bids"),
+                   help="format of every file (default: by extension, else by content); "
+                        "hwr: MovAlyzeR (needs --rate-hz); bids: FILE is a BIDS motion "
+                        "dataset written by kinewrite export --format bids")
+    p.add_argument("--rate-hz", type=_positive_float, metavar="R",
+                   help="HWR: the sampling rate of the recordings in Hz (the file has no "
+                        "time column)")
     p.add_argument("--task", choices=TASKS,
                    help="task of every trial (default: the CSV header's, else free)")
     p.add_argument("--x-first", action="store_true",
@@ -110,6 +115,10 @@ def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
         x_first=args.x_first, device_units_per_mm=args.device_units_per_mm,
         pressure_levels=args.pressure_levels, time_unit=args.time_unit,
     )
+    if args.format == "hwr":
+        from .cli_import_extra import read_hwr_all
+
+        return read_hwr_all(args)
     trials, ok = [], True
     for path in args.files:
         try:
@@ -174,6 +183,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # e.g. a study folder that cannot be listed
         fail(f"{study}: cannot read the study folder ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
+    if args.format == "bids":
+        from .cli_import_extra import run_bids
+
+        return run_bids(args, study, code)
     trials = _read_all(args)
     if trials is None:
         return EXIT_BAD_INPUT
