@@ -322,3 +322,42 @@ def test_rebuilt_latency_maps_duplicates_and_unsorted_samples():
     assert np.all(np.diff(latency[order]) >= 0)
     assert latency[0] == 0.0 and clock.t.size == 5
     np.testing.assert_allclose(latency[[0, 1, 3, 5, 4]], clock.t - clock.t[0])
+
+
+def test_unreadable_session_files_stop_the_export_one_line_each(tmp_path, capsys):
+    study = tmp_path / "study"
+    shutil.copytree(SAMPLES, study)
+    victims = sorted(study.glob("*/session-*.h5"))[1:3]
+    for victim in victims:
+        victim.write_bytes(b"not hdf5")
+    out = tmp_path / "ds"
+    assert main(["export", str(study), "--format", "bids", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and victims[0].name in err[0] and victims[1].name in err[1]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]  # no hidden leftover
+
+
+def test_a_trial_with_invalid_samples_is_left_out_and_named(tmp_path, capsys):
+    study = tmp_path / "study"
+    study.mkdir()
+    good = simulate_trial("lines", seed=5).recording
+    with SessionWriter.create(study, "WC-5") as w:
+        for x in (good.x, np.where(np.arange(good.n_samples) == 7, np.nan, good.x), good.x):
+            w.begin_trial("lines", nominal_rate_hz=133.0, input_kind="tablet",
+                          channels=("t", "x", "y", "state"))
+            w.append(t=good.t, x=x, y=good.y,
+                     state=np.where(good.pen_down, STATE_TOUCH, 1).astype(np.uint8))
+            w.end_trial()
+    out = tmp_path / "ds"
+    assert main(["export", str(study), "--format", "bids", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "trial 002" in err[0] and "non-finite" in err[0]
+    files = motion_files(out)
+    assert [f.name.split("_run-")[1] for f in files] == ["1_motion.tsv", "2_motion.tsv"]
+    scans = pd.read_csv(next(out.glob("sub-WC5/ses-1/*_scans.tsv")), sep="\t")
+    assert scans["kinewrite_trial"].tolist() == [1, 3]
+    table = pd.read_csv(out / "derivatives" / "kinewrite" / "features.tsv", sep="\t")
+    assert table[["trial", "run"]].values.tolist() == [[1, 1], [3, 2]]
+    if VALIDATOR is not None:
+        assert errors(out) == []

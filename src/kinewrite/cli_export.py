@@ -5,6 +5,11 @@
     kinewrite export STUDY -o OUT.csv|OUT.parquet [--workers N | --scheduler tcp://HOST:PORT]
                      [--tasks T,...] [--include-superseded] [--metadata FIELD,...]
                      [--recompute] [--connect-timeout-s S] [--isolate [--timeout S]]
+    kinewrite export STUDY --strokes -o OUT.csv|OUT.parquet     (one row per stroke)
+    kinewrite export STUDY --format bids -o DIR                 (a BIDS motion dataset)
+
+``--strokes`` and ``--format bids`` are :mod:`kinewrite.cli_export_extra`
+(``docs/export.md``).
 
 One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no

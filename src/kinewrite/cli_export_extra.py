@@ -48,13 +48,19 @@ def _bids(args: argparse.Namespace) -> int:
     try:
         summary = export_bids(args.study, out, include_superseded=args.include_superseded)
     except InputError as exc:
-        fail(str(exc))
+        for line in getattr(exc, "problems", None) or (str(exc),):
+            fail(line)
         return EXIT_BAD_INPUT
     except OSError as exc:
         fail(output_problem(out, exc))
         return EXIT_BAD_INPUT
     print(f"{out}: BIDS dataset of {summary.subjects} subjects, {summary.sessions} sessions, "
           f"{summary.motion_files} motion files")
+    for problem in summary.problems:
+        fail(problem)
+    if summary.problems:
+        fail(f"{len(summary.problems)} trial(s) with invalid samples are not in {out}")
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -1,4 +1,6 @@
-"""``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML) into a study.
+"""``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML, MovAlyzeR HWR,
+a kinewrite BIDS motion dataset) into a study; HWR and BIDS are
+:mod:`kinewrite.cli_import_extra`.
 
 One invocation writes one new session for the patient, with one trial per file. Every file is
 read and validated first; if any is bad, nothing is written (one line per bad file on stderr,
@@ -71,7 +73,8 @@ def _created(text: str) -> str:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "import", help="import SVC, CSV or InkML recordings into a study",
+        "import", help="import SVC, CSV, InkML or HWR recordings (or a BIDS dataset) into a "
+                       "study",
         description="Import recordings into one new session of a patient (one trial per "
                     "file). Nothing is written unless every file is valid.",
     )

@@ -6,6 +6,7 @@ each session written whole or not at all."""
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
@@ -75,7 +76,7 @@ def run_bids(args: argparse.Namespace, study: Path, code: str) -> int:
     except _Terminated as exc:
         fail(f"{study}: import interrupted ({exc.args[0]}); sessions printed above are "
              "whole, the rest was not written: run the same command again")
-        return EXIT_BAD_INPUT
+        return 128 + int(getattr(signal, exc.args[0]))
     except OSError as exc:
         fail(f"{study}: cannot write the session ({exc.strerror or exc})")
         return EXIT_BAD_INPUT

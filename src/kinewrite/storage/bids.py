@@ -76,6 +76,7 @@ import pandas as pd
 from .. import __version__
 from .._atomic import fsync_folder
 from ..analysis import preprocess as pp
+from ..model import RecordingError
 from .csv_recording import InputError
 from .export import (
     ExportOptions,
@@ -113,7 +114,12 @@ _LABEL = re.compile(r"[A-Za-z0-9]+")
 
 
 class BidsError(InputError):
-    """The dataset cannot be written or read as asked; the message is one line."""
+    """The dataset cannot be written or read as asked; the message is one line, and
+    `problems` one line per file when several files are at fault."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems) or (message,)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ class BidsSummary:
     subjects: int
     sessions: int
     motion_files: int
+    #: One line per trial left out because its samples are invalid (the rest is written).
+    problems: tuple[str, ...] = ()
 
 
 def subject_label(code: str) -> str:
@@ -270,8 +278,10 @@ def _read_study(study_dir: Path) -> dict[str, list[Session]]:
             continue
         by_code.setdefault(session.patient_code, []).append(session)
     if problems:
-        raise BidsError("; ".join(problems) if len(problems) == 1 else
-                        f"{len(problems)} session files cannot be read: {problems[0]} ...")
+        raise BidsError(problems[0] if len(problems) == 1 else
+                        f"{len(problems)} session files cannot be read; nothing written",
+                        [*problems, f"{len(problems)} session files cannot be read; no "
+                                    "dataset written"] if len(problems) > 1 else problems)
     for sessions in by_code.values():
         sessions.sort(key=_session_sort_key)
     return by_code
@@ -361,6 +371,28 @@ def _write_trial(folder: Path, stem: str, run: int, trial: Trial, task: str) -> 
     return f"{motion}_motion.tsv"
 
 
+def _exported_trials(session: Session, include_superseded: bool,
+                     problems: list[str] | None = None) -> list[tuple[Trial, int]]:
+    """The trials of a session the dataset holds, each with its run number (per task, in
+    trial order): those with samples that make a valid recording, superseded ones only if
+    asked. A trial whose samples are invalid is left out, its line added to `problems`."""
+    runs: dict[str, int] = {}
+    out = []
+    for trial in session.trials:
+        if trial.n_samples == 0 or (trial.status == "superseded" and not include_superseded):
+            continue
+        try:
+            trial.recording  # noqa: B018 - validates the samples
+        except RecordingError as exc:
+            if problems is not None:
+                problems.append(f"{session.path}: trial {trial.name}: {exc}; left out of the "
+                                "BIDS dataset")
+            continue
+        runs[trial.task] = runs.get(trial.task, 0) + 1
+        out.append((trial, runs[trial.task]))
+    return out
+
+
 def _write_subject(root: Path, code: str, label: str, sessions: list[Session],
                    include_superseded: bool) -> tuple[int, int]:
     """Write one subject; returns (sessions, motion files)."""
@@ -372,14 +404,10 @@ def _write_subject(root: Path, code: str, label: str, sessions: list[Session],
         ses = f"ses-{number}"
         folder = sub / ses / "motion"
         folder.mkdir(parents=True)
-        runs: dict[str, int] = {}
         scans: list[dict[str, Any]] = []
-        for trial in session.trials:
-            if trial.n_samples == 0 or (trial.status == "superseded" and not include_superseded):
-                continue
-            runs[trial.task] = runs.get(trial.task, 0) + 1
+        for trial, run in _exported_trials(session, include_superseded):
             stem = f"sub-{label}_{ses}_task-{trial.task}"
-            name = _write_trial(folder, stem, runs[trial.task], trial, trial.task)
+            name = _write_trial(folder, stem, run, trial, trial.task)
             scans.append({"filename": f"motion/{name}",
                           "acq_time": _acq_time(trial.started or session.created),
                           "kinewrite_trial": int(trial.name), "trial_status": trial.status,
@@ -477,14 +505,10 @@ def _write_derivatives(root: Path, study_dir: Path, labels: dict[str, str],
     for code, ss in sorted(sessions.items()):
         for number, session in enumerate(ss, start=1):
             file_rows = {r["trial"]: r for r in session_rows(session.path, options)}
-            runs: dict[str, int] = {}
-            for trial in session.trials:
-                if trial.n_samples == 0 or int(trial.name) not in file_rows:
-                    continue
-                runs[trial.task] = runs.get(trial.task, 0) + 1
+            for trial, run in _exported_trials(session, include_superseded):
                 rows.append(file_rows[int(trial.name)])
                 keys.append({"participant_id": f"sub-{labels[code]}", "session": f"ses-{number}",
-                             "run": runs[trial.task]})
+                             "run": run})
     frame = rows_to_frame(rows)
     table = pd.concat([pd.DataFrame(keys, index=frame.index), frame], axis=1)
     _tsv(table, folder / "features.tsv")
@@ -538,6 +562,10 @@ def export_bids(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
         raise BidsError(f"{out}: folder {out.parent} does not exist")
     sessions = _read_study(study)
     labels = _labels(sessions)
+    problems: list[str] = []
+    for code in sorted(sessions):
+        for session in sessions[code]:
+            _exported_trials(session, include_superseded, problems)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".bids.tmp", dir=out.parent))
     try:
         n_ses = n_files = n_sub = 0
@@ -571,4 +599,4 @@ def export_bids(study_dir: str | os.PathLike[str], out_dir: str | os.PathLike[st
             shutil.rmtree(tmp)
         raise
     fsync_folder(out.parent)
-    return BidsSummary(out, n_sub, n_ses, n_files)
+    return BidsSummary(out, n_sub, n_ses, n_files, tuple(problems))
