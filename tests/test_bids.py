@@ -310,6 +310,22 @@ def test_bids_import_refuses_a_damaged_file_and_writes_nothing(sample_bids, tmp_
     assert list(study.iterdir()) == []
 
 
+def test_bids_import_refuses_an_unknown_pen_state(sample_bids, tmp_path, capsys):
+    ds = tmp_path / "ds"
+    shutil.copytree(sample_bids, ds)
+    victim = motion_files(ds)[3]
+    data = read_motion(victim)
+    data.loc[5, "pen_state"] = 7
+    data.to_csv(victim, sep="\t", header=False, index=False, na_rep="n/a")
+    study = tmp_path / "study"
+    study.mkdir()
+    assert main(["import", str(ds), "--format", "bids", "--study", str(study),
+                 "--patient", "SIM-001"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and victim.name in err[0] and "pen_state" in err[0] and "row 6" in err[0]
+    assert list(study.iterdir()) == []
+
+
 def test_rebuilt_latency_maps_duplicates_and_unsorted_samples():
     from kinewrite.storage.bids import rebuilt_latency
 

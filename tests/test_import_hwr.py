@@ -97,6 +97,11 @@ def test_hwr_needs_the_rate_and_refuses_bad_files_writing_nothing(study, tmp_pat
     assert "c.hwr" in err[1] and "5000" in err[1] and "--pressure-levels" in err[1]
     assert "d.hwr" in err[2] and "empty" in err[2]
     assert list(study.iterdir()) == []
+    svc = tmp_path / "e.svc"
+    svc.write_text("1\n0 0 0 1 0 0 1\n")
+    assert main(["import", str(svc), "--rate-hz", "200", "--study", str(study),
+                 "--patient", "ML-01"]) == 2
+    assert "--rate-hz applies to --format hwr only" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:  # argparse refuses a rate of 0 Hz
         main(["import", str(good), "--format", "hwr", "--rate-hz", "0",
               "--study", str(study), "--patient", "ML-01"])

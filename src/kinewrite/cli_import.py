@@ -118,6 +118,9 @@ def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
         x_first=args.x_first, device_units_per_mm=args.device_units_per_mm,
         pressure_levels=args.pressure_levels, time_unit=args.time_unit,
     )
+    if args.rate_hz is not None and args.format != "hwr":
+        fail("--rate-hz applies to --format hwr only (other formats carry their time stamps)")
+        return None
     if args.format == "hwr":
         from .cli_import_extra import read_hwr_all
 

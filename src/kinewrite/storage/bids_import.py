@@ -171,10 +171,14 @@ def read_motion_file(tsv: Path) -> tuple[ImportedTrial, dict[str, Any]]:
     if t is None:
         raise InputError(f"{tsv}: no device_time or latency channel: no time for the samples")
     state = col.get("pen_state")
+    if state is not None and not np.isin(state, (0.0, 1.0, 2.0)).all():
+        row = int(np.flatnonzero(~np.isin(state, (0.0, 1.0, 2.0)))[0])
+        raise InputError(f"{tsv}: pen_state must be 0, 1 or 2, got {state[row]:g} in row "
+                         f"{row + 1}")
     channels: dict[str, np.ndarray] = {
         "t": t, "x": col["pen_x"], "y": col["pen_y"],
         "state": (np.full(t.size, STATE_TOUCH, dtype=np.uint8) if state is None
-                  else np.nan_to_num(state, nan=0).astype(np.uint8)),
+                  else state.astype(np.uint8)),
     }
     units = {"t": "s", "x": "mm", "y": "mm", "state": "code"}
     if "pen_pressure" in col:
