@@ -134,10 +134,14 @@ def test_csv_export_rows_columns_order_and_cached_values(study, tmp_path):
     assert str(study) not in text  # no absolute path
     table = _read(out)
     assert list(table.columns) == export_columns()
-    assert list(table.columns[:14]) == [
+    assert list(table.columns[:25]) == [
         "patient_code", "session_id", "session_date", "session_created", "session_file",
         "trial", "task", "protocol_task", "trial_status", "n_samples", "analysis_version",
-        "analysis_error", "duration_s", "sample_rate_hz"]
+        "analysis_error",
+        "input_kind", "check_status", "check_findings", "feedback_mode", "feedback_threshold",
+        "feedback_threshold_unit", "guide_shown", "adds_pct", "wcrs",
+        "days_since_botulinum_toxin", "days_since_training_start",
+        "duration_s", "sample_rate_hz"]
     assert len(table) == 20  # 18 + the redo + the empty and pen-up trials; superseded left out
     keys = list(zip(table.patient_code, table.session_created, table.session_id, table.trial,
                     strict=True))

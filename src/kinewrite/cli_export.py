@@ -5,6 +5,11 @@
     kinewrite export STUDY -o OUT.csv|OUT.parquet [--workers N | --scheduler tcp://HOST:PORT]
                      [--tasks T,...] [--include-superseded] [--metadata FIELD,...]
                      [--recompute] [--connect-timeout-s S] [--isolate [--timeout S]]
+    kinewrite export STUDY --strokes -o OUT.csv|OUT.parquet     (one row per stroke)
+    kinewrite export STUDY --format bids -o DIR                 (a BIDS motion dataset)
+
+``--strokes`` and ``--format bids`` are :mod:`kinewrite.cli_export_extra`
+(``docs/export.md``).
 
 One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
@@ -53,7 +58,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("study", metavar="STUDY", help="study folder (<code>/session-*.h5)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="file to write: .csv or .parquet (Parquet needs pyarrow)")
+                   help="file to write: .csv or .parquet (Parquet needs pyarrow); with "
+                        "--format bids a new (or empty) folder")
+    p.add_argument("--format", choices=("table", "bids"), default="table",
+                   help="table: one row per trial (default); bids: a BIDS motion dataset "
+                        "(samples, channels, events, features; docs/file-format.md)")
+    p.add_argument("--strokes", action="store_true",
+                   help="one row per writing stroke instead of one per trial (.csv or "
+                        ".parquet)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, metavar="N",
                        help="local worker processes (default: one per CPU; 1 = this process)")
@@ -160,6 +172,10 @@ def _clock(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``kinewrite export``; returns the exit code."""
+    if args.format == "bids" or args.strokes:
+        from . import cli_export_extra
+
+        return cli_export_extra.run(args)
     from .storage import export
 
     out = Path(args.output)

@@ -1,4 +1,6 @@
-"""``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML) into a study.
+"""``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML, MovAlyzeR HWR,
+a kinewrite BIDS motion dataset) into a study; HWR and BIDS are
+:mod:`kinewrite.cli_import_extra`.
 
 One invocation writes one new session for the patient, with one trial per file. Every file is
 read and validated first; if any is bad, nothing is written (one line per bad file on stderr,
@@ -72,15 +74,21 @@ def _created(text: str) -> str:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "import", help="import SVC, CSV or InkML recordings into a study",
+        "import", help="import SVC, CSV, InkML or HWR recordings (or a BIDS dataset) into a "
+                       "study",
         description="Import recordings into one new session of a patient (one trial per "
                     "file). Nothing is written unless every file is valid.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--study", required=True, metavar="DIR", help="existing study folder")
     p.add_argument("--patient", required=True, metavar="CODE", help="patient code")
-    p.add_argument("--format", choices=FORMATS,
-                   help="format of every file (default: by extension, else by content)")
+    p.add_argument("--format", choices=(*FORMATS, "hwr", "bids"),
+                   help="format of every file (default: by extension, else by content); "
+                        "hwr: MovAlyzeR (needs --rate-hz); bids: FILE is a BIDS motion "
+                        "dataset written by kinewrite export --format bids")
+    p.add_argument("--rate-hz", type=_positive_float, metavar="R",
+                   help="HWR: the sampling rate of the recordings in Hz (the file has no "
+                        "time column)")
     p.add_argument("--task", choices=TASKS,
                    help="task of every trial (default: the CSV header's, else free)")
     p.add_argument("--x-first", action="store_true",
@@ -112,6 +120,13 @@ def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
         x_first=args.x_first, device_units_per_mm=args.device_units_per_mm,
         pressure_levels=args.pressure_levels, time_unit=args.time_unit,
     )
+    if args.rate_hz is not None and args.format != "hwr":
+        fail("--rate-hz applies to --format hwr only (other formats carry their time stamps)")
+        return None
+    if args.format == "hwr":
+        from .cli_import_extra import read_hwr_all
+
+        return read_hwr_all(args)
     trials, ok = [], True
     for path in args.files:
         try:
@@ -179,6 +194,10 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:  # e.g. a study folder that cannot be listed
         fail(f"{study}: cannot read the study folder ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
+    if args.format == "bids":
+        from .cli_import_extra import run_bids
+
+        return run_bids(args, study, code)
     trials = _read_all(args)
     if trials is None:
         return EXIT_BAD_INPUT

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.record = RecordWorkflow(None, self.mapping)
         self.review = ReviewView()
         self.progress = ProgressView()
+        self.progress.trialRequested.connect(self.review_trial)  # a point opens its trial
         self.tabs = QTabWidget()
         self.tabs.addTab(self.record, "Record")
         self.tabs.addTab(self.review, "Review")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -144,6 +144,11 @@ class ProgressView(QWidget):
     parent : QWidget, optional
     """
 
+    #: A point was clicked: (session file, trial name such as ``"003"``) of its trial.
+    trialRequested = pyqtSignal(str, str)
+    #: How near (px) a click must land to a point to open its trial.
+    CLICK_RADIUS_PX = 12.0
+
     def __init__(self, study_dir: str | os.PathLike[str] | None = None,
                  patient: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,6 +220,8 @@ class ProgressView(QWidget):
 
         self.plots = pg.GraphicsLayoutWidget()
         self.plots.setBackground("w")
+        self.plots.setToolTip("Click a point to review its trial")
+        self.plots.scene().sigMouseClicked.connect(self._on_plot_click)
         self.clinical = pg.GraphicsLayoutWidget()
         self.clinical.setBackground("w")
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -529,6 +536,44 @@ class ProgressView(QWidget):
                 text.setPos(sum(x_range) / 2, 50 if scale == "ADDS" else 0.5)
             self.clinical_plots[scale] = plot
             self._series[scale] = self._read_back(curve)
+
+    def point_trials(self) -> list[tuple[str, str]]:
+        """(session file, trial name) of each plotted point of the current task, in the
+        order of :meth:`plotted_series` (one per session that recorded the task)."""
+        if self.progress is None or self.task is None or self.study_dir is None:
+            return []
+        rows = self.progress.rows(self.task)
+        return [(str(self.study_dir / f), f"{int(t):03d}")
+                for f, t in zip(rows["session_file"], rows["trial"], strict=True)]
+
+    def trial_at(self, plot: pg.PlotItem, scene_pos) -> tuple[str, str] | None:
+        """The trial of the point of `plot` nearest `scene_pos`, if within
+        :attr:`CLICK_RADIUS_PX` of it."""
+        name = next((n for n, p in self.feature_plots.items() if p is plot), None)
+        if name is None or self.progress is None or self.task is None:
+            return None
+        xs, ys = self.progress.series(self.task, name)  # what was plotted, NaNs kept
+        x = epoch_seconds(xs)
+        finite = np.isfinite(x) & np.isfinite(ys)
+        if not finite.any():
+            return None
+        vb = plot.vb
+        best, best_d = None, self.CLICK_RADIUS_PX
+        for i in np.flatnonzero(finite):  # one per session: a few dozen at most
+            point = vb.mapViewToScene(pg.Point(float(x[i]), float(ys[i])))
+            d = math.hypot(point.x() - scene_pos.x(), point.y() - scene_pos.y())
+            if d <= best_d:
+                best, best_d = int(i), d
+        trials = self.point_trials()
+        return trials[best] if best is not None and best < len(trials) else None
+
+    def _on_plot_click(self, event) -> None:
+        for plot in self.feature_plots.values():
+            if plot.sceneBoundingRect().contains(event.scenePos()):
+                hit = self.trial_at(plot, event.scenePos())
+                if hit is not None:
+                    self.trialRequested.emit(*hit)
+                return
 
     def _add_events(self, plot: pg.PlotItem, events, ev_x: np.ndarray, label: bool,
                     x_range: tuple[float, float]) -> None:

@@ -301,13 +301,21 @@ class ReviewView(QWidget):
         self._data: ReviewData | None = None
         self._excluded_regions: list[pg.LinearRegionItem] = []
 
-        # -- top bar
+        # -- top bar: any session of the patient, then any trial of it
+        self._sessions: list[Path] = []
+        self.session_box = QComboBox()
+        self.session_box.setMinimumContentsLength(16)
+        self.session_box.setToolTip("Any session of this patient, oldest first")
+        self.session_box.currentIndexChanged.connect(self._on_session_chosen)
         self.trial_box = QComboBox()
         self.trial_box.setMinimumContentsLength(28)
         self.trial_box.currentIndexChanged.connect(self._on_trial_chosen)
         self.info = PlainLabel()  # patient code, task, input ...: as the file holds them
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
+        top.addWidget(PlainLabel("Session:"))
+        top.addWidget(self.session_box)
+        top.addSpacing(12)
         top.addWidget(PlainLabel("Trial:"))
         top.addWidget(self.trial_box)
         top.addSpacing(12)
@@ -449,6 +457,7 @@ class ReviewView(QWidget):
             trial = trial.name
         chosen = default_trial(session) if trial is None else session.trial(trial)
         self._session = session
+        self._fill_sessions(session)
         self.trial_box.blockSignals(True)
         self.trial_box.clear()
         for tr in session.trials:
@@ -464,6 +473,45 @@ class ReviewView(QWidget):
             self._show_message(f"{session.path.name}: this session has no trials yet.")
             return
         self._show(chosen)
+
+    def _fill_sessions(self, session: Session) -> None:
+        """List the sessions of the patient (the files beside this one), this one chosen."""
+        from ..storage.study import study_summaries
+
+        folder = session.path.parent
+        try:
+            summaries, _ = study_summaries(folder.parent, folder.name, brief=True)
+        except (InputError, OSError):
+            summaries = []
+        paths = [s.path for s in summaries]
+        captions = [f"{s.created[:10]} · {len(s.trials)} trials" for s in summaries]
+        here = Path(session.path).resolve()
+        if here not in [p.resolve() for p in paths]:  # a file outside a study, or unlisted
+            paths.append(session.path)
+            captions.append(f"{session.created[:10]} · {len(session.trials)} trials")
+        self._sessions = paths
+        self.session_box.blockSignals(True)
+        self.session_box.clear()
+        for number, caption in enumerate(captions, start=1):
+            self.session_box.addItem(f"{number}: {caption}")
+        index = [p.resolve() for p in paths].index(here)
+        self.session_box.setCurrentIndex(index)
+        self.session_box.blockSignals(False)
+
+    def sessions(self) -> list[Path]:
+        """The session files the session picker lists, oldest first."""
+        return list(self._sessions)
+
+    def _on_session_chosen(self, index: int) -> None:
+        if index < 0 or index >= len(self._sessions):
+            return
+        path = self._sessions[index]
+        if self._session is not None and Path(self._session.path).resolve() == path.resolve():
+            return
+        try:
+            self.load(path)
+        except InputError as exc:
+            self._show_message(str(exc).splitlines()[0])
 
     def _on_trial_chosen(self, index: int) -> None:
         if self._session is None or index < 0:

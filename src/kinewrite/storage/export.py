@@ -45,6 +45,12 @@ Trial columns:
     Empty when the features were computed; otherwise why the trial cannot be analyzed (no
     sample, pen never down, invalid samples), and every feature of the row is empty (NaN).
 
+Study columns (:mod:`kinewrite.storage.export_study`): ``input_kind``, ``check_status``,
+``check_findings``, ``feedback_mode``, ``feedback_threshold``, ``feedback_threshold_unit``,
+``guide_shown``, ``adds_pct``, ``wcrs``, ``days_since_botulinum_toxin``,
+``days_since_training_start``: how the trial was recorded, its consistency checks, the
+visit's clinical scores and the days since treatment.
+
 Feature columns, in the order of the registry :data:`~kinewrite.analysis.features.FEATURES`:
 one column per feature, named with its unit suffix (``duration_s``, ``speed_mean_mm_s``,
 ``tremor_frequency_hz``, ``ldlj_median`` ...), floating point. A feature that does not apply
@@ -121,6 +127,13 @@ from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, fe
 from ..model import TASKS, RecordingError
 from .codes import validate_patient_code
 from .csv_recording import InputError
+from .export_study import (
+    STUDY_COLUMNS,
+    STUDY_DESCRIPTIONS,
+    STUDY_TYPES,
+    fill_treatment_days,
+    study_part,
+)
 from .session import (
     SESSION_FIELDS,
     TRIAL_STATUSES,
@@ -210,7 +223,7 @@ def export_columns(metadata: Sequence[str] = ()) -> list[str]:
     list of str
         Session columns, metadata fields, trial columns, then every registered feature.
     """
-    return [*SESSION_COLUMNS, *metadata, *TRIAL_COLUMNS, *feature_names()]
+    return [*SESSION_COLUMNS, *metadata, *TRIAL_COLUMNS, *STUDY_COLUMNS, *feature_names()]
 
 
 def column_dictionary(metadata: Sequence[str] = ()) -> list[dict[str, str]]:
@@ -225,7 +238,8 @@ def column_dictionary(metadata: Sequence[str] = ()) -> list[dict[str, str]]:
     units = {f.name: (f.unit, f.definition) for f in FEATURES}
     rows = []
     for name in export_columns(metadata):
-        unit, text = _DESCRIPTIONS.get(name) or units.get(name) or ("", "session metadata")
+        unit, text = (_DESCRIPTIONS.get(name) or STUDY_DESCRIPTIONS.get(name)
+                      or units.get(name) or ("", "session metadata"))
         rows.append({"column": name, "unit": unit, "description": text})
     return rows
 
@@ -339,8 +353,14 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
         check_trial(session.path, trial.name, trial.task, trial.status)
         check_channels(session.path, trial.name, trial.channels)
     base = _session_part(session, options)
-    return [{**base, **_trial_part(session, trial, options.recompute)}
-            for trial in session.trials if options.wants(trial)]
+    rows = []
+    for trial in session.trials:
+        if options.wants(trial):
+            part = _trial_part(session, trial, options.recompute)
+            features = None if part["analysis_error"] else {
+                name: part[name] for name in feature_names(trial.task)}
+            rows.append({**base, **part, **study_part(session, trial, features)})
+    return rows
 
 
 def load_with_cache(path: str | os.PathLike[str]) -> Session:
@@ -892,10 +912,12 @@ def output_format(path: str | os.PathLike[str]) -> str:
 def rows_to_frame(rows: Sequence[dict[str, Any]], metadata: Sequence[str] = ()) -> pd.DataFrame:
     """The export table: columns of :func:`export_columns`, text as strings, typed numbers."""
     columns = export_columns(metadata)
-    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    rows = [dict(row) for row in rows]
+    fill_treatment_days(rows)  # needs every row of a patient: done here, not per file
+    frame = pd.DataFrame.from_records(rows, columns=columns)
     features = set(feature_names())
-    types = {c: "int64" if c in _INT_COLUMNS else "float64" if c in features else "string"
-             for c in columns}
+    types = {c: "int64" if c in _INT_COLUMNS else "float64" if c in features else
+             STUDY_TYPES.get(c, "string") for c in columns}
     return frame.astype(types)
 
 
