@@ -255,8 +255,9 @@ def cmd_record(args: argparse.Namespace) -> int:
         fail(f"{writer.path}: trial {outcome.trial}: {outcome.error}")
         return EXIT_INTERNAL
     if outcome.status != "complete":
-        fail(f"{writer.path}: trial {outcome.trial} kept as aborted: the pen never touched "
-             "the surface")
+        why = next((f.message for f in outcome.findings if f.severity == "error"),
+                   "the pen never touched the surface")
+        fail(f"{writer.path}: trial {outcome.trial} kept as aborted, not usable: {why}")
         return EXIT_BAD_INPUT
     from .acquisition.checks import key_numbers
 

@@ -189,6 +189,7 @@ class ResultPanel(QWidget):
 
     redoRequested = pyqtSignal()
     nextRequested = pyqtSignal()
+    undoRequested = pyqtSignal()
     reviewRequested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -210,14 +211,23 @@ class ResultPanel(QWidget):
         self.redo_button = QPushButton("Redo this task")
         self.next_button = QPushButton("Next task")
         self.next_button.setDefault(True)
+        self.undo_button = QPushButton("Keep the earlier trial instead")
+        self.undo_button.setToolTip("Undo the redo: the earlier trial is this task's result "
+                                    "again, this one is kept in the file, marked superseded")
+        self.undo_button.hide()
+        self.note = PlainLabel()  # which trial is this task's result after a redo
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.review_button = QPushButton("Review trial…")
         self.redo_button.clicked.connect(self.redoRequested)
         self.next_button.clicked.connect(self.nextRequested)
+        self.undo_button.clicked.connect(self.undoRequested)
         self.review_button.clicked.connect(lambda: self.reviewRequested.emit(self._trial))
         self._trial = ""
         buttons = QHBoxLayout()
         buttons.addWidget(self.review_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.next_button)
         self.ink_view = PlainLabel()
@@ -230,6 +240,7 @@ class ResultPanel(QWidget):
         numbers.addWidget(self.ink_view, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.note)
         layout.addWidget(PlainLabel("Key numbers and what was written"))
         layout.addLayout(numbers, 1)
         layout.addWidget(PlainLabel("Checks"))
@@ -253,10 +264,18 @@ class ResultPanel(QWidget):
         super().resizeEvent(event)
         self._fit_ink()
 
-    def show_outcome(self, outcome: TrialOutcome, last_task: bool) -> None:
+    def show_outcome(self, outcome: TrialOutcome, last_task: bool, note: str = "",
+                     can_undo: bool = False) -> None:
+        """Show a finished trial: its verdict in the heading, key numbers, findings; `note`
+        says which trial is the task's result after a redo, `can_undo` offers to keep the
+        earlier trial instead. A usable trial makes *Next* the default button, any other
+        *Redo*."""
         self._trial = outcome.trial
         self.heading.setText(f"Trial {outcome.trial} — {outcome.spec.title}: "
-                             f"{'saved' if outcome.status == 'complete' else outcome.status}")
+                             f"{outcome_verdict(outcome)}")
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.undo_button.setVisible(can_undo)
         rows = [(k.label, k.text) for k in key_numbers(outcome.features or {},
                                                            outcome.spec.task)]
         q = outcome.quality
@@ -280,8 +299,30 @@ class ResultPanel(QWidget):
             self.findings.addItem(item)
         if self.findings.count() == 0:
             self.findings.addItem("No problem found: the trial looks usable.")
-        self.next_button.setText("Finish" if last_task else "Next task")
-        (self.redo_button if not outcome.ok else self.next_button).setFocus()
+        usable = outcome.ok
+        if usable:
+            self.next_button.setText("Finish" if last_task else "Next task")
+        else:
+            self.next_button.setText("Finish without it" if last_task else "Skip this task")
+        self.next_button.setDefault(usable)
+        self.next_button.setAutoDefault(usable)
+        self.redo_button.setDefault(not usable)
+        self.redo_button.setAutoDefault(not usable)
+        (self.next_button if usable else self.redo_button).setFocus()
+
+
+def outcome_verdict(outcome: TrialOutcome) -> str:
+    """A trial's verdict in plain words: saved, not usable (failed a check), stopped (why),
+    or superseded."""
+    if outcome.ok:
+        return "saved"
+    if outcome.status == "superseded":
+        return "replaced by a redo (kept in the file)"
+    if not outcome.error and any(f.severity == "error" for f in outcome.findings):
+        return "not usable, redo it (kept in the file)"
+    if outcome.status == "complete":
+        return "saved"
+    return "stopped early (kept in the file)"
 
 
 def interrupted_visit(study_dir: Path | None, code: str) -> tuple[Path, Any] | None:
@@ -370,6 +411,9 @@ class RecordWorkflow(QWidget):
         self.index = 0
         self.trials: dict[str, list[TrialOutcome]] = {}
         self._redo_of: str | None = None
+        self._cancel_redo = False
+        self._undo: tuple[str, str] | None = None  # (earlier trial, its redo)
+        self._ink: dict[str, QPixmap] = {}
 
         self.setup = SetupPage()
         self.setup.startRequested.connect(self.start_session)
@@ -387,6 +431,12 @@ class RecordWorkflow(QWidget):
         self.result = ResultPanel()
         self.result.redoRequested.connect(self.redo)
         self.result.nextRequested.connect(self.next_task)
+        self.result.undoRequested.connect(self.undo_redo)
+        self.cancel_redo_button = QPushButton("Cancel the redo")
+        self.cancel_redo_button.setToolTip("Stop this recording (kept in the file, marked "
+                                           "aborted) and keep the earlier trial")
+        self.cancel_redo_button.clicked.connect(self.cancel_redo)
+        self.cancel_redo_button.hide()
         self.result.reviewRequested.connect(
             lambda trial: self.reviewRequested.emit(str(self.writer.path), trial))
         self.right = QStackedWidget()
@@ -394,7 +444,11 @@ class RecordWorkflow(QWidget):
         rl = QVBoxLayout(record_page)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.panel, 1)
-        rl.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignRight)
+        start_row = QHBoxLayout()
+        start_row.addStretch(1)
+        start_row.addWidget(self.cancel_redo_button)
+        start_row.addWidget(self.start_button)
+        rl.addLayout(start_row)
         self.right.addWidget(record_page)
         self.right.addWidget(self.result)
         self.session_label = PlainLabel()  # the protocol's name from its file
@@ -562,6 +616,7 @@ class RecordWorkflow(QWidget):
     def _task_clicked(self, row: int) -> None:
         if row >= 0 and not self.panel.recording:
             self._redo_of = None
+            self.cancel_redo_button.hide()
             self._show_task(row)
 
     def _set_buttons(self, recording: bool) -> None:
@@ -582,30 +637,112 @@ class RecordWorkflow(QWidget):
             show_message(self, "critical", "Cannot record", message)
             return ""
 
-    def _trial_finished(self, outcome: TrialOutcome) -> None:
-        if self._redo_of and self.writer is not None:
-            self.writer.supersede(self._redo_of, by=outcome.trial)
-        self._redo_of = None
-        self.trials.setdefault(outcome.spec.key, []).append(outcome)
-        n = len(self.trials[outcome.spec.key])
-        mark = "●" if outcome.ok else "⚠"
+    def _outcome(self, trial: str) -> TrialOutcome | None:
+        return next((o for v in self.trials.values() for o in v if o.trial == trial), None)
+
+    def task_result(self, key: str) -> TrialOutcome | None:
+        """The trial that is task `key`'s result: its last complete one, else None."""
+        done = [o for o in self.trials.get(key, []) if o.status == "complete"]
+        return done[-1] if done else None
+
+    def _mark_task(self, key: str) -> None:
+        if self.protocol is None:
+            return
+        i = [spec.key for spec in self.protocol.tasks].index(key)
+        n = len(self.trials.get(key, []))
+        mark = "●" if self.task_result(key) is not None else "⚠"
         redo = f" (×{n})" if n > 1 else ""
-        self.task_list.item(self.index).setText(f"{mark}  {outcome.spec.title}{redo}")
-        last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
-        self.result.show_outcome(outcome, last)
-        self.result.set_ink(_ink_crop(self.panel.canvas.grab()))
-        self.right.setCurrentIndex(1)
+        self.task_list.item(i).setText(f"{mark}  {self.protocol.tasks[i].title}{redo}")
+
+    def _trial_finished(self, outcome: TrialOutcome) -> None:
+        earlier = self._outcome(self._redo_of) if self._redo_of else None
+        cancelled, self._cancel_redo = self._cancel_redo, False
+        self._redo_of = None
+        self._undo = None
+        self.cancel_redo_button.hide()
+        self.trials.setdefault(outcome.spec.key, []).append(outcome)
+        self._ink[outcome.trial] = _ink_crop(self.panel.canvas.grab())
+        note, can_undo = "", False
+        if earlier is not None and cancelled:
+            note = (f"Redo cancelled: trial {outcome.trial} is kept in the file, marked "
+                    f"aborted; trial {earlier.trial} is unchanged.")
+            outcome = earlier
+        elif earlier is not None and outcome.ok and self.writer is not None:
+            self.writer.supersede(earlier.trial, by=outcome.trial)
+            earlier.status = "superseded"
+            self._undo = (earlier.trial, outcome.trial)
+            note = (f"This trial replaces trial {earlier.trial}, which is kept in the file, "
+                    "marked superseded.")
+            can_undo = True
+        elif earlier is not None and earlier.status == "complete":
+            note = (f"Trial {earlier.trial} stays this task's result: this redo is not "
+                    "usable, so it replaces nothing.")
+        self._mark_task(outcome.spec.key)
+        self._show_result(outcome, note, can_undo)
         self._set_buttons(recording=False)
         if self.writer is not None:
             self.sessionSaved.emit(str(self.writer.path))
 
+    def _show_result(self, outcome: TrialOutcome, note: str = "",
+                     can_undo: bool = False) -> None:
+        last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
+        self.result.show_outcome(outcome, last, note=note, can_undo=can_undo)
+        ink = self._ink.get(outcome.trial)
+        if ink is not None:
+            self.result.set_ink(ink)
+        self.right.setCurrentIndex(1)
+
     def redo(self) -> None:
-        """Record the task again; the earlier trial will be marked superseded by the new one."""
-        outcomes = self.trials.get(self.current_spec.key, []) if self.current_spec else []
-        self._redo_of = outcomes[-1].trial if outcomes else None
-        self.panel.set_task(self.current_spec)
+        """Record the task again at once. The earlier trial is marked superseded only if the
+        new one is usable (a worse trial never replaces a good one); *Cancel the redo*
+        stops it, and *Keep the earlier trial instead* undoes it afterwards."""
+        spec = self.current_spec
+        if spec is None:
+            return
+        outcomes = self.trials.get(spec.key, [])
+        earlier = self.task_result(spec.key) or (outcomes[-1] if outcomes else None)
+        self._redo_of = earlier.trial if earlier is not None else None
+        self.panel.set_task(spec)
         self.right.setCurrentIndex(0)
-        self.start_trial()
+        self.cancel_redo_button.setVisible(self._redo_of is not None)
+        if not self.start_trial():
+            self.cancel_redo_button.hide()
+            self._redo_of = None
+
+    def cancel_redo(self) -> None:
+        """Stop a redo being recorded (kept, marked aborted) and show the earlier trial."""
+        if self._redo_of is None:
+            return
+        if self.panel.recording:
+            self._cancel_redo = True
+            self.panel.stop(abort_reason="the redo was cancelled")
+        else:
+            earlier = self._outcome(self._redo_of)
+            self._redo_of = None
+            self.cancel_redo_button.hide()
+            if earlier is not None:
+                self._show_result(earlier)
+
+    def undo_redo(self) -> None:
+        """Keep the earlier trial instead of its redo (both stay in the file)."""
+        if self._undo is None or self.writer is None:
+            return
+        earlier_name, redo_name = self._undo
+        try:
+            self.writer.reinstate(earlier_name, instead_of=redo_name)
+        except (OSError, ValueError) as exc:
+            show_message(self, "warning", "Cannot undo the redo", _first_line(exc))
+            return
+        self._undo = None
+        earlier, redo = self._outcome(earlier_name), self._outcome(redo_name)
+        if redo is not None:
+            redo.status = "superseded"
+        if earlier is not None:
+            earlier.status = "complete"
+            self._mark_task(earlier.spec.key)
+            self._show_result(earlier, f"Trial {earlier_name} is this task's result again; "
+                              f"trial {redo_name} is kept in the file, marked superseded.")
+        self.sessionSaved.emit(str(self.writer.path))
 
     def next_task(self) -> None:
         if self.protocol is not None and self.index + 1 < len(self.protocol.tasks):
@@ -630,7 +767,6 @@ class RecordWorkflow(QWidget):
     def _fill_summary(self) -> None:
         """One row per trial recorded, in the order recorded, with its key numbers."""
         outcomes = sorted((o for v in self.trials.values() for o in v), key=lambda o: o.trial)
-        superseded = {o.trial for v in self.trials.values() for o in v[:-1]}
         self.summary.setRowCount(len(outcomes))
         for row, o in enumerate(outcomes):
             numbers = {k.feature_name: k.text for k in key_numbers(o.features, o.spec.task)}
@@ -638,9 +774,8 @@ class RecordWorkflow(QWidget):
             tremor = numbers.get("tremor_amplitude_pp_mm", "–")
             if numbers.get("tremor_detected") == "no":
                 tremor = "none detected"
-            status = "superseded" if o.trial in superseded else o.status
-            if status == "complete" and not o.ok:
-                status = "complete, check failed"
+            status = {"complete": "saved", "superseded": "replaced by a redo"}.get(
+                o.status, "stopped early" if o.error else "not usable (failed a check)")
             cells = [o.trial, o.spec.title, status, numbers.get("duration_s", "–"), rhythm,
                      tremor, numbers.get("pressure_mean", "–")]
             for col, text in enumerate(cells):

@@ -1168,6 +1168,39 @@ class SessionWriter:
 
         self._modify(mark)
 
+    def mark_unusable(self, trial: str, reason: str) -> None:
+        """Mark a saved trial ``aborted`` because it failed its checks (too short, pen never
+        down ...): `reason` becomes its ``abort_reason``; samples and cached features are
+        kept, but progress, report and export (which use complete trials) no longer do."""
+        def mark(f: h5py.File) -> None:
+            g = f["trials"][trial]
+            if _attr_str(g.attrs, "status") not in ("complete", "aborted"):
+                raise ValueError(f"trial {trial} is {_attr_str(g.attrs, 'status')}: only a "
+                                 "complete trial can be marked unusable")
+            g.attrs.update({"status": "aborted", "abort_reason": str(reason)})
+
+        self._modify(mark)
+
+    def reinstate(self, trial: str, instead_of: str) -> None:
+        """Undo a redo: `trial` (superseded by `instead_of`) becomes ``complete`` again and
+        `instead_of` is marked ``superseded`` by it; nothing is deleted.
+
+        Raises
+        ------
+        ValueError
+            If `trial` is not superseded by `instead_of`.
+        """
+        def undo(f: h5py.File) -> None:
+            old, new = f["trials"][trial], f["trials"][instead_of]
+            if (_attr_str(old.attrs, "status") != "superseded"
+                    or _attr_str(old.attrs, "superseded_by") != instead_of):
+                raise ValueError(f"trial {trial} is not superseded by {instead_of}")
+            old.attrs["status"] = "complete"
+            del old.attrs["superseded_by"]
+            new.attrs.update({"status": "superseded", "superseded_by": trial})
+
+        self._modify(undo)
+
     # -- clinical scales and treatment events
     def add_clinical(self, scale: str, items: Mapping[str, float], date: str, rater: str = "",
                      level_pct: int | None = None) -> float:
