@@ -264,16 +264,11 @@ class MainWindow(QMainWindow):
 
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog
-        from .pressure_pad import PressurePad
 
-        pad = PressurePad()  # a separate window: the pen rests on it while weights are read
-        pad.show()
-        dialog = CalibrationDialog(self, read_pressure=pad.mean_pressure_last_second)
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        finally:
-            pad.close()
-        if not accepted:
+        # the pad is on the dialog's pressure page: a window of its own would be blocked by
+        # the modal dialog and never receive the pen
+        dialog = CalibrationDialog(self, with_pad=True)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.mapping = dialog.mapping()
         save_screen_mapping(self.mapping)
