@@ -36,6 +36,7 @@ def workflow(qtbot, tmp_path, monkeypatch):
     make_application()
     w = RecordWorkflow(tmp_path / "study", MAPPING)
     (tmp_path / "study").mkdir()
+    w.setup.metadata_form.set_values({"hand": "right"})  # required
     qtbot.addWidget(w)
     w.resize(1300, 850)
     w.show()
@@ -407,3 +408,34 @@ def test_live_line_and_check_count_the_same_gaps(workflow, qtbot) -> None:
     assert "gaps 3" in line, line
     gap = next(f for f in outcome.findings if f.code == "gaps")
     assert gap.message.startswith("3 gaps") and "cable" not in gap.message
+
+
+def test_the_hand_is_required_and_the_previous_visit_prefills(workflow, qtbot) -> None:
+    w = workflow
+    w.setup.metadata_form.set_values({})
+    w.setup.code_edit.setText("WF-20")
+    assert not w.setup.start_button.isEnabled()
+    assert "hand used" in w.setup.required_label.text()
+    w.setup.metadata_form.set_values({"hand": "left", "handedness": "right",
+                                      "stylus": "Pro Pen 2", "notes": "first visit"})
+    assert w.setup.start_button.isEnabled() and w.setup.required_label.isHidden()
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.task_list.setCurrentRow([s.key for s in w.protocol.tasks].index("loops"))
+    w.start_trial()
+    write_trial(w.panel.canvas, "loops", 10.0, seed=3)
+    w.panel.stop()
+    w.finish()
+    w.new_session()  # the next visit of WF-20: the form as recorded, less the notes
+    assert w.setup.metadata_form.values() == {"hand": "left", "handedness": "right",
+                                              "stylus": "Pro Pen 2"}
+    w.setup.code_edit.setText("WF-21")  # a new patient: nothing of WF-20 stays
+    assert w.setup.metadata_form.values() == {}
+    w.set_patient("WF-20")  # the patient chosen at the top of the window
+    assert w.setup.code_edit.text() == "WF-20"
+    values = w.setup.metadata_form.values()
+    assert values == {"hand": "left", "handedness": "right", "stylus": "Pro Pen 2"}
+    assert "notes" not in values  # the visit's own
+    assert w.setup.prefill_label.text().startswith("Filled in from the visit of 20")
+    w.setup.code_edit.setText("WF-22")  # a new patient: the prefilled values go
+    assert w.setup.metadata_form.values() == {}
+    assert not w.setup.start_button.isEnabled()

@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         self._build_menus()
 
-        self.record.sessionSaved.connect(lambda _p: self.refresh_patients())
+        self.record.sessionSaved.connect(self._session_saved)
         self.record.reviewRequested.connect(self.review_trial)
         self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
         if study_dir is None:
@@ -172,6 +172,17 @@ class MainWindow(QMainWindow):
                 f"{len(recovered)} session(s) interrupted by a crash, read without changes "
                 f"(repaired at their next write): {recovered[-1].recovery}")
 
+    def _session_saved(self, _path: str) -> None:
+        """A trial, scale or event was saved: the patient list and the recorded patient's
+        progress follow at once (a new patient's first session included)."""
+        self.refresh_patients()
+        code = self.record.setup.code_edit.code()
+        if code and self.patient_combo.findText(code) >= 0:
+            if self.patient != code:
+                self.patient_combo.setCurrentText(code)  # _patient_changed reloads
+            else:
+                self.progress.set_patient(code)
+
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
             show_message(self, "warning", "Unknown patient", f"No session of {code} in this study.")
@@ -187,6 +198,7 @@ class MainWindow(QMainWindow):
         if not code:
             return
         self.progress.set_patient(code)
+        self.record.set_patient(code)
         if self.tabs.currentWidget() is self.review:
             self._review_latest()
 

@@ -67,6 +67,18 @@ __all__ = ["RecordWorkflow"]
 
 _SEVERITY_COLOR = {"error": QColor(170, 20, 20), "warning": QColor(160, 100, 0)}
 
+#: Session fields that must be filled before a session starts (the analysis of a hand
+#: cannot be read without knowing which hand wrote).
+REQUIRED_FIELDS = ("hand",)
+#: The session's ``device`` when the therapist did not name one, by input.
+_AUTO_DEVICE = {"mouse": "mouse (fallback)", "tablet": "tablet (Qt tablet events)"}
+#: Session fields carried over from the patient's previous visit (what does not change
+#: between visits, or changes rarely and is checked, not retyped); the notes and protocol
+#: are the visit's own.
+CARRIED_FIELDS = ("hand", "handedness", "wc_subtype", "pen_grip", "tremor_present", "eyes",
+                  "last_botox_date", "last_botox_muscles", "device", "stylus",
+                  "paper_overlay", "operator", "site")
+
 
 class SetupPage(QWidget):
     """Patient code, protocol, input, feedback and session metadata."""
@@ -109,7 +121,14 @@ class SetupPage(QWidget):
         self.start_button = QPushButton("Start session")
         self.start_button.setDefault(True)
         self.start_button.setEnabled(False)
-        self.code_edit.validityChanged.connect(self.start_button.setEnabled)
+        self.required_label = PlainLabel()  # what is missing before a session can start
+        self.required_label.setWordWrap(True)
+        self.required_label.setStyleSheet("color: #b00020;")
+        self.prefill_label = PlainLabel()  # where the metadata shown came from
+        self.prefill_label.setWordWrap(True)
+        self.prefill_label.hide()
+        self.code_edit.validityChanged.connect(lambda _v: self._update_start())
+        self.metadata_form.changed.connect(self._update_start)
         self.start_button.clicked.connect(self.startRequested)
         self.resume_label = PlainLabel()
         self.resume_label.setWordWrap(True)
@@ -131,12 +150,13 @@ class SetupPage(QWidget):
         test.addRow("Feedback threshold", self.threshold_spin)
         left = QGroupBox("Writing test")
         left.setLayout(test)
-        meta_box = QGroupBox("Session (SCIENCE.md §8)")
+        meta_box = QGroupBox("About this visit")
         scroll = QScrollArea()
         scroll.setWidget(self.metadata_form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         box = QVBoxLayout(meta_box)
+        box.addWidget(self.prefill_label)
         box.addWidget(scroll)
         row = QHBoxLayout()
         col = QVBoxLayout()
@@ -144,10 +164,37 @@ class SetupPage(QWidget):
         col.addStretch(1)
         col.addWidget(self.resume_label)
         col.addWidget(self.resume_button)
+        col.addWidget(self.required_label)
         col.addWidget(self.start_button)
         row.addLayout(col, 2)
         row.addWidget(meta_box, 3)
         self.setLayout(row)
+
+    def missing(self) -> list[str]:
+        """What must still be filled before the session can start (plain labels)."""
+        from ..clinical_scales import METADATA_LABELS
+
+        out = [] if self.code_edit.is_valid() else ["the patient code"]
+        values = self.metadata_form.values()
+        out += [METADATA_LABELS[k].lower() for k in REQUIRED_FIELDS if not values.get(k)]
+        return out
+
+    def _update_start(self) -> None:
+        missing = self.missing()
+        self.start_button.setEnabled(not missing)
+        self.required_label.setText("Required: " + ", ".join(missing) if missing else "")
+        self.required_label.setVisible(bool(missing))
+
+    def prefill(self, metadata: dict[str, str], source: str) -> None:
+        """Fill the carried-over fields from a previous visit's `metadata` (the visit's own
+        notes and protocol are left empty); `source` says which visit, shown above."""
+        carried = {k: v for k, v in metadata.items() if k in CARRIED_FIELDS}
+        if carried.get("device") in _AUTO_DEVICE.values():  # set by the input chosen
+            del carried["device"]
+        self.metadata_form.set_values(carried)
+        self.prefill_label.setText(f"Filled in from {source}: check what changed.")
+        self.prefill_label.setVisible(True)
+        self._update_start()
 
     def show_interrupted(self, text: str | None) -> None:
         """Offer to continue an interrupted visit (`text` says which), or hide the offer."""
@@ -419,6 +466,8 @@ class RecordWorkflow(QWidget):
         self.setup.startRequested.connect(self.start_session)
         self.setup.resumeRequested.connect(self.resume_session)
         self.setup.code_edit.line_edit.textChanged.connect(lambda _t: self._offer_resume())
+        self.setup.code_edit.line_edit.textChanged.connect(lambda _t: self._prefill())
+        self._prefilled_for: str | None = None
         self._interrupted: Path | None = None
         self.task_list = QListWidget()
         self.task_list.setMaximumWidth(260)
@@ -514,7 +563,10 @@ class RecordWorkflow(QWidget):
                          "first (File ▸ Open study…).")
             return
         code = self.setup.code_edit.code()
-        if code is None:
+        missing = self.setup.missing()
+        if code is None or missing:
+            show_message(self, "warning", "Cannot start the session",
+                         "Fill in first: " + ", ".join(missing) + ".")
             return
         self.protocol = self.setup.protocol
         self.index = 0
@@ -526,6 +578,45 @@ class RecordWorkflow(QWidget):
         self.session_label.setText(f"Patient {code}\n{self.protocol.label}")
         self.pages.setCurrentIndex(1)
         self._show_task(0)
+
+    def set_patient(self, code: str) -> None:
+        """The patient selected at the top of the window: the setup page takes its code
+        (and its previous visit's metadata) unless a session is being recorded."""
+        if self.writer is not None or self.pages.currentIndex() != 0 or not code:
+            return
+        if self.setup.code_edit.text() != code:
+            self.setup.code_edit.setText(code)  # prefills through textChanged
+
+    def _prefill(self) -> None:
+        """Prefill the metadata from the previous visit of the code typed (once per code)."""
+        code = self.setup.code_edit.code()
+        if code is None or code == self._prefilled_for:
+            return
+        last = self._previous_visit(code)
+        if last is None:
+            if self._prefilled_for is not None:  # the form holds another patient's visit
+                self.setup.metadata_form.set_values({})
+                self.setup.prefill_label.hide()
+                self._prefilled_for = None
+            return
+        self._prefilled_for = code
+        self.setup.prefill(dict(last.metadata), f"the visit of {last.date}")
+
+    def _previous_visit(self, code: str) -> Any:
+        """The latest session summary of `code` holding metadata, else None."""
+        if self.study_dir is None or not Path(self.study_dir, code).is_dir():
+            return None
+        from ..storage.study import read_session_summary, study_summaries
+
+        try:
+            summaries, _ = study_summaries(self.study_dir, code, brief=True)
+            for summary in reversed(summaries):  # brief summaries hold no metadata
+                full = read_session_summary(summary.path)
+                if full.metadata:
+                    return full
+        except (OSError, InputError):
+            return None
+        return None
 
     def _offer_resume(self) -> None:
         """Offer to continue today's session of the code typed if a crash interrupted it."""
@@ -587,8 +678,7 @@ class RecordWorkflow(QWidget):
         if self.writer is None:
             meta = self.setup.metadata_form.values()
             meta["protocol"] = self.protocol.label if self.protocol else ""
-            meta.setdefault("device", "mouse (fallback)" if self.setup.input_kind == "mouse"
-                            else "tablet (Qt tablet events)")
+            meta.setdefault("device", _AUTO_DEVICE[self.setup.input_kind])
             code = self.setup.code_edit.code()
             self.calibration = calibration(self.mapping, stylus_profile(meta.get("stylus")))
             self.writer = SessionWriter.create(self.study_dir, code, metadata=meta,
@@ -782,10 +872,17 @@ class RecordWorkflow(QWidget):
                 self.summary.setItem(row, col, QTableWidgetItem(str(text)))
 
     def new_session(self) -> None:
+        """Back to the setup page for the next visit: the form is that of the patient's
+        visit just recorded, less the visit's own notes."""
         if self.writer is not None:
             self.writer.close()
         self.writer = None
         self.pages.setCurrentIndex(0)
+        self._prefilled_for = None
+        self.setup.metadata_form.set_values({})
+        self.setup.prefill_label.hide()
+        self._prefill()
+        self.setup._update_start()
 
     # ------------------------------------------------------------------ clinical
     def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> float | None:
