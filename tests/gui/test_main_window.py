@@ -55,6 +55,7 @@ def test_adds_entry_goes_to_the_latest_session(qtbot, tmp_path, monkeypatch) -> 
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, AddsDialog)
         dialog.set_level(95)
+        dialog.rater_edit.setText("T1")
         dialog.accept()
 
     QTimer.singleShot(0, fill_and_accept)
@@ -137,6 +138,7 @@ os.kill(os.getpid(), signal.SIGKILL)
     def accept() -> None:
         dialog = QApplication.activeModalWidget()
         dialog.rater_edit.setText("T2")
+        dialog.set_level(100)
         dialog.accept()
 
     QTimer.singleShot(200, accept)

@@ -161,6 +161,8 @@ def _visit(window, app, long_minutes: float, pace: float = 1.0) -> Iterator[floa
                 return
             if hasattr(dialog, "rater_edit"):
                 dialog.rater_edit.setText("drill")
+            if hasattr(dialog, "set_level"):  # ADDS opens "not assessed"
+                dialog.set_level(100)
             if hasattr(dialog, "kind_combo"):  # the treatment event: pen-grip training
                 dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(
                     "pen_grip_training"))

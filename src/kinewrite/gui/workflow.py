@@ -534,12 +534,25 @@ class RecordWorkflow(QWidget):
         self.summary.horizontalHeader().setStretchLastSection(True)
         self.entries = QListWidget()
         self.entries.setMaximumHeight(150)
+        self.edit_entry_button = QPushButton("Edit entry…")
+        self.delete_entry_button = QPushButton("Delete entry")
+        self.edit_entry_button.clicked.connect(lambda: self.edit_entry())
+        self.delete_entry_button.clicked.connect(lambda: self.delete_entry())
+        self.entries.currentRowChanged.connect(lambda _r: self._entry_buttons())
+        self._entry_buttons()
         dl = QVBoxLayout(self.done)
         dl.addWidget(self.done_label)
         dl.addWidget(PlainLabel("Trials of this session (superseded trials are kept, marked)"))
         dl.addWidget(self.summary, 1)
         dl.addWidget(PlainLabel("Clinical scales and treatment events entered in this session"))
-        dl.addWidget(self.entries)
+        entry_row = QHBoxLayout()
+        entry_row.addWidget(self.entries, 1)
+        entry_col = QVBoxLayout()
+        entry_col.addWidget(self.edit_entry_button)
+        entry_col.addWidget(self.delete_entry_button)
+        entry_col.addStretch(1)
+        entry_row.addLayout(entry_col)
+        dl.addLayout(entry_row)
         buttons = QHBoxLayout()
         for b in (self.adds_button, self.wcrs_button, self.event_button):
             buttons.addWidget(b)
@@ -893,10 +906,67 @@ class RecordWorkflow(QWidget):
             return None
         entry = dialog.clinical_entry()
         score = self.writer.add_clinical(**entry)
-        unit = " %" if entry["scale"] == "ADDS" else " points"
-        self.entries.addItem(f"{entry['scale']} {score:.1f}{unit} ({entry['date']})")
+        self._fill_entries()
         self.sessionSaved.emit(str(self.writer.path))
         return score
+
+    def _fill_entries(self) -> None:
+        """List this session's scales and events as stored (each editable or deletable)."""
+        self.entries.clear()
+        if self.writer is None:
+            return
+        session = load_session(self.writer.path)
+        for c in session.clinical:
+            unit = " %" if c.scale == "ADDS" else " of 30 points"
+            item = QListWidgetItem(f"{c.scale} {c.score:.1f}{unit}, rated {c.date} by "
+                                   f"{c.rater or '(no rater)'}")
+            item.setData(Qt.ItemDataRole.UserRole, ("clinical", c.name))
+            self.entries.addItem(item)
+        for i, e in enumerate(session.events):
+            item = QListWidgetItem(f"{e.kind.replace('_', ' ')} on {e.date}"
+                                   + (f", {e.dose_units:g} U" if e.dose_units else ""))
+            item.setData(Qt.ItemDataRole.UserRole, ("event", i))
+            self.entries.addItem(item)
+        self._entry_buttons()
+
+    def _entry_buttons(self) -> None:
+        item = self.entries.currentItem()
+        kind = item.data(Qt.ItemDataRole.UserRole)[0] if item is not None else None
+        self.edit_entry_button.setEnabled(kind == "clinical")
+        self.delete_entry_button.setEnabled(kind is not None)
+
+    def edit_entry(self, dialog: AddsDialog | WcrsDialog | None = None) -> float | None:
+        """Correct the selected scale entry in its dialog (`dialog` for tests); returns the
+        new score, None if cancelled or nothing selected."""
+        item = self.entries.currentItem()
+        if item is None or self.writer is None:
+            return None
+        kind, name = item.data(Qt.ItemDataRole.UserRole)
+        if kind != "clinical":
+            return None
+        entry = next(c for c in load_session(self.writer.path).clinical if c.name == name)
+        dialog = dialog or (AddsDialog(self) if entry.scale == "ADDS" else WcrsDialog(self))
+        dialog.set_entry(entry)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        score = self.writer.replace_clinical(name, **dialog.clinical_entry())
+        self._fill_entries()
+        self.sessionSaved.emit(str(self.writer.path))
+        return score
+
+    def delete_entry(self) -> bool:
+        """Delete the selected scale or event entry (entered by mistake)."""
+        item = self.entries.currentItem()
+        if item is None or self.writer is None:
+            return False
+        kind, key = item.data(Qt.ItemDataRole.UserRole)
+        if kind == "clinical":
+            self.writer.remove_clinical(key)
+        else:
+            self.writer.remove_event(key)
+        self._fill_entries()
+        self.sessionSaved.emit(str(self.writer.path))
+        return True
 
     def add_event(self) -> bool:
         if self.writer is None:
@@ -906,9 +976,7 @@ class RecordWorkflow(QWidget):
             return False
         kwargs = dialog.event_kwargs()
         self.writer.add_event(**kwargs)
-        dose = kwargs.get("dose_units")
-        self.entries.addItem(f"{kwargs['kind'].replace('_', ' ')} on {kwargs['date']}"
-                             + (f", {dose:g} U" if dose else ""))
+        self._fill_entries()
         self.sessionSaved.emit(str(self.writer.path))
         return True
 
