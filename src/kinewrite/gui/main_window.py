@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.study_dir: Path | None = None
         self.mapping = mapping or default_mapping()
         self.record = RecordWorkflow(None, self.mapping)
+        self._progress_stale = False
         self.review = ReviewView()
         self.progress = ProgressView()
         self.tabs = QTabWidget()
@@ -180,8 +181,10 @@ class MainWindow(QMainWindow):
         if code and self.patient_combo.findText(code) >= 0:
             if self.patient != code:
                 self.patient_combo.setCurrentText(code)  # _patient_changed reloads
-            else:
+            elif self.tabs.currentWidget() is self.progress:
                 self.progress.set_patient(code)
+            else:  # redrawn when shown: not once per trial behind the recording screen
+                self._progress_stale = True
 
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
@@ -214,6 +217,9 @@ class MainWindow(QMainWindow):
             self.review.load(path, trial)
 
     def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.progress and self._progress_stale:
+            self._progress_stale = False
+            self.progress.set_patient(self.patient)
         if self.tabs.widget(index) is self.review and self.review.trial is None:
             self._review_latest()
 
