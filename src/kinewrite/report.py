@@ -335,8 +335,8 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
     parts.append(_last_session(p, banner))
     parts.append("<footer>Made by kinewrite from the features stored in the session files "
                  "(the numbers of <code>kinewrite export</code>). Patients are identified by "
-                 "a code only. Healthy-writer ranges: kinewrite SCIENCE.md and the studies "
-                 "it cites.</footer></body></html>")
+                 "a code only. Healthy-writer ranges, their sources and every measure's "
+                 "definition: kinewrite's docs/science.md.</footer></body></html>")
     return "\n".join(x for x in parts if x)
 
 
