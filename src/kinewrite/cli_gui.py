@@ -89,7 +89,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--study", metavar="DIR",
                    help="study folder (created if its parent exists: a new study)")
     p.add_argument("--patient", metavar="CODE", help="patient to show")
-    p.add_argument("--view", choices=("record", "review", "progress"), default="record")
+    p.add_argument("--view", choices=("record", "review", "progress"), default="record",
+                   help="the tab shown first (default record)")
     p.add_argument("--trial", metavar="NNN", help="trial to review (default: the last one)")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the view offscreen to this PNG and exit")

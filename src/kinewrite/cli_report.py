@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 from ._atomic import output_problem
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, output_file_problem
+from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail, output_file_problem
 from .storage.codes import validate_patient_code
 
 
@@ -52,6 +52,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             fail(problem)
         raise
+    except ImportError as exc:  # Qt (the plots) cannot load: name the system package
+        from ._cli_common import qt_library_problem
+
+        fail(f"{out}: report not written: {qt_library_problem(exc)}")
+        return EXIT_INTERNAL
     except OSError as exc:
         if exc.filename is not None and Path(exc.filename).parent != out.parent:
             raise  # not the output: a session or the temporary plot folder (exit 1)
