@@ -23,15 +23,16 @@ from .storage.codes import validate_patient_code
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "report", help="write a patient's progress report (self-contained HTML, A4)",
-        description="Write a patient's progress across sessions as one self-contained HTML "
-                    "file: plots per task, treatments, clinical scales, the last session's "
-                    "trials, plain-language captions. Open it in a browser or print it.",
+        "report", help="write a patient's progress report (HTML or PDF, 2-3 A4 pages)",
+        description="Write a patient's progress across visits: a plain-language summary, "
+                    "treatments and clinical scales, charts per task and the handwriting of "
+                    "the first and latest visit. FILE.html is self-contained (vector charts; "
+                    "open it in a browser or print it); FILE.pdf is printed directly.",
     )
     p.add_argument("--study", required=True, metavar="DIR", help="study folder")
     p.add_argument("--patient", required=True, metavar="CODE", help="patient code")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.html",
-                   help="HTML file to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.html|FILE.pdf",
+                   help="file to write: .pdf for a PDF, anything else HTML")
     p.set_defaults(func=cmd_report)
 
 
