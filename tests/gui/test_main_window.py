@@ -185,3 +185,18 @@ def test_a_new_patients_first_session_shows_in_progress_without_restart(
     wf.new_session()
     assert wf.setup.code_edit.text() == "NEW-01"
     assert wf.setup.metadata_form.values() == {"hand": "right"}
+
+
+def test_menus_write_the_report_and_the_export(qtbot, tmp_path, monkeypatch) -> None:
+    w, study = _window(qtbot, tmp_path, monkeypatch)
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "Clinical", "Settings", "Help"]
+    file_actions = [a.text().replace("&", "") for a in w.menuBar().actions()[0].menu().actions()
+                    if a.text()]
+    assert any("report" in t for t in file_actions) and any("Export" in t for t in file_actions)
+    report = w.write_report(tmp_path / "r.html")
+    assert report is not None and "SIM-001" in report.read_text(encoding="utf-8")
+    assert w.export_study(tmp_path / "features.csv")
+    lines = (tmp_path / "features.csv").read_text().splitlines()
+    assert lines[0].startswith("patient_code") or "patient_code" in lines[0]
+    assert len(lines) > 1

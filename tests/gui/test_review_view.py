@@ -152,8 +152,8 @@ def test_table_shows_the_stored_features(view, session, name):
     assert list(shown) == list(stored)
     np.testing.assert_array_equal(np.array(list(shown.values())),
                                   np.array(list(stored.values())))
-    for i, (_, value) in enumerate(stored.items()):
-        assert view.table.item(i, 1).text() == format_value(value)
+    for i, (key, value) in enumerate(stored.items()):
+        assert view.table.item(i, 1).text() == format_value(value, key)
 
 
 def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):

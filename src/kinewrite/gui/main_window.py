@@ -116,6 +116,16 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence.StandardKey.Open)
         act.triggered.connect(self.choose_study)
         file_menu.addAction(act)
+        file_menu.addSeparator()
+        act = QAction("&Progress report of the patient…", self)
+        act.setShortcut(QKeySequence("Ctrl+P"))
+        act.triggered.connect(lambda: self.write_report())
+        file_menu.addAction(act)
+        act = QAction("&Export the study's features…", self)
+        act.setShortcut(QKeySequence("Ctrl+E"))
+        act.triggered.connect(lambda: self.export_study())
+        file_menu.addAction(act)
+        file_menu.addSeparator()
         act = QAction("&Quit", self)
         act.setShortcut(QKeySequence.StandardKey.Quit)
         act.triggered.connect(self.close)
@@ -128,10 +138,14 @@ class MainWindow(QMainWindow):
         act = QAction("Treatment event…", self)
         act.triggered.connect(self.add_event)
         session_menu.addAction(act)
-        tools = self.menuBar().addMenu("&Tools")
-        act = QAction("&Calibration…", self)
+        settings = self.menuBar().addMenu("&Settings")
+        act = QAction("&Calibration (screen size, pen pressure)…", self)
         act.triggered.connect(self.calibrate)
-        tools.addAction(act)
+        settings.addAction(act)
+        help_menu = self.menuBar().addMenu("&Help")
+        act = QAction("&About kinewrite", self)
+        act.triggered.connect(self.show_about)
+        help_menu.addAction(act)
 
     # ------------------------------------------------------------------ study, patient
     def choose_study(self) -> None:
@@ -279,6 +293,70 @@ class MainWindow(QMainWindow):
         finally:  # a session opened for the entry is closed (its lock released) either way
             if writer is not self.record.writer:
                 writer.close()
+
+    def write_report(self, out: Path | None = None) -> Path | None:
+        """Write the selected patient's progress report (HTML, or PDF by its name); asks
+        for the file when `out` is None. Returns the file written, None if not."""
+        if self.study_dir is None or not self.patient:
+            show_message(self, "information", "No patient", "Choose a patient first.")
+            return None
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Progress report", str(Path.home() / f"report-{self.patient}.pdf"),
+                "PDF (*.pdf);;HTML (*.html)")
+            if not name:
+                return None
+            out = Path(name)
+        from ..progress import ProgressError
+        from ..report import build_report
+
+        try:
+            return build_report(self.study_dir, self.patient, out)
+        except (ProgressError, OSError) as exc:
+            show_message(self, "warning", "Report not written", str(exc).splitlines()[0])
+            return None
+
+    def export_study(self, out: Path | None = None) -> bool:
+        """Export the study's features, one row per trial (``kinewrite export`` in a child
+        process, so the app stays responsive to the end); asks for the file if None."""
+        if self.study_dir is None:
+            show_message(self, "information", "No study", "Open a study folder first.")
+            return False
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export the study's features", str(Path.home() / "features.csv"),
+                "CSV (*.csv);;Parquet (*.parquet)")
+            if not name:
+                return False
+            out = Path(name)
+        import subprocess
+
+        from PyQt6.QtCore import Qt
+        from PyQt6.QtWidgets import QApplication
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            run = subprocess.run([sys.executable, "-m", "kinewrite", "export",
+                                  str(self.study_dir), "-o", str(out)],
+                                 capture_output=True, text=True, timeout=3600)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if run.returncode != 0:
+            lines = run.stderr.strip().splitlines()
+            show_message(self, "warning", "Export not written",
+                         lines[-1] if lines else "the export failed")
+            return False
+        self.statusBar().showMessage(f"Features exported to {out}")
+        return True
+
+    def show_about(self) -> None:
+        from .._version import __version__
+
+        show_message(self, "information", "About kinewrite",
+                     f"kinewrite {__version__}: handwriting kinematics for writer's cramp.\n"
+                     "Every measure, its source and its healthy range: docs/science.md of "
+                     "the kinewrite project. Open source; patients are identified by a code "
+                     "only.")
 
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog
