@@ -170,3 +170,16 @@ def test_key_numbers_of_loops_and_of_nothing() -> None:
     empty = key_numbers(None, "loops")
     assert [k.feature_name for k in empty] == list(nums)
     assert all(k.text == "–" for k in empty)
+
+
+def test_mouse_pauses_are_not_blamed_on_a_tablet_cable():
+    from types import SimpleNamespace
+
+    q = SimpleNamespace(n_samples=400, duration_s=10.0, effective_rate_hz=60.0, jitter_ms=3.0,
+                        duplicate_timestamps=0, gaps=4, dropped_estimate=None, pen_down_s=8.0)
+    (mouse,) = [f for f in check_trial({"gap_count": 9.0}, q, None, None, input_kind="mouse")
+                if f.code == "gaps"]
+    assert mouse.message.startswith("4 pauses in the mouse data")  # the live line's count
+    assert "cable" not in mouse.message and "tablet stopped" not in mouse.message
+    (tablet,) = [f for f in check_trial({"gap_count": 9.0}, q, None, None) if f.code == "gaps"]
+    assert tablet.message.startswith("4 gaps") and "cable" not in tablet.message

@@ -2,6 +2,7 @@
 errors."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,28 @@ def test_demo_on_bundled_samples(tmp_path):
     assert len(table) == 1 + len(list(samples.glob("*.csv")))
 
 
+def test_demo_printout_reads_in_a_terminal(tmp_path):
+    """Dated columns, plain labels with units, a legend, at most 100 characters a line."""
+    import re
+
+    r = run("demo", "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    long = [line for line in lines if len(line) > 100 and str(tmp_path) not in line]
+    assert not long, long
+    assert "Columns: " in r.stdout and "rhythm Hz: writing rhythm" in r.stdout  # the legend
+    heads = [line for line in lines if re.search(r"(\d{4}-\d\d-\d\d\s+){5}\d{4}-\d\d-\d\d$",
+                                                 line)]
+    assert len(heads) == 5  # one dated header per task
+    assert "pen pressure (% of range)" in r.stdout
+    for raw in ("automation_pct", "stroke_frequency_hz", "pressure_mean", " 1\n", "nan"):
+        assert raw not in r.stdout, raw
+    # values line up under their dates
+    head = heads[0]
+    row = lines[lines.index(head) + 1]
+    assert len(row) == len(head)
+
+
 def test_demo_without_samples_exit_2(tmp_path):
     r = run("demo", "--samples", str(tmp_path), "-o", str(tmp_path / "o"))
     assert r.returncode == 2 and "no bundled sample" in r.stderr
@@ -133,3 +156,37 @@ def test_analyze_isolated_gives_the_same_numbers_and_survives_head():
     head = subprocess.run(f"{' '.join(KW)} analyze {session} | head -1", shell=True,
                           capture_output=True, text=True, timeout=120)
     assert head.stderr == ""
+
+
+def test_every_option_of_every_command_has_help():
+    """No option without a help text (positional arguments name themselves); the top-level
+    help says what kinewrite is, not where its code lives."""
+    import argparse
+
+    from kinewrite.cli import build_parser
+
+    parser = build_parser()
+    assert "writer's cramp" in parser.description and "``" not in parser.description
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [f"{name} {'/'.join(a.option_strings)}"
+               for name, p in sub.choices.items() for a in p._actions
+               if a.option_strings and not a.help and not isinstance(a, argparse._HelpAction)]
+    assert not missing, missing
+
+
+def test_a_missing_qt_library_is_named_with_its_package(tmp_path):
+    """Where Qt cannot load (here: a PyQt6 that fails as it does without libEGL), the demo
+    still analyzes, and says which system package to install for the report."""
+    fake = tmp_path / "fake" / "PyQt6"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        'raise ImportError("libEGL.so.1: cannot open shared object file: No such file or '
+        'directory")\n')
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{fake.parent}{os.pathsep}{src}"}
+    r = subprocess.run([sys.executable, "-m", "kinewrite", "demo", "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o" / "features.csv").exists()
+    assert "libEGL.so.1 is missing: install libegl1 (Debian/Ubuntu)" in r.stderr
+    assert r.stderr.count("\n") == 1

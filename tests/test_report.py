@@ -36,17 +36,21 @@ def test_self_contained_and_printable(report):
     assert not re.search(r"""(src|href)\s*=\s*['"](?!data:)""", report)
     assert "<script" not in report and "<link" not in report and "@import" not in report
     assert "@page { size: A4" in report
-    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", report)
+    images = re.findall(r"src='data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)'", report)
     assert len(images) == 6 + 1  # one per protocol task and the clinical scales
     for b64 in images:
-        assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = base64.b64decode(b64)
+        assert b"<svg" in svg and b"<text" in svg  # vector, with its text as text
+    assert report.count("<svg class='ink'") == 2 * 6  # first and latest of each protocol task
 
 
 def test_simulated_banner_and_content(report):
-    assert report.count("SIMULATED DATA") >= 1 + 6  # first page and every task page
+    assert report.count("SIMULATED DATA") >= 3  # the summary, the progress, the handwriting
     for text in ("Botulinum toxin 80 U", "Pen-grip training", "writing rhythm",
-                 "Last session: 2026-02-09", "stroke_frequency_hz"):
+                 "Handwriting: first and latest visit", "Latest visit, 2026-02-09"):
         assert text in report, text
+    body = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)\b.*?</\1>", " ", report, flags=re.S))
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", body), re.findall(r"\b[a-z]+_[a-z_]+\b", body)
 
 
 def test_numbers_are_the_stored_ones(report):
@@ -121,3 +125,58 @@ def test_errors_exit_2_one_line(tmp_path):
             str(tmp_path / "missing" / "r.html"))
     assert r.returncode == 2 and "does not exist" in r.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_chart_text_prints_at_9_pt_or_more(report):
+    """Each chart's smallest text, at the width it is printed (the A4 text width, 186 mm, or
+    55 % of it for the scales beside their table), is >= 9 pt."""
+    images = re.findall(r"src='data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)'", report)
+    for k, b64 in enumerate(images):
+        svg = base64.b64decode(b64).decode()
+        view_w = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        printed_mm = 186.0 * (0.55 if k == 0 else 1.0)  # the scales' chart comes first
+        sizes = [float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)]
+        smallest_pt = min(sizes) * 72 / 96 * printed_mm / (view_w * 25.4 / 96)
+        assert smallest_pt >= 9.0, (k, smallest_pt)
+
+
+def _page_count(pdf: bytes) -> int:
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b.*?/Count (\d+)", pdf, re.S)]
+    return max(counts) if counts else len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+
+
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None,
+                    reason="needs headless Chromium (Debian package chromium)")
+def test_a_typical_patient_prints_on_2_or_3_a4_pages(report, tmp_path):
+    html_file = tmp_path / "r.html"
+    html_file.write_text(report, encoding="utf-8")
+    pdf = tmp_path / "r.pdf"
+    r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                        html_file.as_uri()], capture_output=True, timeout=180)
+    assert pdf.exists(), r.stderr[-500:]
+    assert 2 <= _page_count(pdf.read_bytes()) <= 3
+
+
+def test_report_writes_a_pdf_directly(tmp_path):
+    out = tmp_path / "report.pdf"
+    r = run("report", "--study", str(SAMPLE), "--patient", "SIM-001", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF") and 2 <= _page_count(data) <= 5
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_one_visit_says_so(tmp_path):
+    import shutil
+
+    study = tmp_path / "study"
+    (study / "SIM-001").mkdir(parents=True)
+    first = sorted((SAMPLE / "SIM-001").glob("session-*.h5"))[0]
+    shutil.copy(first, study / "SIM-001" / first.name)
+    out = tmp_path / "one.html"
+    r = run("report", "--study", str(study), "--patient", "SIM-001", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "There is one visit so far" in text and "one visit so far" in text
+    assert "<td class=''></td>" not in text  # no blank change cell

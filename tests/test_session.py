@@ -434,3 +434,21 @@ def test_a_code_differing_only_in_case_from_a_patient_is_refused(tmp_path):
         SessionWriter.create(tmp_path, "wc-017")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["WC-017"]
     SessionWriter.create(tmp_path, "WC-017").close()  # the same patient again is fine
+
+
+def test_a_redo_is_undone_and_a_failed_trial_is_not_complete(tmp_path):
+    w = SessionWriter.create(tmp_path, "P2U")
+    first, _ = _write_trial(w, seed=1)
+    second, _ = _write_trial(w, seed=2)
+    third, _ = _write_trial(w, seed=3)
+    w.supersede(first, by=second)
+    w.reinstate(first, instead_of=second)  # the redo undone
+    with pytest.raises(ValueError, match="not superseded"):
+        w.reinstate(third, instead_of=first)
+    w.mark_unusable(third, "failed check: too short")
+    w.close()
+    s = load_session(w.path)
+    assert [t.status for t in s.trials] == ["complete", "superseded", "aborted"]
+    assert s.trials[0].superseded_by == "" and s.trials[1].superseded_by == first
+    assert s.trials[2].attrs["abort_reason"] == "failed check: too short"
+    assert s.trials[2].n_samples > 0  # nothing deleted

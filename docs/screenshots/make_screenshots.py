@@ -152,7 +152,7 @@ def _shots(out: Path, tmp: Path) -> int:
         dialog.show()
         shoot(app, dialog, out, name)
         dialog.close()
-    cal = CalibrationDialog(window)
+    cal = CalibrationDialog(window, with_pad=True)  # the pad on the pressure page
     cal.show()
     shoot(app, cal, out, "10-calibration-geometry.png")
     cal.tabs.setCurrentIndex(1)

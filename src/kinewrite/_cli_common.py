@@ -108,3 +108,40 @@ def room_problem(folder: str | os.PathLike[str], need_bytes: int,
         return None
     return (f"{folder}: cannot write: the disk is full ({free >> 20} MiB free; {what} needs "
             f"at least {need_bytes >> 20} MiB)")
+
+
+#: System libraries Qt loads at start, with the package that installs each:
+#: (Debian/Ubuntu, Fedora). Keep in step with README's "System libraries Qt needs".
+QT_SYSTEM_LIBRARIES: dict[str, tuple[str, str]] = {
+    "libEGL.so": ("libegl1", "mesa-libEGL"),
+    "libGL.so": ("libgl1", "mesa-libGL"),
+    "libOpenGL.so": ("libopengl0", "libglvnd-opengl"),
+    "libxkbcommon.so": ("libxkbcommon0", "libxkbcommon"),
+    "libxkbcommon-x11.so": ("libxkbcommon-x11-0", "libxkbcommon-x11"),
+    "libfontconfig.so": ("libfontconfig1", "fontconfig"),
+    "libfreetype.so": ("libfreetype6", "freetype"),
+    "libdbus-1.so": ("libdbus-1-3", "dbus-libs"),
+    "libglib-2.0.so": ("libglib2.0-0", "glib2"),
+    "libxcb-cursor.so": ("libxcb-cursor0", "xcb-util-cursor"),
+    "libX11-xcb.so": ("libx11-xcb1", "libX11-xcb"),
+}
+
+
+def qt_library_problem(exc: BaseException) -> str:
+    """A one-line reason for Qt failing to import, naming the system package to install
+    when the error names a library :data:`QT_SYSTEM_LIBRARIES` knows.
+
+    Examples
+    --------
+    >>> print(qt_library_problem(ImportError("libEGL.so.1: cannot open shared object")))
+    Qt cannot start: libEGL.so.1 is missing: install libegl1 (Debian/Ubuntu) or mesa-libEGL \
+(Fedora)
+    """
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for lib, (deb, rpm) in QT_SYSTEM_LIBRARIES.items():
+        if lib in text:
+            name = text.split(":", 1)[0].strip() if text.split(":", 1)[0].startswith(lib) \
+                else lib
+            return (f"Qt cannot start: {name} is missing: install {deb} (Debian/Ubuntu) "
+                    f"or {rpm} (Fedora)")
+    return f"Qt cannot start ({text}); see README, 'System libraries Qt needs'"

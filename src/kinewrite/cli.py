@@ -351,10 +351,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"kinewrite {__version__} demo: {len(files)} SIMULATED sample trials from {samples}")
     table = pd.DataFrame(rows)
-    shown = table[["file", "task", *KEY_FEATURES]].copy()
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.float_format", "{:.3g}".format):
-        print(shown.to_string(index=False))
+    from ._demo_text import trials_table
+
+    print(trials_table(rows))
     out = out_dir / "features.csv"
     try:
         with atomic_output(out) as tmp:
@@ -377,23 +376,31 @@ def _demo_study(progress: Any, out_dir: Path) -> int:
     label = "SIMULATED " if progress.simulated else ""
     print(f"\nProgress of {label}patient {patient}: {len(progress.sessions)} sessions from "
           f"{progress.table['session_date'].iloc[0]} to "
-          f"{progress.table['session_date'].iloc[-1]} ({study})")
+          f"{progress.table['session_date'].iloc[-1]}\n  (study folder {study})")
+    if len(progress.events):
+        print("Treatments:")
     for _, ev in progress.events.iterrows():
         print(f"  {ev['date_text']}  {ev['label']}")
-    print("  values per session, oldest first (n/a: not measured or no tremor detected)")
+    from ._demo_text import progress_table_text
+    from .progress import task_label
+
+    print("\nKey measures per visit (–: does not apply, not measured, or no tremor found):")
     for task in progress.tasks:
-        print(f"  {task}:")
-        for name in key_measures(progress, task):
-            values = progress.series(task, name)[1]
-            text = "  ".join(_format(float(v)) for v in values)
-            print(f"    {name:<28} {text}  {_UNITS.get(name, '')}")
+        rows = progress.rows(task)
+        dates = [str(d) for d in rows["session_date"]]
+        series = {name: [float(v) for v in progress.series(task, name)[1]]
+                  for name in key_measures(progress, task)}
+        print()
+        print(progress_table_text(task_label(task, progress.task_of(task)), dates, series))
     report = out_dir / "report.html"
     try:
         from .report import build_report
 
         build_report(study, patient, report)
     except ImportError as exc:  # Qt cannot load here (e.g. missing system libraries)
-        _fail(f"report not written: the plots need Qt ({exc})")
+        from ._cli_common import qt_library_problem
+
+        _fail(f"report not written: {qt_library_problem(exc)}")
         return EXIT_OK
     except OSError as exc:
         _fail(output_problem(report, exc))
@@ -410,7 +417,13 @@ def cmd_features(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kinewrite", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="kinewrite",
+        description="Handwriting kinematics for writer's cramp: record a writing test at a "
+                    "graphics tablet, analyze it, and follow a patient across visits.",
+        epilog="Run 'kinewrite COMMAND --help' for a command's options (units and defaults "
+               "included). Start with 'kinewrite demo'. Exit codes: 0 done, 2 bad input "
+               "(one line naming the file and the problem), 1 internal failure.")
     parser.add_argument("--version", action="version", version=f"kinewrite {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -479,7 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="study for the progress part (default: the bundled simulated study)")
     p.add_argument("--patient", default="SIM-001", metavar="CODE",
                    help="patient of --study (default SIM-001)")
-    p.add_argument("-o", "--output", default="demo-output", metavar="DIR")
+    p.add_argument("-o", "--output", default="demo-output", metavar="DIR",
+                   help="folder for features.csv and report.html (default demo-output, "
+                   "created if missing)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("features", help="print the feature registry as Markdown")

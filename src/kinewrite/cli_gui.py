@@ -89,7 +89,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--study", metavar="DIR",
                    help="study folder (created if its parent exists: a new study)")
     p.add_argument("--patient", metavar="CODE", help="patient to show")
-    p.add_argument("--view", choices=("record", "review", "progress"), default="record")
+    p.add_argument("--view", choices=("record", "review", "progress"), default="record",
+                   help="the tab shown first (default record)")
     p.add_argument("--trial", metavar="NNN", help="trial to review (default: the last one)")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="render the view offscreen to this PNG and exit")
@@ -269,8 +270,9 @@ def cmd_record(args: argparse.Namespace) -> int:
         fail(f"{writer.path}: trial {outcome.trial}: {outcome.error}")
         return EXIT_INTERNAL
     if outcome.status != "complete":
-        fail(f"{writer.path}: trial {outcome.trial} kept as aborted: the pen never touched "
-             "the surface")
+        why = next((f.message for f in outcome.findings if f.severity == "error"),
+                   "the pen never touched the surface")
+        fail(f"{writer.path}: trial {outcome.trial} kept as aborted, not usable: {why}")
         return EXIT_BAD_INPUT
     from .acquisition.checks import key_numbers
 

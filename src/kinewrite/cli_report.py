@@ -17,21 +17,22 @@ import argparse
 from pathlib import Path
 
 from ._atomic import output_problem
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, output_file_problem
+from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail, output_file_problem
 from .storage.codes import validate_patient_code
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "report", help="write a patient's progress report (self-contained HTML, A4)",
-        description="Write a patient's progress across sessions as one self-contained HTML "
-                    "file: plots per task, treatments, clinical scales, the last session's "
-                    "trials, plain-language captions. Open it in a browser or print it.",
+        "report", help="write a patient's progress report (HTML or PDF, 2-3 A4 pages)",
+        description="Write a patient's progress across visits: a plain-language summary, "
+                    "treatments and clinical scales, charts per task and the handwriting of "
+                    "the first and latest visit. FILE.html is self-contained (vector charts; "
+                    "open it in a browser or print it); FILE.pdf is printed directly.",
     )
     p.add_argument("--study", required=True, metavar="DIR", help="study folder")
     p.add_argument("--patient", required=True, metavar="CODE", help="patient code")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.html",
-                   help="HTML file to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.html|FILE.pdf",
+                   help="file to write: .pdf for a PDF, anything else HTML")
     p.set_defaults(func=cmd_report)
 
 
@@ -52,6 +53,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             fail(problem)
         raise
+    except ImportError as exc:  # Qt (the plots) cannot load: name the system package
+        from ._cli_common import qt_library_problem
+
+        fail(f"{out}: report not written: {qt_library_problem(exc)}")
+        return EXIT_INTERNAL
     except OSError as exc:
         if exc.filename is not None and Path(exc.filename).parent != out.parent:
             raise  # not the output: a session or the temporary plot folder (exit 1)

@@ -1,14 +1,17 @@
-"""A patient's progress report: one self-contained HTML file, printable on A4.
+"""A patient's progress report: one self-contained HTML file, printable on 2-3 A4 pages.
 
-``kinewrite report --study DIR --patient CODE -o report.html`` writes it. Everything is inside
-the file: the plots are PNG images embedded as ``data:`` URIs, the style sheet is inline, and
-nothing is fetched from the network, so it can be mailed, archived or printed as it is.
+``kinewrite report --study DIR --patient CODE -o report.html`` writes it (``-o report.pdf``
+writes a PDF, see :mod:`kinewrite.report_pdf`). Everything is inside the file: the charts are
+vector SVG images embedded as ``data:`` URIs, the handwriting is inline SVG, the style sheet
+is inline, and nothing is fetched from the network, so it can be mailed, archived or printed
+as it is.
 
-Contents: a plain-language summary (first and last session of each key measure, whether the
+Contents: a plain-language summary (first and latest visit of each key measure, whether the
 change is beyond the patient's own measurement noise, beside the healthy-writer range where a
-source gives one for that task), the treatments and clinical scales, the
-progress of each task (the Progress view's plots, rendered offscreen with Qt), and the last
-session's trials with their key numbers. Data that no person wrote (trial input
+source gives one for that task; a note instead of a change when there is one visit), the
+treatments and clinical scales, the progress of each task (key measures of the Progress view,
+rendered offscreen with Qt to SVG, text at 9 pt or more on paper), and the handwriting of each
+task at the first and the latest visit. Data that no person wrote (trial input
 ``simulated``) carries a "SIMULATED" banner on every page.
 
 The numbers are those of :func:`kinewrite.progress.load_progress` (the features cached in the
@@ -23,7 +26,6 @@ import contextlib
 import html
 import math
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,7 +34,7 @@ from pathlib import Path
 from ._atomic import atomic_write_text
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
-from .analysis.reference import assess, ideal_for, plain_caption, plain_label, reference_for
+from .analysis.reference import ideal_for, plain_caption, plain_label, reference_for
 from .progress import Progress, load_progress, task_label
 
 __all__ = ["KEY_MEASURES", "build_report", "key_measures", "render_plots", "report_html",
@@ -197,12 +199,42 @@ def summary_lines(p: Progress) -> list[dict[str, str]]:
     return out
 
 
-def render_plots(p: Progress, out_dir: Path, width_px: int = 900,
-                 font_pt: float = 11.0) -> dict[str, Path]:
-    """PNG plots of the report: one per task (its key measures, 2 x 2) and one of the scales.
+#: Chart size in px (96 px per inch): 700 px print as 185 mm, the A4 text width, so a
+#: chart's type prints at its own size (ticks 10 pt at ``font_pt`` 12).
+CHART_WIDTH_PX, CHART_HEIGHT_PX = 700, 165
+#: Key measures charted per task (the first ones of :data:`KEY_MEASURES`).
+CHARTED = 2
 
-    Renders the Progress view's plots offscreen with Qt (imported here only). At the default
-    900 px over the 186 mm of an A4 text width, 11 pt type prints at about 8.5 pt.
+
+def _svg_of(widget, width: int, height: int) -> bytes:
+    """`widget` painted into an SVG document (vector paths and text) of width x height px."""
+    from PyQt6.QtCore import QBuffer, QIODevice, QRect, QSize
+    from PyQt6.QtGui import QPainter
+    from PyQt6.QtSvg import QSvgGenerator
+
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(width, height))
+    generator.setViewBox(QRect(0, 0, width, height))
+    generator.setResolution(96)
+    painter = QPainter(generator)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
+    return bytes(buffer.data())
+
+
+def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART_WIDTH_PX,
+                 font_pt: float = 12.0) -> dict[str, bytes]:
+    """SVG charts of the report: one per task (its first :data:`CHARTED` key measures side by
+    side) and one of the clinical scales; name -> SVG document.
+
+    Renders the Progress view's plots offscreen with Qt (imported here only), painted as
+    vector graphics (:class:`QSvgGenerator`). `out_dir` is not used (kept for callers of the
+    PNG version).
     """
     from PyQt6.QtCore import Qt
 
@@ -210,7 +242,7 @@ def render_plots(p: Progress, out_dir: Path, width_px: int = 900,
     from .gui.progress import ProgressView
 
     app = ensure_app()
-    out: dict[str, Path] = {}
+    out: dict[str, bytes] = {}
     view = ProgressView()
     view.columns, view.font_pt = 2, font_pt
     view.study_dir, view.patient = p.study_dir, p.patient_code
@@ -218,25 +250,20 @@ def render_plots(p: Progress, out_dir: Path, width_px: int = 900,
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
     view.show()
 
-    def grab(widget, name: str, height: int) -> None:
-        widget.setFixedSize(width_px, height)
+    def grab(widget, name: str, height: int, width: int = width_px) -> None:
+        widget.setFixedSize(width, height)
         for _ in range(3):
             app.processEvents()
-        path = out_dir / f"{name}.png"
-        if not widget.grab().save(str(path), "PNG"):
-            raise OSError(f"{path}: cannot write the PNG image")
-        out[name] = path
+        out[name] = _svg_of(widget, width, height)
 
     try:
         with _quiet_all_nan_bounds():
             view._fill_tasks(p.tasks)
             for task in p.tasks:
                 view.set_task(task)
-                names = [n for n in key_measures(p, task)
-                         if n in feature_names(p.task_of(task))][:4]
-                view.set_features(names)
-                grab(view.plots, task, 330 * ((len(names) + 1) // 2))
-            grab(view.clinical, "clinical", 330)
+                view.set_features(_charted(p, task))
+                grab(view.plots, task, CHART_HEIGHT_PX)
+            grab(view.clinical, "clinical", 210, width=380)  # beside the scales' table
     finally:
         view.close()
         view.deleteLater()
@@ -260,8 +287,66 @@ def _quiet_all_nan_bounds() -> Iterator[None]:
         yield
 
 
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def _charted(p: Progress, task: str) -> list[str]:
+    """The key measures charted for protocol task `task` (pen pressure in N when calibrated)."""
+    return [n for n in key_measures(p, task) if n in feature_names(p.task_of(task))][:CHARTED]
+
+
+def _data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 19.0,
+            max_points: int = 2500) -> str:
+    """Pen-down ink of a trial as an inline SVG (one polyline per pen-down run), scaled to
+    fit width_mm x height_mm with its aspect kept; y up as on the tablet.
+
+    Runs are found with array operations; at most `max_points` points are kept (every k-th
+    sample), enough for a printed thumbnail.
+    """
+    import numpy as np
+
+    x, y, down = (np.asarray(a) for a in (x_mm, y_mm, pen_down))
+    keep = down.astype(bool) & np.isfinite(x) & np.isfinite(y)
+    if not keep.any():
+        return "<p class='meta'>no ink (the pen never touched)</p>"
+    step = max(1, int(np.ceil(keep.sum() / max_points)))
+    idx = np.flatnonzero(keep)[::step]
+    # a new run where consecutive kept samples were not consecutive pen-down samples
+    breaks = np.flatnonzero(np.diff(np.cumsum(~keep)[idx]) > 0) + 1
+    px, py = x[idx], y[idx]
+    x0, x1, y0, y1 = px.min(), px.max(), py.min(), py.max()
+    span = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
+    scale = min(width_mm / span[0], height_mm / span[1])
+    w, h = span[0] * scale, span[1] * scale
+    sx = np.round((px - x0) * scale, 2)
+    sy = np.round((y1 - py) * scale, 2)
+    lines = []
+    for a, b in zip(np.r_[0, breaks], np.r_[breaks, idx.size], strict=True):
+        pts = " ".join(f"{u:g},{v:g}" for u, v in zip(sx[a:b], sy[a:b], strict=True))
+        lines.append(f"<polyline points='{pts}'/>")
+    return (f"<svg class='ink' xmlns='http://www.w3.org/2000/svg' width='{w:.1f}mm' "
+            f"height='{h:.1f}mm' viewBox='0 0 {w:.2f} {h:.2f}'><g fill='none' stroke='#1e3a8a' "
+            f"stroke-width='0.35' stroke-linejoin='round' stroke-linecap='round'>"
+            + "".join(lines) + "</g></svg>")
+
+
+def _ink_of(p: Progress, task: str, i: int) -> str:
+    """The handwriting of `task` at visit `i` (its row's trial), as inline SVG."""
+    from .storage.session import load_session
+
+    rows = p.rows(task)
+    row = rows.iloc[i]
+    session = next((s for s in p.sessions if s.session_id == row["session_id"]), None)
+    if session is None:
+        return ""
+    try:
+        trial = load_session(session.path).trial(f"{int(row['trial']):03d}")
+        rec = trial.recording
+    except (OSError, KeyError, ValueError) as exc:
+        return f"<p class='meta'>handwriting not shown: {html.escape(str(exc)[:80])}</p>"
+    down = rec.pen_down if rec.pen_down is not None else [True] * rec.t.size
+    return ink_svg(rec.x, rec.y, down)
 
 
 _CSS = """
@@ -270,11 +355,12 @@ _CSS = """
 body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10.5pt;
        color: #1e1e1e; margin: 0 auto; max-width: 186mm; line-height: 1.35; }
 h1 { font-size: 17pt; margin: 0 0 2mm 0; }
-h2 { font-size: 13pt; margin: 6mm 0 2mm 0; border-bottom: 1px solid #bbb; }
+h2 { font-size: 13pt; margin: 4mm 0 1.5mm 0; border-bottom: 1px solid #bbb;
+     page-break-after: avoid; }
 h3 { font-size: 11pt; margin: 4mm 0 1mm 0; }
 .meta { color: #555; font-size: 9.5pt; }
-.banner { background: #b00020; color: #fff; font-weight: bold; padding: 2mm 3mm;
-          margin: 2mm 0; border-radius: 1mm; -webkit-print-color-adjust: exact;
+.banner { background: #b00020; color: #fff; font-weight: bold; padding: 0.8mm 2mm;
+          margin: 1mm 0; font-size: 9pt; border-radius: 1mm; -webkit-print-color-adjust: exact;
           print-color-adjust: exact; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9.5pt;
         page-break-inside: avoid; }
@@ -286,18 +372,28 @@ table.fixed td { overflow-wrap: anywhere; }
 .better { color: #1a7f37; font-weight: bold; }
 .worse { color: #b00020; font-weight: bold; }
 .tech { color: #666; font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
-figure { margin: 2mm 0; page-break-inside: avoid; }
-figure img { width: 100%; height: auto; border: 1px solid #ddd; }
+figure { margin: 1mm 0; page-break-inside: avoid; }
+figure img { width: 100%; height: auto; border: 1px solid #ddd; display: block; }
 figcaption { font-size: 9.5pt; color: #333; margin-top: 1mm; }
-section.task { page-break-before: always; }
+div.task { page-break-inside: avoid; }
+table.side, table.side > tbody > tr > td { border: none; padding: 0; }
+td.side-table { width: 45%; padding-right: 2mm !important; }
+td.side-chart img { width: 100%; height: auto; display: block; }
+div.task h3 { margin: 2mm 0 0 0; }
+td .meta, td.num { white-space: nowrap; }
+.note { background: #fff7d6; padding: 1mm 2mm; -webkit-print-color-adjust: exact;
+        print-color-adjust: exact; }
+table.inks td { vertical-align: middle; }
+table.inks tr { page-break-inside: avoid; }
+svg.ink { max-width: 84mm; max-height: 19mm; display: block; }
 .legend span { display: inline-block; margin-right: 5mm; }
 .swatch { display: inline-block; width: 8mm; height: 3mm; vertical-align: middle;
           -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-footer { margin-top: 6mm; font-size: 8.5pt; color: #666; }
+footer { margin-top: 3mm; font-size: 8.5pt; color: #666; }
 """
 
 
-def report_html(p: Progress, images: dict[str, Path], generated: str | None = None) -> str:
+def report_html(p: Progress, images: dict[str, bytes], generated: str | None = None) -> str:
     """The report as one HTML string (images embedded)."""
     e = html.escape
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -314,29 +410,31 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
         f"tasks: {e(', '.join(p.tasks))} · generated {e(generated)} by kinewrite "
         f"{e(__version__)}</p>", banner,
         "<h2>Am I getting better?</h2>",
-        "<p>Each measure compares the first session with the last. A change is "
+        "<p>Each measure compares the first visit with the latest. A change is "
         "&ldquo;beyond measurement noise&rdquo; when it is larger than the smallest change "
         "this patient&rsquo;s own repeated trials (and visits before treatment) can detect "
         "(MDC95); otherwise it is &ldquo;within noise&rdquo;. &ldquo;Healthy "
         "writers&rdquo; is the range a published source gives for people without "
         "writer&rsquo;s cramp on that task, where one exists. Pen pressure is in newtons "
         "when the stylus was calibrated, otherwise a share of the tablet&rsquo;s range "
-        "(uncalibrated).</p>",
-        '<table class="fixed"><colgroup><col style="width:22%"><col style="width:12%">'
-        '<col style="width:16%"><col style="width:16%"><col style="width:20%">'
+        "(uncalibrated).</p>" + ("<p class='note'>There is one visit so far: the change "
+        "shows from the second visit on.</p>" if len(p.sessions) == 1 else ""),
+        '<table class="fixed"><colgroup><col style="width:23%"><col style="width:12%">'
+        '<col style="width:16%"><col style="width:16%"><col style="width:19%">'
         '<col style="width:14%"></colgroup>'
-        '<tr><th>Measure</th><th>Task</th><th>First session</th><th>Last session</th>'
+        '<tr><th>Measure</th><th>Task</th><th>First visit</th><th>Latest visit</th>'
         "<th>Change</th><th>Healthy writers</th></tr>",
     ]
     for row in summary_lines(p):
         cls = {"better": "better", "worse": "worse"}.get(row["change"], "")
         noise = f"<br><span class='meta'>{e(row['noise'])}</span>" if row["noise"] else ""
         parts.append(
-            f"<tr><td>{e(row['measure'])}<br><span class='tech'>{e(row['technical'])}</span>"
-            f"</td><td>{e(row['task_label'])}</td><td>{e(row['first'])}<br>"
-            f"<span class='meta'>{e(row['first_date'])}</span></td><td>{e(row['last'])}<br>"
-            f"<span class='meta'>{e(row['last_date'])}</span></td><td><span class='{cls}'>"
-            f"{e(row['change'])}</span>{noise}</td><td>{e(row['healthy'])}</td></tr>")
+            f"<tr><td>{e(row['measure'])}</td><td>{e(row['task_label'])}</td><td>"
+            f"{e(row['first'])}<br><span class='meta'>{e(row['first_date'])}</span></td><td>"
+            f"{e(row['last'])}<br><span class='meta'>{e(row['last_date'])}</span></td>"
+            f"<td><span class='{cls}'>"
+            f"{e(row['change'] or ('one visit' if len(p.sessions) == 1 else '–'))}</span>"
+            f"{noise}</td><td>{e(row['healthy'])}</td></tr>")
     parts.append("</table>")
     parts.append("<h2>Treatments</h2>")
     if p.events.empty:
@@ -353,22 +451,24 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
     if p.clinical.empty:
         parts.append("<p>No clinical scale recorded.</p>")
     else:
-        parts.append("<table><tr><th>Date</th><th>ADDS (%, higher is better)</th>"
-                     "<th>WCRS (points, lower is better)</th><th>Rater</th></tr>")
+        parts.append("<table class='side'><tr><td class='side-table'>")
+        parts.append("<table><tr><th>Date</th><th>ADDS %</th><th>WCRS points</th>"
+                     "<th>Rater</th></tr>")
         for date, group in p.clinical.groupby("date_text", sort=True):
             score = {sc: g["score"].iloc[-1] for sc, g in group.groupby("scale")}
             cells = "".join(f"<td class='num'>{score[sc]:.1f}</td>" if sc in score
                             else "<td></td>" for sc in ("ADDS", "WCRS"))
             raters = ", ".join(sorted({r for r in group["rater"] if r}))
-            parts.append(f"<tr><td>{e(date)}</td>{cells}<td>{e(raters)}</td></tr>")
-        parts.append("</table>")
+            parts.append(f"<tr><td class='num'>{e(date)}</td>{cells}<td>{e(raters)}</td></tr>")
+        parts.append("</table></td><td class='side-chart'>")
         if "clinical" in images:
-            parts.append(
-                f"<figure><img alt='ADDS and WCRS over time' src='{_data_uri(images['clinical'])}'>"
-                "<figcaption>ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no "
-                "disability, higher is better. WCRS (Writer&rsquo;s Cramp Rating Scale, "
-                "Wissel 1996): 0 is no cramp, lower is better. Dashed lines mark treatments."
-                "</figcaption></figure>")
+            parts.append(f"<img alt='ADDS and WCRS over time' "
+                         f"src='{_data_uri(images['clinical'])}'>")
+        parts.append("</td></tr></table>")
+        parts.append("<p class='meta'>ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no "
+                     "disability, higher is better. WCRS (Writer&rsquo;s Cramp Rating Scale, "
+                     "Wissel 1996): 0 is no cramp, lower is better. Dashed lines mark "
+                     "treatments.</p>")
     legend = ("<p class='legend'><span><span class='swatch' style='background:"
               "rgba(120,190,120,0.45)'></span> healthy writers</span>"
               "<span><span class='swatch' style='border-top:2px dashed #9434a0'></span> "
@@ -377,54 +477,49 @@ def report_html(p: Progress, images: dict[str, Path], generated: str | None = No
               "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
               "</span><span>&#9711; around a point: changed from the visit before by more "
               "than the measurement noise (MDC95)</span></p>")
+    n = len(p.sessions)
+    parts.append(f"<section class='progress'>{banner}<h2>Progress of each task</h2>"
+                 f"<p>Each point is one visit ({n} visit{'s' if n != 1 else ''}).</p>{legend}")
     for task in p.tasks:
-        rows = p.rows(task)
-        parts.append(f"<section class='task'>{banner}<h2>Progress: "
-                     f"{e(task_label(task, p.task_of(task)))}</h2>")
+        title = task_label(task, p.task_of(task))
+        parts.append(f"<div class='task'><h3>{e(title)}</h3>")
         if task in images:
-            names = [n for n in key_measures(p, task)
-                     if n in feature_names(p.task_of(task))][:4]
             captions = " ".join(f"<b>{e(plain_label(n))}</b>: {e(plain_caption(n))}"
-                                for n in names)
-            parts.append(f"<figure><img alt='{e(task)} progress' "
-                         f"src='{_data_uri(images[task])}'><figcaption>Each point is one "
-                         f"visit ({len(rows)} visits). {captions}</figcaption></figure>")
-            parts.append(legend)
-        parts.append("</section>")
-    parts.append(_last_session(p, banner))
+                                for n in _charted(p, task))
+            parts.append(f"<figure><img alt='{e(title)}: progress' "
+                         f"src='{_data_uri(images[task])}'><figcaption>{captions}"
+                         "</figcaption></figure>")
+        parts.append("</div>")
+    parts.append("</section>")
+    parts.append(_handwriting(p, banner))
     parts.append("<footer>Made by kinewrite from the features stored in the session files "
                  "(the numbers of <code>kinewrite export</code>). Patients are identified by "
-                 "a code only. Healthy-writer ranges and their sources: kinewrite "
-                 "docs/features.md (Reference bands); measurement noise: "
-                 "docs/measurement-error.md.</footer></body></html>")
+                 "a code only. Healthy-writer ranges, their sources and every measure's "
+                 "definition: kinewrite's docs/science.md and docs/features.md (Reference "
+                 "bands); measurement noise: docs/measurement-error.md.</footer></body></html>")
     return "\n".join(x for x in parts if x)
 
 
-def _last_session(p: Progress, banner: str) -> str:
+def _handwriting(p: Progress, banner: str) -> str:
+    """The handwriting of each task at the first and the latest visit, side by side (a
+    visit's date beside its ink only where it is not the visit of the column's head)."""
     e = html.escape
-    s = p.sessions[-1]
-    rows = p.table[p.table["session_id"] == s.session_id]
-    out = [f"<section class='task'>{banner}<h2>Last session: {e(s.date)}</h2>",
-           "<p>The key numbers of each task of the last visit, beside the range of healthy "
-           "writers where a source gives one for that task.</p>",
-           "<table><tr><th>Task</th><th>Trial</th><th>Measure</th><th>Value</th>"
-           "<th>Healthy writers</th><th></th></tr>"]
-    for _, r in rows.iterrows():
-        names = key_measures(p, r["protocol_task"])
-        for k, name in enumerate(names):
-            v = float(r[name])
-            verdict = assess(name, v, r["task"]) or ""
-            word = {"inside": "in range", "better": "better than range",
-                    "worse": "outside range"}.get(verdict, "")
-            cls = {"inside": "better", "worse": "worse"}.get(verdict, "")
-            head = (f"<td rowspan='{len(names)}'>{e(task_label(r['protocol_task'], r['task']))}"
-                    f"</td><td rowspan='{len(names)}' class='num'>{int(r['trial'])}</td>"
-                    if k == 0 else "")
-            out.append(f"<tr>{head}<td>{e(plain_label(name))} <span class='tech'>"
-                       f"{e(name)}</span></td><td class='num'>"
-                       f"{e(_value(name, v, r['tremor_detected']))}</td>"
-                       f"<td>{e(_healthy_text(name, r['task']))}</td>"
-                       f"<td class='{cls}'>{e(word)}</td></tr>")
+    d0, d1 = str(p.table["session_date"].iloc[0]), str(p.table["session_date"].iloc[-1])
+    out = [f"<section class='ink-section'>{banner}<h2>Handwriting: first and latest visit</h2>",
+           f"<table class='inks'><tr><th>Task</th><th>First visit, {e(d0)}</th>"
+           f"<th>Latest visit, {e(d1)}</th></tr>"]
+    for task in p.tasks:
+        rows = p.rows(task)
+        cells = []
+        for i, head in ((0, d0), (-1, d1)):
+            if i == -1 and len(rows) == 1:
+                cells.append("<span class='meta'>one visit so far</span>")
+                continue
+            date = str(rows.iloc[i]["session_date"])
+            note = "" if date == head else f"<span class='meta'>{e(date)}</span>"
+            cells.append(_ink_of(p, task, i) + note)
+        out.append(f"<tr><td>{e(task_label(task, p.task_of(task)))}</td><td>{cells[0]}</td>"
+                   f"<td>{cells[1]}</td></tr>")
     out.append("</table></section>")
     return "\n".join(out)
 
@@ -450,9 +545,12 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
     if problems is not None:
         problems.extend(p.problems)
     out = Path(out_html)
-    with tempfile.TemporaryDirectory(prefix="kinewrite-report-") as tmp:
-        images = render_plots(p, Path(tmp))
-        text = report_html(p, images)
+    images = render_plots(p)
+    text = report_html(p, images)
+    if out.suffix.lower() == ".pdf":
+        from .report_pdf import write_pdf
+
+        write_pdf(text, out)
+        return out
     atomic_write_text(out, text)  # a unique temporary name, removed if the write fails
     return out
-

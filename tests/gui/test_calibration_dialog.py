@@ -284,3 +284,36 @@ def test_renders_without_clipping(qtbot, dialog: CalibrationDialog) -> None:
     assert_nothing_clipped(small)  # and at its minimum
     small.grab().save(str(SHOTS / "calibration-minimum-size.png"))
     assert ScreenMapping(0.25, 0.25).px_per_mm() == (4.0, 4.0)
+
+
+def test_the_pad_on_the_dialog_is_read_while_it_is_open(qtbot, tmp_path) -> None:
+    """With its pad the dialog reads synthesized tablet events sent while it is open (shown
+    modal), and it fits the screen's free area."""
+    from PyQt6.QtCore import QTimer
+
+    from kinewrite.gui.synthetic_pen import SyntheticPen
+    from kinewrite.model import Recording
+
+    dialog = CalibrationDialog(with_pad=True, profile_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    assert dialog.pad is not None and dialog.isAncestorOf(dialog.pad.canvas)
+    free = dialog.screen().availableGeometry()
+    assert free.contains(dialog.frameGeometry()) or free.contains(dialog.geometry())
+    seen: dict[str, float] = {}
+
+    def rest_the_pen() -> None:
+        assert QApplication.activeModalWidget() is dialog
+        dialog.tabs.setCurrentIndex(1)
+        t = np.arange(0, 2.0, 0.005)
+        rec = Recording(t=t, x=np.full(t.size, 5.0), y=np.full(t.size, 5.0),
+                        pressure=np.full(t.size, 0.42), pen_down=np.ones(t.size, bool))
+        SyntheticPen(dialog.pad.canvas, ScreenMapping.from_dpi(96.0)).write(rec)
+        dialog.pad.samples._rows.pop()  # the final release: the pen still rests
+        dialog.table.selectRow(0)
+        seen["ok"] = dialog.read_row(0)
+        seen["value"] = float(dialog.table.item(0, 2).text())
+        dialog.reject()
+
+    QTimer.singleShot(100, rest_the_pen)
+    dialog.exec()
+    assert seen["ok"] and seen["value"] == pytest.approx(0.42, abs=1e-3)

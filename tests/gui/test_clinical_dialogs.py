@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from layout_check import assert_laid_out
-from PyQt6.QtCore import QDate, Qt
+from PyQt6.QtCore import QDate, QPoint, Qt
 from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -48,12 +48,16 @@ def test_adds_activities_live_score_saved(qtbot, writer) -> None:
     dlg = AddsDialog()
     qtbot.addWidget(dlg)
     dlg.show()
-    assert dlg.level_pct() == 100 and not dlg.activities.isEnabled()
+    assert not dlg.assessed() and not dlg.activities.isEnabled()  # no score given yet
+    assert dlg.score_label.text() == "ADDS: not assessed"
     qtbot.mouseClick(dlg.level_buttons[None], Qt.MouseButton.LeftButton)
     assert dlg.level_pct() is None and dlg.activities.isEnabled()
-    assert "90.0 %" in dlg.score_label.text()  # nothing scored yet: 90 - 0
+    assert "7 of 7 activities not scored" in dlg.score_label.text()  # not 90 %
     choose(dlg.item_combos["writing"], 3)
     choose(dlg.item_combos["buttoning"], 1)
+    for item in ADDS_ITEMS:
+        if item.key not in ("writing", "buttoning"):
+            choose(dlg.item_combos[item.key], 0)
     assert "72.9 %" in dlg.score_label.text() and "total 4 of 21" in dlg.score_label.text()
     dlg.date_edit.setDate(QDate(2024, 3, 1))
     qtbot.keyClicks(dlg.rater_edit, "R1")
@@ -76,7 +80,9 @@ def test_adds_levels_saved(qtbot, writer, level: int) -> None:
     qtbot.addWidget(dlg)
     dlg.show()
     choose(dlg.item_combos["writing"], 2)  # ignored: a level is chosen
-    qtbot.mouseClick(dlg.level_buttons[level], Qt.MouseButton.LeftButton)
+    button = dlg.level_buttons[level]  # clicked on its mark: a radio's label ends early
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+    qtbot.keyClicks(dlg.rater_edit, "R1")
     assert f"ADDS score: {level} %" in dlg.score_label.text()
     click_ok(qtbot, dlg)
     assert dlg.result() == QDialog.DialogCode.Accepted
@@ -91,7 +97,9 @@ def test_wcrs_items_total_saved(qtbot, writer) -> None:
     qtbot.addWidget(dlg)
     dlg.show()
     assert len(dlg.item_combos) == len(WCRS_ITEMS)
-    assert "WCRS total: 0 of 30" in dlg.score_label.text()
+    assert dlg.score_label.text() == "WCRS: not assessed"  # not 0 of 30
+    for item in WCRS_ITEMS:
+        choose(dlg.item_combos[item.key], 0)
     for key, score in {"wrist_flexion": 2, "finger_flexion": 1, "forearm_pronation": 1,
                        "latency": 2, "tremor": 1, "writing_speed": 2}.items():
         choose(dlg.item_combos[key], score)
@@ -207,3 +215,78 @@ def test_pen_grip_training_saved(qtbot, writer) -> None:
 def test_save_clinical_refuses_other_dialogs(qtbot, writer) -> None:
     with pytest.raises(TypeError, match="not a clinical dialog"):
         save_clinical(writer, QDialog())
+
+
+@pytest.mark.parametrize("make", [AddsDialog, WcrsDialog])
+def test_ok_without_a_score_or_a_rater_stores_nothing(qtbot, writer, make) -> None:
+    """A dialog opened and OK'd at once stores no normal score: it says what is missing and
+    stays open; the rater is required too."""
+    dlg = make()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    click_ok(qtbot, dlg)
+    assert dlg.isVisible() and dlg.result() != QDialog.DialogCode.Accepted
+    qtbot.keyClicks(dlg.rater_edit, "R3")
+    click_ok(qtbot, dlg)
+    assert dlg.isVisible() and "not" in dlg.error_label.text()  # not assessed / scored
+    if make is AddsDialog:
+        dlg.set_level(95)
+    else:
+        dlg.set_items({i.key: 1 for i in WCRS_ITEMS})
+    dlg.rater_edit.clear()
+    click_ok(qtbot, dlg)
+    assert dlg.isVisible() and "rater is required" in dlg.error_label.text()
+    qtbot.keyClicks(dlg.rater_edit, "R3")
+    click_ok(qtbot, dlg)
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    assert load_session(writer.path).clinical == []  # the dialog alone stores nothing
+
+
+def test_entries_are_edited_and_deleted_on_the_done_page(qtbot, tmp_path, monkeypatch) -> None:
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from kinewrite.acquisition.calibration import ScreenMapping
+    from kinewrite.gui.workflow import RecordWorkflow
+
+    monkeypatch.setenv("KINEWRITE_CONFIG_DIR", str(tmp_path / "config"))
+    (tmp_path / "study").mkdir()
+    wf = RecordWorkflow(tmp_path / "study", ScreenMapping.from_dpi(96.0))
+    qtbot.addWidget(wf)
+    wf.writer = SessionWriter.create(tmp_path / "study", "ED-01")
+    wf.finish()
+
+    def fill(level: int | None, rater: str) -> None:
+        def go() -> None:
+            d = QApplication.activeModalWidget()
+            if level is None:
+                d.set_items({i.key: 1 for i in ADDS_ITEMS})
+            else:
+                d.set_level(level)
+            d.rater_edit.setText(rater)
+            d.accept()
+        QTimer.singleShot(0, go)
+
+    fill(95, "R1")
+    assert wf.add_clinical(AddsDialog(wf)) == 95.0
+    fill(None, "R2")
+    assert wf.add_clinical(AddsDialog(wf)) == pytest.approx(90 - 90 * 7 / 21)
+    assert wf.entries.count() == 2 and "rated" in wf.entries.item(0).text()
+    wf.entries.setCurrentRow(0)
+    assert wf.edit_entry_button.isEnabled()
+
+    def check_and_change() -> None:  # the dialog opens showing the stored entry
+        d = QApplication.activeModalWidget()
+        assert d.level_pct() == 95 and d.rater_edit.text() == "R1"
+        d.set_level(90)
+        d.accept()
+    QTimer.singleShot(0, check_and_change)
+    assert wf.edit_entry() == 90.0
+    wf.entries.setCurrentRow(1)
+    assert wf.delete_entry()
+    fill(100, "R3")
+    wf.add_clinical(AddsDialog(wf))
+    entries = load_session(wf.writer.path).clinical
+    assert [(c.name, c.score, c.rater) for c in entries] == [("001", 90.0, "R1"),
+                                                              ("002", 100.0, "R3")]
+    wf.close_session()

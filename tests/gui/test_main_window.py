@@ -55,6 +55,7 @@ def test_adds_entry_goes_to_the_latest_session(qtbot, tmp_path, monkeypatch) -> 
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, AddsDialog)
         dialog.set_level(95)
+        dialog.rater_edit.setText("T1")
         dialog.accept()
 
     QTimer.singleShot(0, fill_and_accept)
@@ -137,6 +138,7 @@ os.kill(os.getpid(), signal.SIGKILL)
     def accept() -> None:
         dialog = QApplication.activeModalWidget()
         dialog.rater_edit.setText("T2")
+        dialog.set_level(100)
         dialog.accept()
 
     QTimer.singleShot(200, accept)
@@ -144,3 +146,57 @@ os.kill(os.getpid(), signal.SIGKILL)
     assert not read_superblock(path).open_for_write  # repaired at the first write
     s = load_session(path)
     assert s.recovery == "" and len(s.clinical) == 1 and s.trials[0].n_samples == 300
+
+
+def test_a_new_patients_first_session_shows_in_progress_without_restart(
+        qtbot, tmp_path, monkeypatch) -> None:
+    from PyQt6.QtCore import Qt
+
+    from kinewrite.gui.synthetic_pen import SyntheticPen
+    from kinewrite.simulate import simulate_trial
+
+    monkeypatch.setenv("KINEWRITE_CONFIG_DIR", str(tmp_path / "config"))
+    study = tmp_path / "study"
+    study.mkdir()
+    make_application()
+    mapping = ScreenMapping.from_dpi(96.0)
+    w = MainWindow(study, mapping=mapping)
+    qtbot.addWidget(w)
+    w.resize(1300, 850)
+    w.show()
+    assert w.patient_combo.count() == 0
+    wf = w.record
+    wf.setup.code_edit.setText("NEW-01")
+    wf.setup.metadata_form.set_values({"hand": "right"})
+    qtbot.mouseClick(wf.setup.start_button, Qt.MouseButton.LeftButton)
+    wf.task_list.setCurrentRow([s.key for s in wf.protocol.tasks].index("loops"))
+    wf.start_trial()
+    rec = simulate_trial("loops", 10.0, seed=3, rate_hz=200.0, jitter_ms=0.0).recording
+    SyntheticPen(wf.panel.canvas, mapping).write(rec)
+    QApplication.processEvents()
+    outcome = wf.panel.stop()
+    assert outcome.ok
+    assert w.patient == "NEW-01"  # selected at the top without a restart
+    w.show_view("progress")
+    assert "NEW-01" in w.progress.title.text()
+    assert w.progress.plotted_series()  # the first visit is drawn
+    # the selection at the top now fills the next session's form
+    wf.finish()
+    wf.new_session()
+    assert wf.setup.code_edit.text() == "NEW-01"
+    assert wf.setup.metadata_form.values() == {"hand": "right"}
+
+
+def test_menus_write_the_report_and_the_export(qtbot, tmp_path, monkeypatch) -> None:
+    w, _ = _window(qtbot, tmp_path, monkeypatch)
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "Clinical", "Settings", "Help"]
+    file_actions = [a.text().replace("&", "") for a in w.menuBar().actions()[0].menu().actions()
+                    if a.text()]
+    assert any("report" in t for t in file_actions) and any("Export" in t for t in file_actions)
+    report = w.write_report(tmp_path / "r.html")
+    assert report is not None and "SIM-001" in report.read_text(encoding="utf-8")
+    assert w.export_study(tmp_path / "features.csv")
+    lines = (tmp_path / "features.csv").read_text().splitlines()
+    assert lines[0].startswith("patient_code") or "patient_code" in lines[0]
+    assert len(lines) > 1

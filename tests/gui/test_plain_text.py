@@ -297,12 +297,13 @@ def test_record_workflow_shows_protocol_text_as_text(qtbot, study) -> None:
     assert index >= 0
     wf.setup.protocol_combo.setCurrentIndex(index)
     wf.setup.code_edit.setText("HTML-2")
+    wf.setup.metadata_form.set_values({"hand": "left"})
     wf.start_session()
     loops = [s.key for s in wf.protocol.tasks].index("loops")
     wf.task_list.setCurrentRow(loops)
     assert_verbatim(wf, {"PROTOCOLNAME", "TASKTITLE", "INSTRUCTIONS"})
     wf.start_trial()
-    rec = simulate_trial("loops", 3.0, seed=2, rate_hz=200.0).recording
+    rec = simulate_trial("loops", 10.0, seed=2, rate_hz=200.0).recording  # >= its 8 s
     SyntheticPen(wf.panel.canvas, MAPPING).write(rec)
     QApplication.processEvents()
     outcome = wf.panel.stop()
@@ -317,6 +318,7 @@ def test_record_workflow_shows_protocol_text_as_text(qtbot, study) -> None:
     blocked = RecordWorkflow(study / PATIENT / f"session-{SHOWN['BROKENFILE']}.h5", MAPPING)
     qtbot.addWidget(blocked)
     blocked.setup.code_edit.setText("HTML-3")
+    blocked.setup.metadata_form.set_values({"hand": "left"})
     blocked.start_session()
     boxes: list[tuple[str, str]] = []
     _answer_message_box(boxes)

@@ -55,10 +55,10 @@ def test_stylus_profile_goes_into_the_session(qtbot, tmp_path, monkeypatch) -> N
     qtbot.addWidget(w)
     w.show()
     w.setup.code_edit.setText("PP-01")
-    w.setup.metadata_form.set_values({"stylus": "pro pen 2"})
+    w.setup.metadata_form.set_values({"stylus": "pro pen 2", "hand": "right"})
     qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
     w.start_trial()
-    rec = simulate_trial("loops", 3.0, seed=1, rate_hz=200.0).recording
+    rec = simulate_trial("loops", 10.0, seed=1, rate_hz=200.0).recording
     SyntheticPen(w.panel.canvas, ScreenMapping.from_dpi(100.0)).write(rec)
     w.panel.stop()
     cal = load_session(w.writer.path).calibration

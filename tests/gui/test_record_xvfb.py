@@ -76,7 +76,7 @@ def test_mouse_drag_saved_within_1mm(xserver: str, tmp_path: Path) -> None:
     study = tmp_path / "study"
     proc = subprocess.Popen(
         [sys.executable, "-m", "kinewrite", "record", "--study", str(study), "--patient",
-         "XV-01", "--task", "loops", "--mouse", "--seconds", "60", "--size", "1000x700"],
+         "XV-01", "--task", "lines", "--mouse", "--seconds", "60", "--size", "1000x700"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         window = _xdo(xserver, "search", "--sync", "--onlyvisible", "--name",
@@ -89,7 +89,11 @@ def test_mouse_drag_saved_within_1mm(xserver: str, tmp_path: Path) -> None:
                     "mousedown", "1"]
         for x, y in path[1:]:
             commands += ["sleep", "0.008", "mousemove", str(x), str(y)]
-        commands += ["sleep", "0.1", "mouseup", "1", "sleep", "0.3",
+        commands += ["sleep", "0.1", "mouseup", "1"]
+        for i in range(8):  # hover on: the task's 2 s minimum is met (the drag is ~1.5 s)
+            commands += ["sleep", "0.2", "mousemove", str(path[-1, 0] + 5 * i),
+                         str(path[-1, 1] + 30)]
+        commands += ["sleep", "0.3",
                      "mousemove", str(path[-1, 0] + 40), str(path[-1, 1] + 40),
                      "sleep", "0.3", "key", "Escape"]
         _xdo(xserver, *commands)

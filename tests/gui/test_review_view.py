@@ -159,7 +159,7 @@ def test_table_shows_the_stored_features(view, session, name):
         elif np.isnan(value) and key.startswith("tremor_") and stored["tremor_detected"] == 0:
             assert text == "no tremor detected", key
         else:
-            assert text == format_value(value), key
+            assert text == format_value(value, key), key
 
 
 def test_table_uses_cached_values_not_recomputed(view, session_path, tmp_path):

@@ -37,6 +37,7 @@ def workflow(qtbot, tmp_path, monkeypatch):
     make_application()
     w = RecordWorkflow(tmp_path / "study", MAPPING)
     (tmp_path / "study").mkdir()
+    w.setup.metadata_form.set_values({"hand": "right"})  # required
     qtbot.addWidget(w)
     w.resize(1300, 850)
     w.show()
@@ -131,7 +132,7 @@ def test_feedback_settings_saved_with_the_trial_and_done_page(workflow, qtbot) -
     assert_laid_out(w)
     assert w.summary.rowCount() == 1
     assert w.summary.item(0, 0).text() == outcome.trial
-    assert w.summary.item(0, 2).text() == "complete"
+    assert w.summary.item(0, 2).text() == "saved"
     assert w.summary.item(0, 4).text().endswith("Hz")
 
 
@@ -304,7 +305,7 @@ def test_an_interrupted_visit_of_today_is_continued(workflow, qtbot, tmp_path) -
     marks = [w.task_list.item(i).text()[0] for i in range(len(keys))]
     assert marks[:3] == ["●", "●", "⚠"]
     w.start_trial()
-    n = write_trial(w.panel.canvas, "circles", 3.0, seed=2)
+    n = write_trial(w.panel.canvas, "circles", 30.0, seed=2)  # >= its 25 s minimum
     outcome = w.panel.stop()
     assert outcome.trial == "004" and outcome.n_samples == n
     w.close_session()
@@ -314,3 +315,135 @@ def test_an_interrupted_visit_of_today_is_continued(workflow, qtbot, tmp_path) -
         ("001", "complete"), ("002", "complete"), ("003", "aborted"), ("004", "complete")]
     assert s.trials[2].attrs["abort_reason"].startswith("interrupted")
     assert len(list((tmp_path / "study" / "WF-09").glob("session-*.h5"))) == 1
+
+
+def test_a_failed_trial_is_not_saved_and_never_replaces_a_good_one(workflow, qtbot) -> None:
+    """A too-short trial: not headed "saved", Redo (not Next) is the default, its status is
+    not complete (progress skips it); a worse redo replaces nothing, a good redo can be
+    undone, a redo being recorded can be cancelled."""
+    from kinewrite.progress import load_progress
+
+    w = workflow
+    w.setup.code_edit.setText("WF-10")
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    loops = [s.key for s in w.protocol.tasks].index("loops")
+    w.task_list.setCurrentRow(loops)
+    min_s = w.panel.spec.min_duration_s
+    assert min_s == 8
+
+    # 1. a good trial: saved, Next is the default
+    w.start_trial()
+    write_trial(w.panel.canvas, "loops", 10.0, seed=3)
+    good = w.panel.stop()
+    assert good.ok and w.result.heading.text().endswith(": saved")
+    assert w.result.next_button.isDefault() and not w.result.redo_button.isDefault()
+
+    # 2. a redo of 2 s (< 8 s): not usable, kept aborted; trial 001 stays the result
+    qtbot.mouseClick(w.result.redo_button, Qt.MouseButton.LeftButton)
+    assert w.panel.recording and w.cancel_redo_button.isVisible()
+    write_trial(w.panel.canvas, "loops", 2.0, seed=4)
+    short = w.panel.stop()
+    assert short.status == "aborted" and not short.ok
+    heading = w.result.heading.text()
+    assert "saved" not in heading and "not usable" in heading, heading
+    assert w.result.redo_button.isDefault() and not w.result.next_button.isDefault()
+    assert w.result.next_button.text() == "Skip this task"
+    assert f"Trial {good.trial} stays" in w.result.note.text()
+    assert not w.result.undo_button.isVisible()
+    assert w.task_list.item(loops).text().startswith("●")  # the task still has its result
+    trials = {t.name: t for t in load_session(w.writer.path).trials}
+    assert trials[good.trial].status == "complete"
+    assert trials[short.trial].status == "aborted"
+    assert trials[short.trial].attrs["abort_reason"].startswith("failed check: The trial "
+                                                                "lasted")
+    rows = load_progress(w.study_dir, "WF-10").rows("loops")
+    assert [int(t) for t in rows["trial"]] == [int(good.trial)]
+
+    # 3. a good redo replaces trial 001, and the redo can be undone
+    qtbot.mouseClick(w.result.redo_button, Qt.MouseButton.LeftButton)
+    write_trial(w.panel.canvas, "loops", 10.0, seed=5)
+    better = w.panel.stop()
+    assert better.ok and w.result.undo_button.isVisible()
+    assert f"replaces trial {good.trial}" in w.result.note.text()
+    assert load_session(w.writer.path).trial(good.trial).status == "superseded"
+    qtbot.mouseClick(w.result.undo_button, Qt.MouseButton.LeftButton)
+    trials = {t.name: t for t in load_session(w.writer.path).trials}
+    assert trials[good.trial].status == "complete"
+    assert trials[better.trial].status == "superseded"
+    assert trials[better.trial].superseded_by == good.trial
+    assert w.result.heading.text().startswith(f"Trial {good.trial}")
+    assert not w.result.undo_button.isVisible()
+
+    # 4. a redo cancelled while recording: kept aborted, trial 001 unchanged and shown
+    qtbot.mouseClick(w.result.redo_button, Qt.MouseButton.LeftButton)
+    write_trial(w.panel.canvas, "loops", 3.0, seed=6)
+    qtbot.mouseClick(w.cancel_redo_button, Qt.MouseButton.LeftButton)
+    assert not w.panel.recording and w.right.currentIndex() == 1
+    assert w.result.heading.text().startswith(f"Trial {good.trial}")
+    assert "Redo cancelled" in w.result.note.text()
+    trials = load_session(w.writer.path).trials
+    assert trials[-1].status == "aborted"
+    assert trials[-1].attrs["abort_reason"] == "the redo was cancelled"
+    assert [t.status for t in trials if t.status == "complete"] == ["complete"]
+    w.finish()
+    statuses = [w.summary.item(i, 2).text() for i in range(w.summary.rowCount())]
+    assert statuses == ["saved", "not usable (failed a check)", "replaced by a redo",
+                        "stopped early"]
+
+
+def test_live_line_and_check_count_the_same_gaps(workflow, qtbot) -> None:
+    """Gaps (a pen held in the air, pauses in the data) are counted once: the live line and
+    the check say the same number; the live line never shows "None"."""
+    w = workflow
+    w.setup.code_edit.setText("WF-11")
+    w.setup.rate_spin.setValue(0)  # unknown rate: no dropped estimate
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.task_list.setCurrentRow([s.key for s in w.protocol.tasks].index("loops"))
+    w.start_trial()
+    sim = simulate_trial("loops", 10.0, seed=3, rate_hz=200.0, jitter_ms=0.0,
+                         duplicate_fraction=0.0)
+    rec = sim.recording
+    keep = np.ones(rec.t.size, bool)
+    for start in (400, 900, 1500):  # three gaps of 10 samples (50 ms > 3 periods)
+        keep[start:start + 10] = False
+    cut = Recording(t=rec.t[keep], x=rec.x[keep], y=rec.y[keep], pen_down=rec.pen_down[keep],
+                    pressure=rec.pressure[keep])
+    SyntheticPen(w.panel.canvas, MAPPING).write(cut)
+    QApplication.processEvents()
+    outcome = w.panel.stop()
+    line = w.panel.quality_label.text()
+    assert "None" not in line and "dropped" not in line
+    assert "gaps 3" in line, line
+    gap = next(f for f in outcome.findings if f.code == "gaps")
+    assert gap.message.startswith("3 gaps") and "cable" not in gap.message
+
+
+def test_the_hand_is_required_and_the_previous_visit_prefills(workflow, qtbot) -> None:
+    w = workflow
+    w.setup.metadata_form.set_values({})
+    w.setup.code_edit.setText("WF-20")
+    assert not w.setup.start_button.isEnabled()
+    assert "hand used" in w.setup.required_label.text()
+    w.setup.metadata_form.set_values({"hand": "left", "handedness": "right",
+                                      "stylus": "Pro Pen 2", "notes": "first visit"})
+    assert w.setup.start_button.isEnabled() and w.setup.required_label.isHidden()
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.task_list.setCurrentRow([s.key for s in w.protocol.tasks].index("loops"))
+    w.start_trial()
+    write_trial(w.panel.canvas, "loops", 10.0, seed=3)
+    w.panel.stop()
+    w.finish()
+    w.new_session()  # the next visit of WF-20: the form as recorded, less the notes
+    assert w.setup.metadata_form.values() == {"hand": "left", "handedness": "right",
+                                              "stylus": "Pro Pen 2"}
+    w.setup.code_edit.setText("WF-21")  # a new patient: nothing of WF-20 stays
+    assert w.setup.metadata_form.values() == {}
+    w.set_patient("WF-20")  # the patient chosen at the top of the window
+    assert w.setup.code_edit.text() == "WF-20"
+    values = w.setup.metadata_form.values()
+    assert values == {"hand": "left", "handedness": "right", "stylus": "Pro Pen 2"}
+    assert "notes" not in values  # the visit's own
+    assert w.setup.prefill_label.text().startswith("Filled in from the visit of 20")
+    w.setup.code_edit.setText("WF-22")  # a new patient: the prefilled values go
+    assert w.setup.metadata_form.values() == {}
+    assert not w.setup.start_button.isEnabled()

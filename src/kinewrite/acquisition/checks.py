@@ -154,6 +154,7 @@ def check_trial(
     quality: QualityLike | None,
     spec: TaskSpec | None,
     nominal_rate_hz: float | None,
+    input_kind: str = "tablet",
 ) -> list[Finding]:
     """Consistency checks of a finished trial, errors first.
 
@@ -169,6 +170,9 @@ def check_trial(
         The task, for its ``min_duration_s`` and ``min_pen_down_s``.
     nominal_rate_hz : float or None
         The device's nominal sample rate; None or NaN skips the rate check.
+    input_kind : str, default "tablet"
+        ``tablet`` or ``mouse``: a mouse sends nothing while it does not move, so its pauses
+        are reported as such, not as a tablet losing samples.
 
     Returns
     -------
@@ -200,20 +204,28 @@ def check_trial(
         out.append(Finding("error", "pen_down_short",
                            f"The pen was on the surface for only {pen_down:.1f} s, less than "
                            f"the {spec.min_pen_down_s:g} s this task needs: redo it."))
-    gaps = feat("gap_count")
-    if not math.isfinite(gaps) and quality is not None:
-        raw = getattr(quality, "gaps", None)
-        gaps = float(len(raw)) if hasattr(raw, "__len__") else (
-            float(raw) if raw is not None else math.nan)
-    if gaps > 0:
+    # The live line counts the monitor's gaps: the check counts the same ones, so the two
+    # never disagree; the analysis' own count serves only without a live report.
+    raw = getattr(quality, "gaps", None) if quality is not None else None
+    if raw is not None:
+        gaps = float(len(raw)) if hasattr(raw, "__len__") else float(raw)
+    else:
+        gaps = feat("gap_count")
+    if gaps > 0 and input_kind == "mouse":
+        n = int(gaps)
+        out.append(Finding("warning", "gaps",
+                           f"{n} {'pause' if n == 1 else 'pauses'} in the mouse data: a mouse "
+                           "sends nothing while it does not move. The analysis skips them; a "
+                           "tablet gives steadier timing and pen pressure."))
+    elif gaps > 0:
         lost = getattr(quality, "dropped_estimate", None) if quality is not None else None
         extra = f" (about {int(lost)} samples lost)" if lost else ""
         n = int(gaps)
         out.append(Finding("warning", "gaps",
                            f"{n} {'gap' if n == 1 else 'gaps'} in the data{extra}: the tablet "
                            "stopped sending for longer than 3 sample periods. The analysis "
-                           "skips the gaps; if there are many, check the cable or close other "
-                           "programs and redo the trial."))
+                           "skips the gaps; if there are many, close other programs (a busy "
+                           "computer delays the tablet's data) and redo the trial."))
     rate = feat("sample_rate_hz", "effective_rate_hz")
     if (nominal_rate_hz is not None and math.isfinite(nominal_rate_hz) and nominal_rate_hz > 0
             and rate < RATE_WARN_FRACTION * nominal_rate_hz):

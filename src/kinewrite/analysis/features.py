@@ -32,7 +32,7 @@ ANALYSIS_VERSION = "2"
 ALL = TASKS
 
 REFERENCES: dict[str, str] = {
-    "SCIENCE": "kinewrite SCIENCE.md (definition of this project)",
+    "SCIENCE": "kinewrite docs/science.md (definition of this project)",
     "Zeuner2007": "Zeuner KE et al. (2007) Mov Disord 22:1086-1092",
     "MaiMarquardt": "Mai N, Marquardt C, CSWin; Marquardt & Mai (1994) Hum Mov Sci 13:373-393",
     "Teulings1997": "Teulings H-L et al. (1997) Exp Neurol 146:159-170",

@@ -135,7 +135,13 @@ class CalibrationDialog(QDialog):
         The screen whose reported size fills the geometry page (default: the primary one).
     read_pressure : callable, optional
         Returns the mean pen pressure (fraction 0..1) of the last second, NaN if the pen was
-        not touching. Without it the *Read* buttons are disabled and readings are typed.
+        not touching. Without it (and without `with_pad`) the *Read* buttons are disabled and
+        readings are typed.
+    with_pad : bool, default False
+        Put a :class:`~kinewrite.gui.pressure_pad.PressurePad` on the pressure page, which
+        the *Read* buttons read (unless `read_pressure` is given). It is a child of the
+        dialog, so the pen reaches it while the dialog is open (a modal dialog blocks every
+        other window's input).
     profile : PressureProfile, optional
         A profile to start from (its points fill the table).
     profile_dir : path, optional
@@ -150,9 +156,16 @@ class CalibrationDialog(QDialog):
         read_pressure: Callable[[], float] | None = None,
         profile: PressureProfile | None = None,
         profile_dir: str | os.PathLike[str] | None = None,
+        with_pad: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Calibration")
+        self.pad = None
+        if with_pad:
+            from .pressure_pad import PressurePad
+
+            self.pad = PressurePad(self)
+            read_pressure = read_pressure or self.pad.mean_pressure_last_second
         self._read_pressure = read_pressure
         self._profile_dir = profile_dir
         self._profile: PressureProfile | None = profile
@@ -177,6 +190,25 @@ class CalibrationDialog(QDialog):
         self._update_geometry()
         hint = self.sizeHint()
         self.resize(max(hint.width(), 1000), max(hint.height(), 720))
+        self._fit_on_screen(screen)
+
+    def _fit_on_screen(self, screen: QScreen | None) -> None:
+        """Never larger than the screen's free area, and centred on the parent (or the
+        screen): never behind or past the edge of the main window's screen."""
+        screen = (self.parentWidget().screen() if self.parentWidget() is not None
+                  else screen)
+        if screen is None:
+            return
+        free = screen.availableGeometry()
+        self.resize(min(self.width(), free.width() - 40), min(self.height(),
+                                                             free.height() - 60))
+        anchor = (self.parentWidget().frameGeometry() if self.parentWidget() is not None
+                  else free)
+        x = anchor.center().x() - self.width() // 2
+        y = anchor.center().y() - self.height() // 2
+        x = max(free.left(), min(x, free.right() - self.width()))
+        y = max(free.top(), min(y, free.bottom() - self.height()))
+        self.move(x, y)
 
     # ------------------------------------------------------------------ geometry page
     def _build_geometry_page(self, screen: QScreen | None) -> QWidget:
@@ -401,13 +433,17 @@ class CalibrationDialog(QDialog):
         fit_row.addWidget(self.fit_button)
         fit_row.addWidget(self.save_button)
         fit_row.addStretch(1)
-        layout = QVBoxLayout(page)
-        layout.addWidget(how)
-        layout.addLayout(form)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-        layout.addLayout(fit_row)
-        layout.addWidget(self.fit_label)
+        left = QVBoxLayout()
+        left.addWidget(how)
+        left.addLayout(form)
+        left.addWidget(self.table, 1)
+        left.addLayout(buttons)
+        left.addLayout(fit_row)
+        left.addWidget(self.fit_label)
+        layout = QHBoxLayout(page)
+        layout.addLayout(left, 3)
+        if self.pad is not None:
+            layout.addWidget(self.pad, 2)
         return page
 
     def add_weight(self, grams: float, reading: float | None = None) -> int:

@@ -65,8 +65,14 @@ _ERROR_STYLE = "color: #b00020;"
 _NOTE_STYLE = "color: #8a5a00;"
 
 
+#: What an item or a scale shows before it is scored: never a score.
+NOT_SCORED = "not scored"
+
+
 def _item_combo(item: ScaleItem) -> QComboBox:
+    """An item's score box, starting at "not scored" (no score, not 0)."""
     combo = QComboBox()
+    combo.addItem(NOT_SCORED, None)
     for score, anchor in enumerate(item.anchors, start=item.minimum):
         combo.addItem(anchor, score)
     combo.setAccessibleName(item.label)
@@ -110,7 +116,8 @@ class _ScaleDialog(QDialog):
         self.date_edit = make_date_edit()
         self.date_edit.setAccessibleName("Date of rating")
         self.rater_edit = QLineEdit()
-        self.rater_edit.setPlaceholderText("initials or staff code")
+        self.rater_edit.setPlaceholderText("required: initials or staff code")
+        self.rater_edit.textChanged.connect(lambda _t: self.error_label.hide())
         self.rater_edit.setAccessibleName("Rater")
         self.score_label = PlainLabel()
         font = self.score_label.font()
@@ -135,8 +142,32 @@ class _ScaleDialog(QDialog):
             combo.setCurrentIndex(combo.findData(int(value)))
 
     def items(self) -> dict[str, int]:
-        """The scored items."""
-        return {k: int(c.currentData()) for k, c in self.item_combos.items()}
+        """The scored items (an item left "not scored" is absent)."""
+        return {k: int(c.currentData()) for k, c in self.item_combos.items()
+                if c.currentData() is not None}
+
+    def unscored(self) -> list[str]:
+        """Labels of the items still "not scored"."""
+        return [c.accessibleName() for c in self.item_combos.values()
+                if c.currentData() is None]
+
+    def set_entry(self, entry: Any) -> None:
+        """Show a stored entry (a :class:`~kinewrite.storage.session.ClinicalEntry`) to
+        edit it."""
+        if entry.date:
+            from PyQt6.QtCore import QDate
+
+            self.date_edit.setDate(QDate.fromString(entry.date, "yyyy-MM-dd"))
+        self.rater_edit.setText(entry.rater)
+        self.set_items({k: int(v) for k, v in entry.items.items()})
+
+    def _entry_head(self) -> tuple[str, str]:
+        """Date and rater; raises ClinicalInputError when the rater is missing."""
+        rater = self.rater_edit.text().strip()
+        if not rater:
+            raise ClinicalInputError(f"{self.scale}: the rater is required (initials or "
+                                     "staff code)")
+        return date_text(self.date_edit), rater
 
     def clinical_entry(self) -> dict[str, Any]:
         """Keyword arguments of ``SessionWriter.add_clinical``; raises ClinicalInputError."""
@@ -159,6 +190,10 @@ class AddsDialog(_ScaleDialog):
         lv = QVBoxLayout(levels)
         self.level_group = QButtonGroup(self)
         self.level_buttons: dict[int | None, QRadioButton] = {}
+        self.not_assessed = QRadioButton("Not assessed yet: choose a level, or score the "
+                                         "activities")
+        self.level_group.addButton(self.not_assessed, 99)
+        lv.addWidget(self.not_assessed)
         for pct, text in ADDS_LEVELS.items():
             b = QRadioButton(f"{pct} %: {text}")
             self.level_buttons[pct] = b
@@ -166,7 +201,7 @@ class AddsDialog(_ScaleDialog):
         for i, b in enumerate(self.level_buttons.values()):
             self.level_group.addButton(b, i)
             lv.addWidget(b)
-        self.level_buttons[100].setChecked(True)
+        self.not_assessed.setChecked(True)  # never a score the rater did not give
         self.activities = QGroupBox("Activities (0 none or not applicable … 3 marked)")
         af = QFormLayout(self.activities)
         for item in ADDS_ITEMS:
@@ -180,11 +215,23 @@ class AddsDialog(_ScaleDialog):
         self._update()
 
     def level_pct(self) -> int | None:
-        """The chosen level in %, or None when the activities are scored."""
+        """The chosen level in %, or None when the activities are scored (or nothing is
+        chosen yet: see :meth:`assessed`)."""
         for pct, b in self.level_buttons.items():
             if b.isChecked():
                 return pct
         return None
+
+    def assessed(self) -> bool:
+        """Whether a level or the activities were chosen (not "not assessed")."""
+        return not self.not_assessed.isChecked()
+
+    def set_entry(self, entry: Any) -> None:
+        """Show a stored ADDS entry: its level (no items) or its activities."""
+        super().set_entry(entry)
+        if not entry.items:
+            level = round(entry.score)
+            self.set_level(level if level in self.level_buttons else None)
 
     def set_level(self, level_pct: int | None) -> None:
         """Choose a level (100, 95, 90) or None to score the activities."""
@@ -196,21 +243,37 @@ class AddsDialog(_ScaleDialog):
         super().set_items(items)
 
     def clinical_entry(self) -> dict[str, Any]:
+        if not self.assessed():
+            raise ClinicalInputError("ADDS: not assessed: choose a level or score the 7 "
+                                     "activities (Cancel leaves the scale out)")
+        date, rater = self._entry_head()
         level = self.level_pct()
+        if level is None and self.unscored():
+            raise ClinicalInputError(f"ADDS: score every activity ({len(self.unscored())} "
+                                     f"not scored: {', '.join(self.unscored())})")
         items, level, _ = adds_result(None if level is not None else self.items(), level)
-        return {"scale": "ADDS", "items": items, "date": date_text(self.date_edit),
-                "rater": self.rater_edit.text().strip(), "level_pct": level}
+        return {"scale": "ADDS", "items": items, "date": date, "rater": rater,
+                "level_pct": level}
 
     def score(self) -> float:
-        """The ADDS score in % the entry would store."""
+        """The ADDS score in % the entry would store; NaN while not assessed or an activity
+        is not scored."""
         level = self.level_pct()
+        if not self.assessed() or (level is None and self.unscored()):
+            return float("nan")
         return adds_result(None if level is not None else self.items(), level)[2]
 
     def _update(self, *_: object) -> None:
         level = self.level_pct()
-        self.activities.setEnabled(level is None)
+        self.activities.setEnabled(self.assessed() and level is None)
+        self.error_label.hide()
         score = self.score()
-        if level is None:
+        if not self.assessed():
+            self.score_label.setText("ADDS: not assessed")
+        elif level is None and self.unscored():
+            self.score_label.setText(f"ADDS score: –   ({len(self.unscored())} of 7 "
+                                     "activities not scored yet)")
+        elif level is None:
             total = sum(self.items().values())
             self.score_label.setText(f"ADDS score: {score:.1f} %   (activities total {total} "
                                      f"of 21; 100 % = no disability)")
@@ -272,11 +335,26 @@ class WcrsDialog(_ScaleDialog):
         return combo
 
     def clinical_entry(self) -> dict[str, Any]:
+        date, rater = self._entry_head()
+        missing = self.unscored()
+        if missing:
+            raise ClinicalInputError(f"WCRS: score every item ({len(missing)} not scored"
+                                     + (f": {', '.join(missing)}" if len(missing) < 5 else "")
+                                     + "; Cancel leaves the scale out)")
         items, _ = wcrs_result(self.items())
-        return {"scale": "WCRS", "items": items, "date": date_text(self.date_edit),
-                "rater": self.rater_edit.text().strip(), "level_pct": None}
+        return {"scale": "WCRS", "items": items, "date": date, "rater": rater,
+                "level_pct": None}
 
     def _update(self, *_: object) -> None:
+        self.error_label.hide()
+        missing = self.unscored()
+        if len(missing) == len(self.item_combos):
+            self.score_label.setText("WCRS: not assessed")
+            return
+        if missing:
+            self.score_label.setText(f"WCRS total: –   ({len(missing)} of "
+                                     f"{len(self.item_combos)} items not scored yet)")
+            return
         s = wcrs_subscores(self.items())
         self.score_label.setText(f"WCRS total: {s['total']} of 30   (writing movement "
                                  f"{s['writing_movement']} of 28, speed {s['writing_speed']} "

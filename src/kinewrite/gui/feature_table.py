@@ -31,11 +31,45 @@ _UNITS = {f.name: f.unit for f in FEATURES}
 _DEFS = {f.name: f for f in FEATURES}
 
 
-def format_value(value: float) -> str:
+#: Features that count things: shown as whole numbers ("11", never "11.0").
+COUNTS = frozenset({"gap_count", "on_surface_strokes", "pen_lifts", "stroke_count"})
+#: Unit suffixes of registry names, dropped when a name without a plain label is shown.
+_SUFFIXES = ("_mm_s3", "_mm_s2", "_mm_s", "_mm_per_rad", "_per_s", "_mm", "_hz", "_ms",
+             "_s", "_pct", "_deg")
+#: Units shown in words for the units the registry writes as symbols.
+_UNIT_SHOWN = {"1": "", "%": "%", "1/turn": "per turn", "1/s": "per s"}
+
+
+def shown_label(name: str) -> str:
+    """A feature's plain label, or its registry name in words ("stroke duration median")
+    where it has none: never snake_case on screen."""
+    label = plain_label(name)
+    if label != name:
+        return label
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.replace("_", " ")
+
+
+def shown_unit(name: str) -> str:
+    """A feature's unit as shown: pressure fractions "fraction of range", counts and
+    ratios no unit."""
+    unit = _UNITS.get(name, "")
+    if unit == "1" and name.startswith("pressure_") and not name.endswith(("_cv", "_ratio")):
+        return "fraction of range"
+    return _UNIT_SHOWN.get(unit, unit)
+
+
+def format_value(value: float, name: str | None = None) -> str:
     """A feature value for display: about 3 significant digits, no exponent between 10⁻³ and
-    10⁶; NaN (feature does not apply) as "n/a"."""
+    10⁶; a count (:data:`COUNTS`) as a whole number; NaN (feature does not apply) as
+    "n/a"."""
     if value is None or not math.isfinite(value):
         return "n/a"
+    if name in COUNTS:
+        return f"{value:.0f}"
     a = abs(value)
     if a >= 1e6 or (0 < a < 1e-3):
         return f"{value:.3g}"
@@ -77,7 +111,7 @@ def build_rows(features: Mapping[str, float], task: str | None = None) -> list[F
             if verdict in ("better", "worse"):
                 above = (high is not None and v > high) or (ref.is_point and v > ref.low)
                 flag = "above" if above else "below"
-        rows.append(FeatureRow(name, plain_label(name), v, _UNITS.get(name, ""), low, high,
+        rows.append(FeatureRow(name, shown_label(name), v, _UNITS.get(name, ""), low, high,
                                range_text, flag, verdict))
     return rows
 
@@ -86,7 +120,7 @@ def _value_text(row: FeatureRow, tremor_detected: float) -> str:
     """The value cell: a number, or what its absence means ("no tremor detected" rather than
     n/a, never 0 mm; "uncalibrated" for a force without a stylus profile)."""
     if math.isfinite(row.value):
-        return format_value(row.value)
+        return format_value(row.value, row.name)
     if row.name.startswith("tremor_") and row.name != "tremor_detected" \
             and tremor_detected == 0:
         return "no tremor detected"
@@ -131,7 +165,7 @@ class FeatureTable(QTableWidget):
                     tip += (f"\nthis value: {row.flag} the healthy range "
                             f"({row.assessment} than healthy writers)")
             cells = (
-                row.label, _value_text(row, detected), "" if row.unit == "1" else row.unit,
+                row.label, _value_text(row, detected), shown_unit(row.name),
                 row.range_text, {"above": "▲", "below": "▼"}.get(row.flag, ""),
             )
             tip = plain_tooltip(tip)  # a feature name from the file is shown, not rendered

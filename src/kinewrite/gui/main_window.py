@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.study_dir: Path | None = None
         self.mapping = mapping or default_mapping()
         self.record = RecordWorkflow(None, self.mapping)
+        self._progress_stale = False
         self.review = ReviewView()
         self.progress = ProgressView()
         self.progress.trialRequested.connect(self.review_trial)  # a point opens its trial
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         self._build_menus()
 
-        self.record.sessionSaved.connect(lambda _p: self.refresh_patients())
+        self.record.sessionSaved.connect(self._session_saved)
         self.record.reviewRequested.connect(self.review_trial)
         self.statusBar().showMessage(f"Calibration: {self.mapping.source}")
         if study_dir is None:
@@ -116,6 +117,16 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence.StandardKey.Open)
         act.triggered.connect(self.choose_study)
         file_menu.addAction(act)
+        file_menu.addSeparator()
+        act = QAction("&Progress report of the patient…", self)
+        act.setShortcut(QKeySequence("Ctrl+P"))
+        act.triggered.connect(lambda: self.write_report())
+        file_menu.addAction(act)
+        act = QAction("&Export the study's features…", self)
+        act.setShortcut(QKeySequence("Ctrl+E"))
+        act.triggered.connect(lambda: self.export_study())
+        file_menu.addAction(act)
+        file_menu.addSeparator()
         act = QAction("&Quit", self)
         act.setShortcut(QKeySequence.StandardKey.Quit)
         act.triggered.connect(self.close)
@@ -128,13 +139,18 @@ class MainWindow(QMainWindow):
         act = QAction("Treatment event…", self)
         act.triggered.connect(self.add_event)
         session_menu.addAction(act)
-        tools = self.menuBar().addMenu("&Tools")
-        act = QAction("&Calibration…", self)
+        settings = self.menuBar().addMenu("&Settings")
+        act = QAction("&Calibration (screen size, pen pressure)…", self)
         act.triggered.connect(self.calibrate)
-        tools.addAction(act)
+        settings.addAction(act)
+        tools = self.menuBar().addMenu("&Tools")
         act = QAction("&Test tablet…", self)
         act.triggered.connect(lambda _checked=False: self.test_tablet())
         tools.addAction(act)
+        help_menu = self.menuBar().addMenu("&Help")
+        act = QAction("&About kinewrite", self)
+        act.triggered.connect(self.show_about)
+        help_menu.addAction(act)
 
     # ------------------------------------------------------------------ study, patient
     def choose_study(self) -> None:
@@ -176,6 +192,19 @@ class MainWindow(QMainWindow):
                 f"{len(recovered)} session(s) interrupted by a crash, read without changes "
                 f"(repaired at their next write): {recovered[-1].recovery}")
 
+    def _session_saved(self, _path: str) -> None:
+        """A trial, scale or event was saved: the patient list and the recorded patient's
+        progress follow at once (a new patient's first session included)."""
+        self.refresh_patients()
+        code = self.record.setup.code_edit.code()
+        if code and self.patient_combo.findText(code) >= 0:
+            if self.patient != code:
+                self.patient_combo.setCurrentText(code)  # _patient_changed reloads
+            elif self.tabs.currentWidget() is self.progress:
+                self.progress.set_patient(code)
+            else:  # redrawn when shown: not once per trial behind the recording screen
+                self._progress_stale = True
+
     def select_patient(self, code: str) -> None:
         if self.patient_combo.findText(code) < 0:
             show_message(self, "warning", "Unknown patient", f"No session of {code} in this study.")
@@ -191,6 +220,7 @@ class MainWindow(QMainWindow):
         if not code:
             return
         self.progress.set_patient(code)
+        self.record.set_patient(code)
         if self.tabs.currentWidget() is self.review:
             self._review_latest()
 
@@ -206,6 +236,9 @@ class MainWindow(QMainWindow):
             self.review.load(path, trial)
 
     def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.progress and self._progress_stale:
+            self._progress_stale = False
+            self.progress.set_patient(self.patient)
         if self.tabs.widget(index) is self.review and self.review.trial is None:
             self._review_latest()
 
@@ -266,18 +299,77 @@ class MainWindow(QMainWindow):
             if writer is not self.record.writer:
                 writer.close()
 
+    def write_report(self, out: Path | None = None) -> Path | None:
+        """Write the selected patient's progress report (HTML, or PDF by its name); asks
+        for the file when `out` is None. Returns the file written, None if not."""
+        if self.study_dir is None or not self.patient:
+            show_message(self, "information", "No patient", "Choose a patient first.")
+            return None
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Progress report", str(Path.home() / f"report-{self.patient}.pdf"),
+                "PDF (*.pdf);;HTML (*.html)")
+            if not name:
+                return None
+            out = Path(name)
+        from ..progress import ProgressError
+        from ..report import build_report
+
+        try:
+            return build_report(self.study_dir, self.patient, out)
+        except (ProgressError, OSError) as exc:
+            show_message(self, "warning", "Report not written", str(exc).splitlines()[0])
+            return None
+
+    def export_study(self, out: Path | None = None) -> bool:
+        """Export the study's features, one row per trial (``kinewrite export`` in a child
+        process, so the app stays responsive to the end); asks for the file if None."""
+        if self.study_dir is None:
+            show_message(self, "information", "No study", "Open a study folder first.")
+            return False
+        if out is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export the study's features", str(Path.home() / "features.csv"),
+                "CSV (*.csv);;Parquet (*.parquet)")
+            if not name:
+                return False
+            out = Path(name)
+        import subprocess
+
+        from PyQt6.QtCore import Qt
+        from PyQt6.QtWidgets import QApplication
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            run = subprocess.run([sys.executable, "-m", "kinewrite", "export",
+                                  str(self.study_dir), "-o", str(out)],
+                                 capture_output=True, text=True, timeout=3600)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if run.returncode != 0:
+            lines = run.stderr.strip().splitlines()
+            show_message(self, "warning", "Export not written",
+                         lines[-1] if lines else "the export failed")
+            return False
+        self.statusBar().showMessage(f"Features exported to {out}")
+        return True
+
+    def show_about(self) -> None:
+        from .._version import __version__
+
+        show_message(self, "information", "About kinewrite",
+                     f"kinewrite {__version__}: handwriting kinematics for writer's cramp.\n"
+                     "Every measure, its source and its healthy range: docs/science.md of "
+                     "the kinewrite project. Open source; patients are identified by a code "
+                     "only.")
+
     def calibrate(self) -> None:
         from .calibration import CalibrationDialog
-        from .pressure_pad import PressurePad
 
-        pad = PressurePad()  # a separate window: the pen rests on it while weights are read
-        pad.show()
-        dialog = CalibrationDialog(self, read_pressure=pad.mean_pressure_last_second)
-        try:
-            accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        finally:
-            pad.close()
-        if not accepted:
+        # the pad is on the dialog's pressure page: a window of its own would be blocked by
+        # the modal dialog and never receive the pen
+        dialog = CalibrationDialog(self, with_pad=True)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self.mapping = dialog.mapping()
         save_screen_mapping(self.mapping)

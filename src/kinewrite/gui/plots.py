@@ -66,8 +66,9 @@ _KEEP: list[QApplication] = []
 
 
 def unit_text(unit: str) -> str:
-    """A unit as shown in an axis label: ``"1"`` (dimensionless) becomes ``"ratio"``."""
-    return {"1": "ratio", "": "ratio"}.get(unit, unit)
+    """A unit as shown in an axis label: none for ``"1"`` (a count or a ratio has no unit;
+    calling a count a "ratio" would be wrong)."""
+    return {"1": "", "1/turn": "per turn", "1/s": "per s"}.get(unit, unit)
 
 
 def style_plot(plot: pg.PlotItem, font_pt: float = 10.0) -> None:
@@ -85,7 +86,8 @@ def style_plot(plot: pg.PlotItem, font_pt: float = 10.0) -> None:
 def label_axis(plot: pg.PlotItem, side: str, text: str, unit: str | None = None,
                font_pt: float = 10.0) -> None:
     """Label one axis as ``"text (unit)"``; the unit is required unless `text` holds it."""
-    label = f"{text} ({unit_text(unit)})" if unit is not None else text
+    shown = unit_text(unit) if unit is not None else ""
+    label = f"{text} ({shown})" if shown else text
     plot.setLabel(side, escape(label), **{"color": "#1e1e1e", "font-size": f"{font_pt}pt"})
     plot.getAxis(side).enableAutoSIPrefix(False)
 

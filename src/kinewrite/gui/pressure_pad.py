@@ -1,7 +1,9 @@
 """A pad the stylus rests on while its pressure is calibrated (Qt).
 
 The calibration dialog's *Read* buttons ask for the mean pen pressure of the last second
-(:meth:`PressurePad.mean_pressure_last_second`). The pad is a real
+(:meth:`PressurePad.mean_pressure_last_second`). The pad lives on the dialog's pressure page
+(``CalibrationDialog(with_pad=True)``): a separate window would be blocked by the modal
+dialog and receive nothing. The pad is a real
 :class:`~kinewrite.acquisition.canvas.TabletCanvas`: the pen, held upright in a stand with a
 known weight on it, rests on the pad, and every tablet sample it receives is kept for the
 last few seconds.
@@ -63,12 +65,13 @@ class PressurePad(QWidget):
         self.samples = _RecentSamples()
         self.canvas.set_sink(self.samples)
         hint = PlainLabel("Rest the pen tip here, upright in its stand, with the weight on it; "
-                      "keep it still, then press Read in the calibration dialog.")
+                      "keep it still, then press Read.")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
         layout.addWidget(self.canvas, 1)
-        self.resize(420, 320)
+        self.canvas.setMinimumSize(240, 200)
+        self.setStyleSheet("PressurePad { border: 1px solid palette(mid); }")
 
     def mean_pressure_last_second(self) -> float:
         """Mean pen pressure (fraction 0..1) of the last second; NaN if not touching."""

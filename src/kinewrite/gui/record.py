@@ -60,7 +60,8 @@ class TrialOutcome:
     spec : TaskSpec
         The task recorded.
     status : str
-        ``complete`` or ``aborted`` (as stored).
+        ``complete``, ``aborted`` (stopped early, or failed an error-level check) or
+        ``superseded`` (by a redo), as stored.
     features : dict or None
         Cached features (None when the trial could not be analyzed, e.g. pen never down).
     quality : object
@@ -371,13 +372,25 @@ class RecordPanel(QWidget):
             self.quality_label.setText(f"Recording stopped: {error}")
             self.finished.emit(outcome)
             return outcome
-        findings = check_trial(result.features, result.quality, spec, self._nominal_rate_hz)
+        findings = check_trial(result.features, result.quality, spec, self._nominal_rate_hz,
+                               input_kind=kind)
+        status = result.status
+        error = abort_reason or ""
+        failed = [f for f in findings if f.severity == "error"]
+        if status == "complete" and failed and self._writer is not None:
+            # kept on disk, but not a result: progress, report and export skip it
+            try:
+                self._writer.mark_unusable(result.trial, f"failed check: {failed[0].message}")
+                status = "aborted"
+            except (OSError, ValueError) as exc:
+                error = f"could not mark the trial unusable: {exc}".splitlines()[0]
         outcome = TrialOutcome(
-            trial=result.trial, spec=spec, status=result.status, features=result.features,
+            trial=result.trial, spec=spec, status=status, features=result.features,
             quality=result.quality, findings=findings, input_kind=kind,
-            n_samples=result.n_samples,
+            n_samples=result.n_samples, error=error,
         )
-        self.quality_label.setText(f"Saved trial {result.trial}: "
+        verb = "Saved" if outcome.ok else "Kept (not usable)"
+        self.quality_label.setText(f"{verb} trial {result.trial}: "
                                    + live_quality_text(result.quality, kind))
         self.finished.emit(outcome)
         return outcome
@@ -390,9 +403,10 @@ def live_quality_text(quality: Any, input_kind: str = "") -> str:
     rate = quality.effective_rate_hz
     parts = [f"{quality.n_samples} samples",
              f"rate {rate:.0f} Hz" if math.isfinite(rate) else "rate –",
-             f"dropped ≈{quality.dropped_estimate}",
+             *([f"dropped ≈{quality.dropped_estimate}"]
+               if quality.dropped_estimate is not None and input_kind != "mouse" else []),
              f"duplicates {quality.duplicate_timestamps}",
-             f"gaps {quality.gaps}"]
+             f"pauses {quality.gaps}" if input_kind == "mouse" else f"gaps {quality.gaps}"]
     if input_kind == "mouse":
         parts.append("MOUSE (no pressure)")
     return " · ".join(parts)

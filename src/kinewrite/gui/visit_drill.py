@@ -72,6 +72,12 @@ def _visit(window, app, long_minutes: float, pace: float = 1.0) -> Iterator[floa
     wf.setup.metadata_form.set_values({"hand": "right", "operator": "drill"})
     yield 0.5 * pace
     wf.start_session()
+    # The drill draws CI-sized trials, shorter than the protocol's minimums: without these
+    # they would be kept as not usable and the redo would replace nothing.
+    from dataclasses import replace
+
+    wf.protocol = replace(wf.protocol, tasks=tuple(
+        replace(s, min_duration_s=0.0, min_pen_down_s=0.0) for s in wf.protocol.tasks))
     keys = [s.key for s in wf.protocol.tasks]
     pen = SyntheticPen(wf.panel.canvas, window.mapping)
 
@@ -155,6 +161,8 @@ def _visit(window, app, long_minutes: float, pace: float = 1.0) -> Iterator[floa
                 return
             if hasattr(dialog, "rater_edit"):
                 dialog.rater_edit.setText("drill")
+            if hasattr(dialog, "set_level"):  # ADDS opens "not assessed"
+                dialog.set_level(100)
             if hasattr(dialog, "kind_combo"):  # the treatment event: pen-grip training
                 dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData(
                     "pen_grip_training"))

@@ -67,6 +67,18 @@ __all__ = ["RecordWorkflow"]
 
 _SEVERITY_COLOR = {"error": QColor(170, 20, 20), "warning": QColor(160, 100, 0)}
 
+#: Session fields that must be filled before a session starts (the analysis of a hand
+#: cannot be read without knowing which hand wrote).
+REQUIRED_FIELDS = ("hand",)
+#: The session's ``device`` when the therapist did not name one, by input.
+_AUTO_DEVICE = {"mouse": "mouse (fallback)", "tablet": "tablet (Qt tablet events)"}
+#: Session fields carried over from the patient's previous visit (what does not change
+#: between visits, or changes rarely and is checked, not retyped); the notes and protocol
+#: are the visit's own.
+CARRIED_FIELDS = ("hand", "handedness", "wc_subtype", "pen_grip", "tremor_present", "eyes",
+                  "last_botox_date", "last_botox_muscles", "device", "stylus",
+                  "paper_overlay", "operator", "site")
+
 
 class SetupPage(QWidget):
     """Patient code, protocol, input, feedback and session metadata."""
@@ -109,7 +121,14 @@ class SetupPage(QWidget):
         self.start_button = QPushButton("Start session")
         self.start_button.setDefault(True)
         self.start_button.setEnabled(False)
-        self.code_edit.validityChanged.connect(self.start_button.setEnabled)
+        self.required_label = PlainLabel()  # what is missing before a session can start
+        self.required_label.setWordWrap(True)
+        self.required_label.setStyleSheet("color: #b00020;")
+        self.prefill_label = PlainLabel()  # where the metadata shown came from
+        self.prefill_label.setWordWrap(True)
+        self.prefill_label.hide()
+        self.code_edit.validityChanged.connect(lambda _v: self._update_start())
+        self.metadata_form.changed.connect(self._update_start)
         self.start_button.clicked.connect(self.startRequested)
         self.resume_label = PlainLabel()
         self.resume_label.setWordWrap(True)
@@ -131,12 +150,13 @@ class SetupPage(QWidget):
         test.addRow("Feedback threshold", self.threshold_spin)
         left = QGroupBox("Writing test")
         left.setLayout(test)
-        meta_box = QGroupBox("Session (SCIENCE.md §8)")
+        meta_box = QGroupBox("About this visit")
         scroll = QScrollArea()
         scroll.setWidget(self.metadata_form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         box = QVBoxLayout(meta_box)
+        box.addWidget(self.prefill_label)
         box.addWidget(scroll)
         row = QHBoxLayout()
         col = QVBoxLayout()
@@ -144,10 +164,37 @@ class SetupPage(QWidget):
         col.addStretch(1)
         col.addWidget(self.resume_label)
         col.addWidget(self.resume_button)
+        col.addWidget(self.required_label)
         col.addWidget(self.start_button)
         row.addLayout(col, 2)
         row.addWidget(meta_box, 3)
         self.setLayout(row)
+
+    def missing(self) -> list[str]:
+        """What must still be filled before the session can start (plain labels)."""
+        from ..clinical_scales import METADATA_LABELS
+
+        out = [] if self.code_edit.is_valid() else ["the patient code"]
+        values = self.metadata_form.values()
+        out += [METADATA_LABELS[k].lower() for k in REQUIRED_FIELDS if not values.get(k)]
+        return out
+
+    def _update_start(self) -> None:
+        missing = self.missing()
+        self.start_button.setEnabled(not missing)
+        self.required_label.setText("Required: " + ", ".join(missing) if missing else "")
+        self.required_label.setVisible(bool(missing))
+
+    def prefill(self, metadata: dict[str, str], source: str) -> None:
+        """Fill the carried-over fields from a previous visit's `metadata` (the visit's own
+        notes and protocol are left empty); `source` says which visit, shown above."""
+        carried = {k: v for k, v in metadata.items() if k in CARRIED_FIELDS}
+        if carried.get("device") in _AUTO_DEVICE.values():  # set by the input chosen
+            del carried["device"]
+        self.metadata_form.set_values(carried)
+        self.prefill_label.setText(f"Filled in from {source}: check what changed.")
+        self.prefill_label.setVisible(True)
+        self._update_start()
 
     def show_interrupted(self, text: str | None) -> None:
         """Offer to continue an interrupted visit (`text` says which), or hide the offer."""
@@ -189,6 +236,7 @@ class ResultPanel(QWidget):
 
     redoRequested = pyqtSignal()
     nextRequested = pyqtSignal()
+    undoRequested = pyqtSignal()
     reviewRequested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -210,14 +258,23 @@ class ResultPanel(QWidget):
         self.redo_button = QPushButton("Redo this task")
         self.next_button = QPushButton("Next task")
         self.next_button.setDefault(True)
+        self.undo_button = QPushButton("Keep the earlier trial instead")
+        self.undo_button.setToolTip("Undo the redo: the earlier trial is this task's result "
+                                    "again, this one is kept in the file, marked superseded")
+        self.undo_button.hide()
+        self.note = PlainLabel()  # which trial is this task's result after a redo
+        self.note.setWordWrap(True)
+        self.note.hide()
         self.review_button = QPushButton("Review trial…")
         self.redo_button.clicked.connect(self.redoRequested)
         self.next_button.clicked.connect(self.nextRequested)
+        self.undo_button.clicked.connect(self.undoRequested)
         self.review_button.clicked.connect(lambda: self.reviewRequested.emit(self._trial))
         self._trial = ""
         buttons = QHBoxLayout()
         buttons.addWidget(self.review_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.next_button)
         self.ink_view = PlainLabel()
@@ -230,6 +287,7 @@ class ResultPanel(QWidget):
         numbers.addWidget(self.ink_view, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.note)
         layout.addWidget(PlainLabel("Key numbers and what was written"))
         layout.addLayout(numbers, 1)
         layout.addWidget(PlainLabel("Checks"))
@@ -253,10 +311,18 @@ class ResultPanel(QWidget):
         super().resizeEvent(event)
         self._fit_ink()
 
-    def show_outcome(self, outcome: TrialOutcome, last_task: bool) -> None:
+    def show_outcome(self, outcome: TrialOutcome, last_task: bool, note: str = "",
+                     can_undo: bool = False) -> None:
+        """Show a finished trial: its verdict in the heading, key numbers, findings; `note`
+        says which trial is the task's result after a redo, `can_undo` offers to keep the
+        earlier trial instead. A usable trial makes *Next* the default button, any other
+        *Redo*."""
         self._trial = outcome.trial
         self.heading.setText(f"Trial {outcome.trial} — {outcome.spec.title}: "
-                             f"{'saved' if outcome.status == 'complete' else outcome.status}")
+                             f"{outcome_verdict(outcome)}")
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        self.undo_button.setVisible(can_undo)
         rows = [(k.label, k.text) for k in key_numbers(outcome.features or {},
                                                            outcome.spec.task)]
         q = outcome.quality
@@ -280,8 +346,30 @@ class ResultPanel(QWidget):
             self.findings.addItem(item)
         if self.findings.count() == 0:
             self.findings.addItem("No problem found: the trial looks usable.")
-        self.next_button.setText("Finish" if last_task else "Next task")
-        (self.redo_button if not outcome.ok else self.next_button).setFocus()
+        usable = outcome.ok
+        if usable:
+            self.next_button.setText("Finish" if last_task else "Next task")
+        else:
+            self.next_button.setText("Finish without it" if last_task else "Skip this task")
+        self.next_button.setDefault(usable)
+        self.next_button.setAutoDefault(usable)
+        self.redo_button.setDefault(not usable)
+        self.redo_button.setAutoDefault(not usable)
+        (self.next_button if usable else self.redo_button).setFocus()
+
+
+def outcome_verdict(outcome: TrialOutcome) -> str:
+    """A trial's verdict in plain words: saved, not usable (failed a check), stopped (why),
+    or superseded."""
+    if outcome.ok:
+        return "saved"
+    if outcome.status == "superseded":
+        return "replaced by a redo (kept in the file)"
+    if not outcome.error and any(f.severity == "error" for f in outcome.findings):
+        return "not usable, redo it (kept in the file)"
+    if outcome.status == "complete":
+        return "saved"
+    return "stopped early (kept in the file)"
 
 
 def interrupted_visit(study_dir: Path | None, code: str) -> tuple[Path, Any] | None:
@@ -370,11 +458,16 @@ class RecordWorkflow(QWidget):
         self.index = 0
         self.trials: dict[str, list[TrialOutcome]] = {}
         self._redo_of: str | None = None
+        self._cancel_redo = False
+        self._undo: tuple[str, str] | None = None  # (earlier trial, its redo)
+        self._ink: dict[str, QPixmap] = {}
 
         self.setup = SetupPage()
         self.setup.startRequested.connect(self.start_session)
         self.setup.resumeRequested.connect(self.resume_session)
         self.setup.code_edit.line_edit.textChanged.connect(lambda _t: self._offer_resume())
+        self.setup.code_edit.line_edit.textChanged.connect(lambda _t: self._prefill())
+        self._prefilled_for: str | None = None
         self._interrupted: Path | None = None
         self.task_list = QListWidget()
         self.task_list.setMaximumWidth(260)
@@ -387,6 +480,12 @@ class RecordWorkflow(QWidget):
         self.result = ResultPanel()
         self.result.redoRequested.connect(self.redo)
         self.result.nextRequested.connect(self.next_task)
+        self.result.undoRequested.connect(self.undo_redo)
+        self.cancel_redo_button = QPushButton("Cancel the redo")
+        self.cancel_redo_button.setToolTip("Stop this recording (kept in the file, marked "
+                                           "aborted) and keep the earlier trial")
+        self.cancel_redo_button.clicked.connect(self.cancel_redo)
+        self.cancel_redo_button.hide()
         self.result.reviewRequested.connect(
             lambda trial: self.reviewRequested.emit(str(self.writer.path), trial))
         self.right = QStackedWidget()
@@ -394,7 +493,11 @@ class RecordWorkflow(QWidget):
         rl = QVBoxLayout(record_page)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(self.panel, 1)
-        rl.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignRight)
+        start_row = QHBoxLayout()
+        start_row.addStretch(1)
+        start_row.addWidget(self.cancel_redo_button)
+        start_row.addWidget(self.start_button)
+        rl.addLayout(start_row)
         self.right.addWidget(record_page)
         self.right.addWidget(self.result)
         self.session_label = PlainLabel()  # the protocol's name from its file
@@ -431,12 +534,25 @@ class RecordWorkflow(QWidget):
         self.summary.horizontalHeader().setStretchLastSection(True)
         self.entries = QListWidget()
         self.entries.setMaximumHeight(150)
+        self.edit_entry_button = QPushButton("Edit entry…")
+        self.delete_entry_button = QPushButton("Delete entry")
+        self.edit_entry_button.clicked.connect(lambda: self.edit_entry())
+        self.delete_entry_button.clicked.connect(lambda: self.delete_entry())
+        self.entries.currentRowChanged.connect(lambda _r: self._entry_buttons())
+        self._entry_buttons()
         dl = QVBoxLayout(self.done)
         dl.addWidget(self.done_label)
         dl.addWidget(PlainLabel("Trials of this session (superseded trials are kept, marked)"))
         dl.addWidget(self.summary, 1)
         dl.addWidget(PlainLabel("Clinical scales and treatment events entered in this session"))
-        dl.addWidget(self.entries)
+        entry_row = QHBoxLayout()
+        entry_row.addWidget(self.entries, 1)
+        entry_col = QVBoxLayout()
+        entry_col.addWidget(self.edit_entry_button)
+        entry_col.addWidget(self.delete_entry_button)
+        entry_col.addStretch(1)
+        entry_row.addLayout(entry_col)
+        dl.addLayout(entry_row)
         buttons = QHBoxLayout()
         for b in (self.adds_button, self.wcrs_button, self.event_button):
             buttons.addWidget(b)
@@ -460,7 +576,10 @@ class RecordWorkflow(QWidget):
                          "first (File ▸ Open study…).")
             return
         code = self.setup.code_edit.code()
-        if code is None:
+        missing = self.setup.missing()
+        if code is None or missing:
+            show_message(self, "warning", "Cannot start the session",
+                         "Fill in first: " + ", ".join(missing) + ".")
             return
         self.protocol = self.setup.protocol
         self.index = 0
@@ -472,6 +591,45 @@ class RecordWorkflow(QWidget):
         self.session_label.setText(f"Patient {code}\n{self.protocol.label}")
         self.pages.setCurrentIndex(1)
         self._show_task(0)
+
+    def set_patient(self, code: str) -> None:
+        """The patient selected at the top of the window: the setup page takes its code
+        (and its previous visit's metadata) unless a session is being recorded."""
+        if self.writer is not None or self.pages.currentIndex() != 0 or not code:
+            return
+        if self.setup.code_edit.text() != code:
+            self.setup.code_edit.setText(code)  # prefills through textChanged
+
+    def _prefill(self) -> None:
+        """Prefill the metadata from the previous visit of the code typed (once per code)."""
+        code = self.setup.code_edit.code()
+        if code is None or code == self._prefilled_for:
+            return
+        last = self._previous_visit(code)
+        if last is None:
+            if self._prefilled_for is not None:  # the form holds another patient's visit
+                self.setup.metadata_form.set_values({})
+                self.setup.prefill_label.hide()
+                self._prefilled_for = None
+            return
+        self._prefilled_for = code
+        self.setup.prefill(dict(last.metadata), f"the visit of {last.date}")
+
+    def _previous_visit(self, code: str) -> Any:
+        """The latest session summary of `code` holding metadata, else None."""
+        if self.study_dir is None or not Path(self.study_dir, code).is_dir():
+            return None
+        from ..storage.study import read_session_summary, study_summaries
+
+        try:
+            summaries, _ = study_summaries(self.study_dir, code, brief=True)
+            for summary in reversed(summaries):  # brief summaries hold no metadata
+                full = read_session_summary(summary.path)
+                if full.metadata:
+                    return full
+        except (OSError, InputError):
+            return None
+        return None
 
     def _offer_resume(self) -> None:
         """Offer to continue today's session of the code typed if a crash interrupted it."""
@@ -533,8 +691,7 @@ class RecordWorkflow(QWidget):
         if self.writer is None:
             meta = self.setup.metadata_form.values()
             meta["protocol"] = self.protocol.label if self.protocol else ""
-            meta.setdefault("device", "mouse (fallback)" if self.setup.input_kind == "mouse"
-                            else "tablet (Qt tablet events)")
+            meta.setdefault("device", _AUTO_DEVICE[self.setup.input_kind])
             code = self.setup.code_edit.code()
             self.calibration = calibration(self.mapping, stylus_profile(meta.get("stylus")))
             self.writer = SessionWriter.create(self.study_dir, code, metadata=meta,
@@ -562,6 +719,7 @@ class RecordWorkflow(QWidget):
     def _task_clicked(self, row: int) -> None:
         if row >= 0 and not self.panel.recording:
             self._redo_of = None
+            self.cancel_redo_button.hide()
             self._show_task(row)
 
     def _set_buttons(self, recording: bool) -> None:
@@ -582,30 +740,112 @@ class RecordWorkflow(QWidget):
             show_message(self, "critical", "Cannot record", message)
             return ""
 
-    def _trial_finished(self, outcome: TrialOutcome) -> None:
-        if self._redo_of and self.writer is not None:
-            self.writer.supersede(self._redo_of, by=outcome.trial)
-        self._redo_of = None
-        self.trials.setdefault(outcome.spec.key, []).append(outcome)
-        n = len(self.trials[outcome.spec.key])
-        mark = "●" if outcome.ok else "⚠"
+    def _outcome(self, trial: str) -> TrialOutcome | None:
+        return next((o for v in self.trials.values() for o in v if o.trial == trial), None)
+
+    def task_result(self, key: str) -> TrialOutcome | None:
+        """The trial that is task `key`'s result: its last complete one, else None."""
+        done = [o for o in self.trials.get(key, []) if o.status == "complete"]
+        return done[-1] if done else None
+
+    def _mark_task(self, key: str) -> None:
+        if self.protocol is None:
+            return
+        i = [spec.key for spec in self.protocol.tasks].index(key)
+        n = len(self.trials.get(key, []))
+        mark = "●" if self.task_result(key) is not None else "⚠"
         redo = f" (×{n})" if n > 1 else ""
-        self.task_list.item(self.index).setText(f"{mark}  {outcome.spec.title}{redo}")
-        last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
-        self.result.show_outcome(outcome, last)
-        self.result.set_ink(_ink_crop(self.panel.canvas.grab()))
-        self.right.setCurrentIndex(1)
+        self.task_list.item(i).setText(f"{mark}  {self.protocol.tasks[i].title}{redo}")
+
+    def _trial_finished(self, outcome: TrialOutcome) -> None:
+        earlier = self._outcome(self._redo_of) if self._redo_of else None
+        cancelled, self._cancel_redo = self._cancel_redo, False
+        self._redo_of = None
+        self._undo = None
+        self.cancel_redo_button.hide()
+        self.trials.setdefault(outcome.spec.key, []).append(outcome)
+        self._ink[outcome.trial] = _ink_crop(self.panel.canvas.grab())
+        note, can_undo = "", False
+        if earlier is not None and cancelled:
+            note = (f"Redo cancelled: trial {outcome.trial} is kept in the file, marked "
+                    f"aborted; trial {earlier.trial} is unchanged.")
+            outcome = earlier
+        elif earlier is not None and outcome.ok and self.writer is not None:
+            self.writer.supersede(earlier.trial, by=outcome.trial)
+            earlier.status = "superseded"
+            self._undo = (earlier.trial, outcome.trial)
+            note = (f"This trial replaces trial {earlier.trial}, which is kept in the file, "
+                    "marked superseded.")
+            can_undo = True
+        elif earlier is not None and earlier.status == "complete":
+            note = (f"Trial {earlier.trial} stays this task's result: this redo is not "
+                    "usable, so it replaces nothing.")
+        self._mark_task(outcome.spec.key)
+        self._show_result(outcome, note, can_undo)
         self._set_buttons(recording=False)
         if self.writer is not None:
             self.sessionSaved.emit(str(self.writer.path))
 
+    def _show_result(self, outcome: TrialOutcome, note: str = "",
+                     can_undo: bool = False) -> None:
+        last = self.protocol is not None and self.index == len(self.protocol.tasks) - 1
+        self.result.show_outcome(outcome, last, note=note, can_undo=can_undo)
+        ink = self._ink.get(outcome.trial)
+        if ink is not None:
+            self.result.set_ink(ink)
+        self.right.setCurrentIndex(1)
+
     def redo(self) -> None:
-        """Record the task again; the earlier trial will be marked superseded by the new one."""
-        outcomes = self.trials.get(self.current_spec.key, []) if self.current_spec else []
-        self._redo_of = outcomes[-1].trial if outcomes else None
-        self.panel.set_task(self.current_spec)
+        """Record the task again at once. The earlier trial is marked superseded only if the
+        new one is usable (a worse trial never replaces a good one); *Cancel the redo*
+        stops it, and *Keep the earlier trial instead* undoes it afterwards."""
+        spec = self.current_spec
+        if spec is None:
+            return
+        outcomes = self.trials.get(spec.key, [])
+        earlier = self.task_result(spec.key) or (outcomes[-1] if outcomes else None)
+        self._redo_of = earlier.trial if earlier is not None else None
+        self.panel.set_task(spec)
         self.right.setCurrentIndex(0)
-        self.start_trial()
+        self.cancel_redo_button.setVisible(self._redo_of is not None)
+        if not self.start_trial():
+            self.cancel_redo_button.hide()
+            self._redo_of = None
+
+    def cancel_redo(self) -> None:
+        """Stop a redo being recorded (kept, marked aborted) and show the earlier trial."""
+        if self._redo_of is None:
+            return
+        if self.panel.recording:
+            self._cancel_redo = True
+            self.panel.stop(abort_reason="the redo was cancelled")
+        else:
+            earlier = self._outcome(self._redo_of)
+            self._redo_of = None
+            self.cancel_redo_button.hide()
+            if earlier is not None:
+                self._show_result(earlier)
+
+    def undo_redo(self) -> None:
+        """Keep the earlier trial instead of its redo (both stay in the file)."""
+        if self._undo is None or self.writer is None:
+            return
+        earlier_name, redo_name = self._undo
+        try:
+            self.writer.reinstate(earlier_name, instead_of=redo_name)
+        except (OSError, ValueError) as exc:
+            show_message(self, "warning", "Cannot undo the redo", _first_line(exc))
+            return
+        self._undo = None
+        earlier, redo = self._outcome(earlier_name), self._outcome(redo_name)
+        if redo is not None:
+            redo.status = "superseded"
+        if earlier is not None:
+            earlier.status = "complete"
+            self._mark_task(earlier.spec.key)
+            self._show_result(earlier, f"Trial {earlier_name} is this task's result again; "
+                              f"trial {redo_name} is kept in the file, marked superseded.")
+        self.sessionSaved.emit(str(self.writer.path))
 
     def next_task(self) -> None:
         if self.protocol is not None and self.index + 1 < len(self.protocol.tasks):
@@ -630,7 +870,6 @@ class RecordWorkflow(QWidget):
     def _fill_summary(self) -> None:
         """One row per trial recorded, in the order recorded, with its key numbers."""
         outcomes = sorted((o for v in self.trials.values() for o in v), key=lambda o: o.trial)
-        superseded = {o.trial for v in self.trials.values() for o in v[:-1]}
         self.summary.setRowCount(len(outcomes))
         for row, o in enumerate(outcomes):
             numbers = {k.feature_name: k.text for k in key_numbers(o.features, o.spec.task)}
@@ -638,19 +877,25 @@ class RecordWorkflow(QWidget):
             tremor = numbers.get("tremor_amplitude_pp_mm", "–")
             if numbers.get("tremor_detected") == "no":
                 tremor = "none detected"
-            status = "superseded" if o.trial in superseded else o.status
-            if status == "complete" and not o.ok:
-                status = "complete, check failed"
+            status = {"complete": "saved", "superseded": "replaced by a redo"}.get(
+                o.status, "stopped early" if o.error else "not usable (failed a check)")
             cells = [o.trial, o.spec.title, status, numbers.get("duration_s", "–"), rhythm,
                      tremor, numbers.get("pressure_mean", "–")]
             for col, text in enumerate(cells):
                 self.summary.setItem(row, col, QTableWidgetItem(str(text)))
 
     def new_session(self) -> None:
+        """Back to the setup page for the next visit: the form is that of the patient's
+        visit just recorded, less the visit's own notes."""
         if self.writer is not None:
             self.writer.close()
         self.writer = None
         self.pages.setCurrentIndex(0)
+        self._prefilled_for = None
+        self.setup.metadata_form.set_values({})
+        self.setup.prefill_label.hide()
+        self._prefill()
+        self.setup._update_start()
 
     # ------------------------------------------------------------------ clinical
     def add_clinical(self, dialog: AddsDialog | WcrsDialog) -> float | None:
@@ -661,10 +906,67 @@ class RecordWorkflow(QWidget):
             return None
         entry = dialog.clinical_entry()
         score = self.writer.add_clinical(**entry)
-        unit = " %" if entry["scale"] == "ADDS" else " points"
-        self.entries.addItem(f"{entry['scale']} {score:.1f}{unit} ({entry['date']})")
+        self._fill_entries()
         self.sessionSaved.emit(str(self.writer.path))
         return score
+
+    def _fill_entries(self) -> None:
+        """List this session's scales and events as stored (each editable or deletable)."""
+        self.entries.clear()
+        if self.writer is None:
+            return
+        session = load_session(self.writer.path)
+        for c in session.clinical:
+            unit = " %" if c.scale == "ADDS" else " of 30 points"
+            item = QListWidgetItem(f"{c.scale} {c.score:.1f}{unit}, rated {c.date} by "
+                                   f"{c.rater or '(no rater)'}")
+            item.setData(Qt.ItemDataRole.UserRole, ("clinical", c.name))
+            self.entries.addItem(item)
+        for i, e in enumerate(session.events):
+            item = QListWidgetItem(f"{e.kind.replace('_', ' ')} on {e.date}"
+                                   + (f", {e.dose_units:g} U" if e.dose_units else ""))
+            item.setData(Qt.ItemDataRole.UserRole, ("event", i))
+            self.entries.addItem(item)
+        self._entry_buttons()
+
+    def _entry_buttons(self) -> None:
+        item = self.entries.currentItem()
+        kind = item.data(Qt.ItemDataRole.UserRole)[0] if item is not None else None
+        self.edit_entry_button.setEnabled(kind == "clinical")
+        self.delete_entry_button.setEnabled(kind is not None)
+
+    def edit_entry(self, dialog: AddsDialog | WcrsDialog | None = None) -> float | None:
+        """Correct the selected scale entry in its dialog (`dialog` for tests); returns the
+        new score, None if cancelled or nothing selected."""
+        item = self.entries.currentItem()
+        if item is None or self.writer is None:
+            return None
+        kind, name = item.data(Qt.ItemDataRole.UserRole)
+        if kind != "clinical":
+            return None
+        entry = next(c for c in load_session(self.writer.path).clinical if c.name == name)
+        dialog = dialog or (AddsDialog(self) if entry.scale == "ADDS" else WcrsDialog(self))
+        dialog.set_entry(entry)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        score = self.writer.replace_clinical(name, **dialog.clinical_entry())
+        self._fill_entries()
+        self.sessionSaved.emit(str(self.writer.path))
+        return score
+
+    def delete_entry(self) -> bool:
+        """Delete the selected scale or event entry (entered by mistake)."""
+        item = self.entries.currentItem()
+        if item is None or self.writer is None:
+            return False
+        kind, key = item.data(Qt.ItemDataRole.UserRole)
+        if kind == "clinical":
+            self.writer.remove_clinical(key)
+        else:
+            self.writer.remove_event(key)
+        self._fill_entries()
+        self.sessionSaved.emit(str(self.writer.path))
+        return True
 
     def add_event(self) -> bool:
         if self.writer is None:
@@ -674,9 +976,7 @@ class RecordWorkflow(QWidget):
             return False
         kwargs = dialog.event_kwargs()
         self.writer.add_event(**kwargs)
-        dose = kwargs.get("dose_units")
-        self.entries.addItem(f"{kwargs['kind'].replace('_', ' ')} on {kwargs['date']}"
-                             + (f", {dose:g} U" if dose else ""))
+        self._fill_entries()
         self.sessionSaved.emit(str(self.writer.path))
         return True
 

@@ -216,11 +216,16 @@ def adds_score(items: Mapping[str, int] | None = None, level_pct: int | None = N
 
 @dataclass(frozen=True)
 class ClinicalEntry:
+    """A clinical scale entry: ``scale`` (ADDS or WCRS), rating ``date``, ``rater``, the
+    item scores and the ``score`` (ADDS in %, WCRS in points); ``name`` is its group in the
+    file (``"001"`` ..., empty where not read from a file)."""
+
     scale: str
     date: str
     rater: str
     items: dict[str, float]
     score: float
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -575,6 +580,7 @@ def _read(opened: OpenedSession, path: Path) -> Session:
         session.clinical.append(ClinicalEntry(
             scale=_attr_str(a, "scale"), date=_attr_str(a, "date"), rater=_attr_str(a, "rater"),
             items=json.loads(_attr_str(a, "items", "{}")), score=float(a.get("score", np.nan)),
+            name=name,
         ))
     for name in sorted(f.get("events", {})):
         a = f["events"][name].attrs
@@ -1259,22 +1265,90 @@ class SessionWriter:
 
         self._modify(update)
 
+    def mark_unusable(self, trial: str, reason: str) -> None:
+        """Mark a saved trial ``aborted`` because it failed its checks (too short, pen never
+        down ...): `reason` becomes its ``abort_reason``; samples and cached features are
+        kept, but progress, report and export (which use complete trials) no longer do."""
+        def mark(f: h5py.File) -> None:
+            g = f["trials"][trial]
+            if _attr_str(g.attrs, "status") not in ("complete", "aborted"):
+                raise ValueError(f"trial {trial} is {_attr_str(g.attrs, 'status')}: only a "
+                                 "complete trial can be marked unusable")
+            g.attrs.update({"status": "aborted", "abort_reason": str(reason)})
+
+        self._modify(mark)
+
+    def reinstate(self, trial: str, instead_of: str) -> None:
+        """Undo a redo: `trial` (superseded by `instead_of`) becomes ``complete`` again and
+        `instead_of` is marked ``superseded`` by it; nothing is deleted.
+
+        Raises
+        ------
+        ValueError
+            If `trial` is not superseded by `instead_of`.
+        """
+        def undo(f: h5py.File) -> None:
+            old, new = f["trials"][trial], f["trials"][instead_of]
+            if (_attr_str(old.attrs, "status") != "superseded"
+                    or _attr_str(old.attrs, "superseded_by") != instead_of):
+                raise ValueError(f"trial {trial} is not superseded by {instead_of}")
+            old.attrs["status"] = "complete"
+            del old.attrs["superseded_by"]
+            new.attrs.update({"status": "superseded", "superseded_by": trial})
+
+        self._modify(undo)
+
     # -- clinical scales and treatment events
     def add_clinical(self, scale: str, items: Mapping[str, float], date: str, rater: str = "",
                      level_pct: int | None = None) -> float:
         """Store a clinical scale entry; returns its score (ADDS computed, WCRS summed)."""
         if scale not in CLINICAL_SCALES:
             raise ValueError(f"scale must be one of {CLINICAL_SCALES}")
+        return self._put_clinical(None, scale, items, date, rater, level_pct)
+
+    def replace_clinical(self, name: str, scale: str, items: Mapping[str, float], date: str,
+                         rater: str = "", level_pct: int | None = None) -> float:
+        """Correct the stored entry `name` (``"001"`` ...): same arguments as
+        :meth:`add_clinical`; returns the new score. KeyError if there is no such entry."""
+        return self._put_clinical(name, scale, items, date, rater, level_pct)
+
+    def remove_clinical(self, name: str) -> None:
+        """Delete the clinical entry `name` (entered by mistake); KeyError if absent."""
+        def remove(f: h5py.File) -> None:
+            if name not in f.get("clinical", {}):
+                raise KeyError(f"no clinical entry {name!r}")
+            del f["clinical"][name]
+
+        self._modify(remove)
+
+    def _put_clinical(self, name: str | None, scale: str, items: Mapping[str, float],
+                      date: str, rater: str, level_pct: int | None) -> float:
+        if scale not in CLINICAL_SCALES:
+            raise ValueError(f"scale must be one of {CLINICAL_SCALES}")
         score = adds_score(items, level_pct) if scale == "ADDS" else float(sum(items.values()))
 
-        def add(f: h5py.File) -> None:
+        def put(f: h5py.File) -> None:
             grp = f.require_group("clinical")
-            g = grp.create_group(f"{len(grp) + 1:03d}")
+            if name is None:
+                g = grp.create_group(_next_name(grp))
+            elif name in grp:
+                g = grp[name]
+            else:
+                raise KeyError(f"no clinical entry {name!r}")
             g.attrs.update({"scale": scale, "date": date, "rater": rater,
                             "items": json.dumps(dict(items)), "score": score})
 
-        self._modify(add)
+        self._modify(put)
         return score
+
+    def remove_event(self, index: int) -> None:
+        """Delete the treatment event at `index` (0-based, in the order
+        :func:`load_session` lists them); IndexError if absent."""
+        def remove(f: h5py.File) -> None:
+            names = sorted(f.get("events", {}))
+            del f["events"][names[index]]
+
+        self._modify(remove)
 
     def add_event(self, kind: str, date: str, muscles: list[str] | None = None,
                   dose_units: float | None = None, notes: str = "", product: str = "",
@@ -1297,7 +1371,7 @@ class SessionWriter:
 
         def add(f: h5py.File) -> None:
             grp = f.require_group("events")
-            g = grp.create_group(f"{len(grp) + 1:03d}")
+            g = grp.create_group(_next_name(grp))
             g.attrs.update({"kind": kind, "date": date,
                             "muscles": json.dumps(list(muscles or [])),
                             "dose_units": np.nan if dose_units is None else float(dose_units),
@@ -1305,6 +1379,12 @@ class SessionWriter:
                             "notes": notes})
 
         self._modify(add)
+
+
+def _next_name(group: h5py.Group) -> str:
+    """The next free ``NNN`` name of a group whose members may have been deleted."""
+    numbers = [int(n) for n in group if n.isdigit()]
+    return f"{max(numbers, default=0) + 1:03d}"
 
 
 def _create_trial(f: h5py.File, task: str, nominal_rate_hz: float, input_kind: str,

@@ -265,7 +265,7 @@ def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:
             scale=_scalar_attr(g, "scale", str, ""), date=_scalar_attr(g, "date", str, ""),
             rater=_scalar_attr(g, "rater", str, ""),
             items=json.loads(_scalar_attr(g, "items", str, "{}") or "{}"),
-            score=_scalar_attr(g, "score", float, math.nan),
+            score=_scalar_attr(g, "score", float, math.nan), name=name,
         ))
     events = []
     group = f.get("events")

@@ -210,6 +210,8 @@ _TRIAL = {"name": lambda v: isinstance(v, str) and v.isascii() and v.isdigit(),
           "protocol_task": lambda v: isinstance(v, str) and 0 < len(v) <= 64}
 _CLINICAL = {"scale": _is_str, "date": _is_str, "rater": _is_str,
              "items": _is_numbers, "score": _is_num}
+#: ``name``: the entry's group in the file (absent in indexes written before it was kept).
+_CLINICAL_OPTIONAL = {"name": _is_str}
 _EVENT = {"kind": _is_str, "date": _is_str, "muscles": _is_str_list,
           "dose_units": _is_opt_num, "notes": _is_str}
 _EVENT_OPTIONAL = {"product": _is_str, "doses_units": _is_map(_is_opt_num)}
@@ -246,7 +248,7 @@ def summary_ok(data: Any) -> bool:
     head = {k: v for k, v in data.items() if k not in ("trials", "clinical", "events")}
     return (_record_ok(head, _SUMMARY, _OPTIONAL_SUMMARY)
             and _records_ok(data.get("trials"), _TRIAL)
-            and _records_ok(data.get("clinical"), _CLINICAL)
+            and _records_ok(data.get("clinical"), _CLINICAL, _CLINICAL_OPTIONAL)
             and _records_ok(data.get("events"), _EVENT, _EVENT_OPTIONAL))
 
 
