@@ -36,7 +36,7 @@ Memory-bandwidth bound
     whole feature set costs. At 1k the pass is a few microseconds of call overhead, so the
     ratio there is about overhead, not bandwidth.
 Required floor
-    The two steps SCIENCE.md §2 requires on every sample, with NumPy and SciPy alone:
+    The two steps docs/science.md §2 requires on every sample, with NumPy and SciPy alone:
     ``numpy.interp`` of x and y onto a 200 Hz grid over the recording, then SciPy's reference
     ``scipy.signal.sosfiltfilt`` (4th-order Butterworth, 12 Hz) of both channels. ``floor/pass``
     says how far these alone are from the memory-bandwidth bound (a recursive filter runs
@@ -240,11 +240,11 @@ def one_pass(rec: Recording) -> Callable[[], float]:
 
 
 def required_floor(rec: Recording) -> Callable[[], float]:
-    """The two steps SCIENCE.md §2 requires on every sample, done by NumPy/SciPy alone.
+    """The two steps docs/science.md §2 requires on every sample, done by NumPy/SciPy alone.
 
     Linear resampling of x and y onto a 200 Hz grid over the recording (``numpy.interp``)
     and the zero-phase 4th-order 12 Hz Butterworth low-pass of both channels with SciPy's
-    reference ``scipy.signal.sosfiltfilt``: no analysis that follows SCIENCE.md can cost less
+    reference ``scipy.signal.sosfiltfilt``: no analysis that follows docs/science.md can cost less
     than these two steps with these libraries.
     """
     from scipy import signal
@@ -505,7 +505,7 @@ def report(out: dict[str, Any]) -> None:
         rows,
         "x/decade: best time over best time at n/10 (ideal 10). 1-pass: t,x,y,pressure "
         "summed + pen_down counted once.\nfloor: np.interp of x,y to 200 Hz + "
-        "scipy.signal.sosfiltfilt (4th order, 12 Hz) of both, the steps SCIENCE.md §2 "
+        "scipy.signal.sosfiltfilt (4th order, 12 Hz) of both, the steps docs/science.md §2 "
         "requires.\npeak: tracemalloc peak during one call; "
         "peak/input: over the bytes of t,x,y,pressure,pen_down.",
     )

@@ -5,7 +5,7 @@ What the therapist's forms show and what they accept, with no Qt: the GUI
 tables, and anything else (a script, an importer) can validate the same way before calling
 :meth:`kinewrite.storage.session.SessionWriter.add_clinical` or ``add_event``.
 
-Scales (SCIENCE.md §8)
+Scales (docs/science.md §8)
 ----------------------
 ADDS, the Arm Dystonia Disability Scale (Fahn [1]_): 100 % = unaware of any difficulty, 95 % =
 aware of some movements, annoyed but not limited, 90 % = socially affected but independent; if
@@ -430,7 +430,7 @@ def treatment_event(kind: str, date: str, *, doses_units: Mapping[str, float | N
 
 
 # ----------------------------------------------------------------------- session metadata
-#: Fixed choices of the session metadata fields that have them (SCIENCE.md §8).
+#: Fixed choices of the session metadata fields that have them (docs/science.md §8).
 METADATA_CHOICES: dict[str, tuple[str, ...]] = {
     "hand": ("right", "left"),
     "handedness": ("right", "left", "ambidextrous"),

@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = ["TASKS", "Recording", "RecordingError"]
 
-#: The standard writing tasks (SCIENCE.md §9); ``free`` is anything else.
+#: The standard writing tasks (docs/science.md §9); ``free`` is anything else.
 TASKS: tuple[str, ...] = ("spiral", "loops", "sentence", "circles", "lines", "free")
 
 

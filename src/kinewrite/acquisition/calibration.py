@@ -19,7 +19,7 @@ Two steps, combined by :func:`calibration` into the
 2. **Pressure** (:class:`PressureProfile`): per stylus, known weights rest on the pen tip and
    the pressure fraction (0..1) it reports is read; a least-squares polynomial maps the
    fraction to newtons (stylus profiling). Pen pressure is axial tip force, a proxy of grip
-   (SCIENCE.md §1).
+   (docs/science.md §1).
 
 Profiles are JSON files in ``$KINEWRITE_CONFIG_DIR/styluses/`` (default
 ``~/.config/kinewrite/styluses/``), written atomically. This module never imports Qt.

@@ -26,7 +26,7 @@ What a sample holds (channels of :data:`kinewrite.storage.session.CHANNELS`)
 ``host_time``
     Host receive time, Unix seconds, read as ``time.perf_counter_ns()`` at receipt and
     anchored to ``time.time()`` when the sink was set: monotonic within a recording (no NTP
-    steps), comparable across files (DESIGN.md asks for ``perf_counter_ns`` at receipt;
+    steps), comparable across files (docs/architecture.md asks for ``perf_counter_ns`` at receipt;
     ``docs/file-format.md`` documents the channel as Unix time: the anchor gives both).
 ``t``
     The event's own timestamp (whole ms, platform clock) in s, the best time Qt gives of when

@@ -7,7 +7,7 @@ down, lost samples, a low sample rate, coalesced timestamps, a saturated pressur
 each message with its number. Errors mean "redo it"; warnings mean "look before you go on".
 The redo itself keeps the earlier trial, marked superseded (storage).
 
-Thresholds follow SCIENCE.md §1 (a gap is longer than 3 nominal sample periods; the rate that
+Thresholds follow docs/science.md §1 (a gap is longer than 3 nominal sample periods; the rate that
 counts is the effective one) and the task's own minimums (:class:`~.tasks.TaskSpec`).
 This module never imports Qt.
 """

@@ -1,7 +1,7 @@
 """Auditory pen-pressure feedback for grip-force training (no Qt).
 
-Writer's-cramp patients press the pen too hard (SCIENCE.md §6: healthy < 1 N, >= 1.5 N
-elevated); learning to write with less force is a therapy in its own right (DESIGN.md,
+Writer's-cramp patients press the pen too hard (docs/science.md §6: healthy < 1 N, >= 1.5 N
+elevated); learning to write with less force is a therapy in its own right (docs/architecture.md,
 Acquisition). While the pen pressure is above a threshold the patient hears it:
 
 * ``"tone"``: a sine whose pitch rises with the pressure above the threshold, from

@@ -3,7 +3,7 @@
 Qt merges ("compresses") high-frequency input events when the GUI thread falls behind, which
 silently drops pen samples. ``AA_CompressTabletEvents`` is off by default; the xcb and Windows
 platform plugins switch ``AA_CompressHighFrequencyEvents`` *on* inside the ``QApplication``
-constructor, so it can only be turned off after the application exists (DESIGN.md,
+constructor, so it can only be turned off after the application exists (docs/architecture.md,
 Acquisition: with it on, a busy GUI thread received 301 of 2000 mouse motions under X11; with
 it off, 2000; ``tests/gui/test_busy_gui.py`` repeats that measurement under Xvfb).
 """

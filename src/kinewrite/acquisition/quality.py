@@ -11,7 +11,7 @@ sample that starts it, across block boundaries):
   an interval starting at an out-of-range sample (0) is the pen away, not a fault, and counts
   nowhere below.
 * gap: an in-proximity interval longer than ``gap_periods`` (3) periods, the threshold of
-  SCIENCE.md §1 and :func:`kinewrite.analysis.preprocess.rebuild_clock`. The period is the
+  docs/science.md §1 and :func:`kinewrite.analysis.preprocess.rebuild_clock`. The period is the
   nominal one when given, else the median of the first positive in-proximity steps
   (the estimate freezes after ``_ESTIMATE_STEPS`` of them; blocks seen before that use the
   provisional median).
@@ -40,7 +40,7 @@ import numpy as np
 
 __all__ = ["GAP_PERIODS", "QualityMonitor", "QualityReport"]
 
-#: An in-proximity interval longer than this many periods is a gap (SCIENCE.md §1).
+#: An in-proximity interval longer than this many periods is a gap (docs/science.md §1).
 GAP_PERIODS = 3.0
 _ESTIMATE_STEPS = 32
 _OUT, _TOUCH = 0, 2

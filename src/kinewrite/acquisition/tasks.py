@@ -2,7 +2,7 @@
 
 A *protocol* is an ordered list of :class:`TaskSpec`, read from a TOML file a therapist can
 edit in any text editor (format in ``docs/protocols.md``). The package ships
-``protocols/writers_cramp.toml`` (SCIENCE.md §9: test sentence in a 20 s window, cursive loops
+``protocols/writers_cramp.toml`` (docs/science.md §9: test sentence in a 20 s window, cursive loops
 "llll", superimposed circles for 30 s, Archimedes spiral traced on a guide and free, straight
 lines); user protocols live in ``$KINEWRITE_CONFIG_DIR/protocols`` (default
 ``~/.config/kinewrite/protocols``).

@@ -389,7 +389,7 @@ def _tremor(r: TremorResult) -> dict[str, float]:
 
 
 def _pressure_measured(pr: np.ndarray) -> bool:
-    """False for Windows Ink's constant 0.5 of pens without a pressure sensor (DESIGN.md,
+    """False for Windows Ink's constant 0.5 of pens without a pressure sensor (docs/architecture.md,
     platform quirks): no measurement. Other constant levels are kept (a sensor stuck at its
     ceiling is 100 % saturated; imported test files may be flat)."""
     return not (pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3)

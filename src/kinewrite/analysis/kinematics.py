@@ -1,7 +1,7 @@
-"""Derivatives and smoothness (SCIENCE.md §3, §4).
+"""Derivatives and smoothness (docs/science.md §3, §4).
 
 Derivatives are taken over whole continuous segments, never per stroke: per-stroke
-differences bias smoothness measures (SCIENCE.md §2.3).
+differences bias smoothness measures (docs/science.md §2.3).
 """
 
 from __future__ import annotations

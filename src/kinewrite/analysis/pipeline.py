@@ -1,6 +1,6 @@
 """From a :class:`~kinewrite.model.Recording` to the signals every feature family reads.
 
-:func:`prepare` runs the pre-processing of SCIENCE.md §2 once and keeps its intermediate
+:func:`prepare` runs the pre-processing of docs/science.md §2 once and keeps its intermediate
 arrays in a :class:`Prepared`, so feature families (and the review plots) share them.
 """
 
@@ -18,7 +18,7 @@ from .kinematics import segment_gradient
 __all__ = ["WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare", "spiral_interior"]
 
 #: Tasks whose baseline is rotated to horizontal and whose stroke rhythm is excluded from the
-#: tremor search (SCIENCE.md §2.4, §5).
+#: tremor search (docs/science.md §2.4, §5).
 WRITING_TASKS = frozenset({"sentence", "loops", "free"})
 
 DEFAULT_RATE_HZ = 200.0
@@ -95,7 +95,7 @@ def prepare(
     nominal_rate_hz: float | None = None,
     tremor_rate_hz: float = DEFAULT_TREMOR_RATE_HZ,
 ) -> Prepared:
-    """Pre-process one trial (SCIENCE.md §2).
+    """Pre-process one trial (docs/science.md §2).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Pre-processing of the kinematic branch (SCIENCE.md §2).
+"""Pre-processing of the kinematic branch (docs/science.md §2).
 
 Each step is a pure function on arrays, vectorized over samples and over segments:
 
@@ -52,7 +52,7 @@ __all__ = [
     "split_segments",
 ]
 
-#: A pause longer than this many nominal sample periods is a gap (SCIENCE.md §1).
+#: A pause longer than this many nominal sample periods is a gap (docs/science.md §1).
 GAP_PERIODS = 3.0
 
 #: Most samples one resampled grid may hold: 4 h of continuous pen-down writing at the
@@ -301,8 +301,9 @@ def rebuild_clock(
     Notes
     -----
     The steps above are our choice, designed against the timing faults listed in
-    SCIENCE.md §1 and DESIGN.md (Acquisition). A 133 Hz clock quantized to 1 ms with 0.3 ms
-    jitter and 2 % coalesced samples is rebuilt to within 0.1 ms RMS (see the tests).
+    docs/science.md §1 and docs/architecture.md (§4, Acquisition). A 133 Hz clock quantized
+    to 1 ms with 0.3 ms jitter and 2 % coalesced samples is rebuilt to within 0.1 ms RMS (see
+    the tests).
     """
     t = np.asarray(t, dtype=np.float64)
     n = t.size

@@ -1,4 +1,4 @@
-"""Pen pressure, a proxy of grip force (SCIENCE.md §1, §6).
+"""Pen pressure, a proxy of grip force (docs/science.md §1, §6).
 
 A tablet measures axial tip force, not grip force on the barrel; these statistics describe
 "pen pressure" and are presented as a proxy of grip (Zeuner et al. 2007; Schneider et al.
@@ -80,7 +80,7 @@ def trend_slope(t: np.ndarray, values: np.ndarray) -> float:
 def thirds_ratio(t: np.ndarray, values: np.ndarray) -> float:
     """Mean of `values` in the last third of the time span over the mean in the first third.
 
-    The within-trial drift of SCIENCE.md §6: above 1 the quantity rises over the trial.
+    The within-trial drift of docs/science.md §6: above 1 the quantity rises over the trial.
     NaN when either third is empty or the first third's mean is 0.
     """
     if values.size < 3:

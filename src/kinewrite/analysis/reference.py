@@ -57,7 +57,7 @@ Better = Literal["lower", "higher", "inside"]
 #: Elble & Ellenbogen (2017): log10(peak-to-peak in cm) = 0.6 * rating - 1.27, so a clinical
 #: tremor rating of 0 corresponds to 10**-1.27 cm = 0.537 mm peak-to-peak.
 _ELBLE_RATING0_PP_MM = 10.0 ** (-1.27) * 10.0
-#: Peak-to-peak = 2 sqrt(2) x RMS (SCIENCE.md §5).
+#: Peak-to-peak = 2 sqrt(2) x RMS (docs/science.md §5).
 _ELBLE_RATING0_RMS_MM = _ELBLE_RATING0_PP_MM / (2.0 * math.sqrt(2.0))
 
 

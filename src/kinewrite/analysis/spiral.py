@@ -1,4 +1,4 @@
-"""Archimedes spiral analysis (SCIENCE.md §7; Pullman 1998; Wang et al. 2008).
+"""Archimedes spiral analysis (docs/science.md §7; Pullman 1998; Wang et al. 2008).
 
 The centre is fitted, not assumed: it minimises the residual of ``r = a + bθ`` (a wrong centre
 leaks low-frequency error into every index). The spiral is then unravelled to r(θ) on a

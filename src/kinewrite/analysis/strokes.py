@@ -1,4 +1,4 @@
-"""Pen lifts and writing strokes (SCIENCE.md §4; Mai & Marquardt, CSWin; MovAlyzeR).
+"""Pen lifts and writing strokes (docs/science.md §4; Mai & Marquardt, CSWin; MovAlyzeR).
 
 Writing strokes are the pieces of a pen-down segment between zero crossings of the vertical
 velocity. Every function here works on all strokes at once: boundaries come from boolean masks,
@@ -15,7 +15,7 @@ from .preprocess import Segments
 
 __all__ = ["PenRuns", "Strokes", "pen_runs", "segment_strokes"]
 
-#: Strokes shorter than this are merged with their neighbours (SCIENCE.md §4, our choice).
+#: Strokes shorter than this are merged with their neighbours (docs/science.md §4, our choice).
 MIN_STROKE_DURATION_S = 0.030
 #: Strokes smaller than this vertically are merged with their neighbours (our choice).
 MIN_STROKE_SIZE_MM = 0.3
@@ -117,11 +117,11 @@ def segment_strokes(
     segments : Segments
         Continuous pen-down segments tiling the signals.
     min_duration_s, min_size_mm : float
-        Merge thresholds (SCIENCE.md §4: 30 ms, 0.3 mm).
+        Merge thresholds (docs/science.md §4: 30 ms, 0.3 mm).
     min_peak_rise : float, default 0.02
         A speed maximum counts towards NIV only if speed rises to it and falls from it by at
         least this fraction of the stroke's peak speed (our choice: ripples below 2 % are
-        noise, not an inversion; SCIENCE.md expects NIV = 1.00 for fluent loops carrying
+        noise, not an inversion; docs/science.md expects NIV = 1.00 for fluent loops carrying
         0.2 mm of tremor).
 
     Returns
@@ -135,7 +135,7 @@ def segment_strokes(
     the speed rises to it from the previous minimum (or the stroke's start) and falls from it
     to the next minimum (or the stroke's end) by `min_peak_rise` of the stroke's peak speed.
     NCA is the number of local extrema of tangential acceleration inside the stroke. Both
-    follow Mai & Marquardt (CSWin) as summarised in SCIENCE.md §4.
+    follow Mai & Marquardt (CSWin) as summarised in docs/science.md §4.
     """
     n = t.size
     if n == 0 or segments.count == 0:

@@ -1,5 +1,5 @@
 """Tremor: spectral peak, amplitude and axis of the oscillation on top of the writing movement
-(SCIENCE.md §5).
+(docs/science.md §5).
 
 The voluntary movement is removed by a zero-phase high-pass (default 2 Hz) of x and y inside
 each pen-down segment; the power spectral density of what remains is estimated by Welch's
@@ -19,7 +19,7 @@ from .preprocess import Segments, butter_sos, filtfilt_segments, settle_samples
 __all__ = ["TremorResult", "detect_tremor", "highpass", "welch_segments"]
 
 BAND_HZ = (3.0, 12.0)
-#: Peak must stand this many times above the band's median power (our choice, SCIENCE.md §5).
+#: Peak must stand this many times above the band's median power (our choice, docs/science.md §5).
 DETECTION_FACTOR = 4.0
 HIGHPASS_HZ = 2.0
 FRAME_S = 2.0

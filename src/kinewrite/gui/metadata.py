@@ -1,7 +1,7 @@
 """Session metadata form and the patient-code field (PyQt6).
 
 :class:`SessionMetadataForm` edits exactly :data:`kinewrite.storage.session.SESSION_FIELDS`
-(SCIENCE.md §8) with fixed choices where the science has them
+(docs/science.md §8) with fixed choices where the science has them
 (:data:`kinewrite.clinical_scales.METADATA_CHOICES`); :class:`PatientCodeEdit` takes the one
 identity a session holds, a pseudonymous code, and says inline why a text is not one. The
 choices, labels and checks live in the Qt-free :mod:`kinewrite.clinical_scales`.
@@ -212,7 +212,7 @@ class PatientCodeEdit(QWidget):
 
 
 class SessionMetadataForm(QWidget):
-    """Edits the session metadata of SCIENCE.md §8 (:data:`SESSION_FIELDS`).
+    """Edits the session metadata of docs/science.md §8 (:data:`SESSION_FIELDS`).
 
     Each field with fixed choices is a combo box whose first entry, "not recorded", means
     the field is left out; the last toxin date is a calendar field that may also be "not

@@ -5,7 +5,7 @@ Three pages:
 1. **Session setup** - the patient's code (never a name), the protocol, the input (tablet,
    or the mouse as a marked fallback), the tablet's nominal rate, the auditory pressure
    feedback (mode and threshold, saved with each trial) and the session metadata of
-   SCIENCE.md §8.
+   docs/science.md §8.
 2. **Tasks** - the protocol's tasks in order on the left; on the right the recording screen
    (:class:`~kinewrite.gui.record.RecordPanel`) and, as soon as a trial ends, its key numbers
    (stroke frequency, NIV, tremor, mean pressure, sample rate) with the consistency findings

@@ -1,4 +1,4 @@
-"""Files: recordings in and out. No Qt here (see DESIGN.md)."""
+"""Files: recordings in and out. No Qt here (see docs/architecture.md)."""
 
 from .csv_recording import InputError, read_csv_recording, write_csv_recording
 
