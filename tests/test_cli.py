@@ -129,8 +129,8 @@ def test_demo_printout_reads_in_a_terminal(tmp_path):
     assert "Columns: " in r.stdout and "rhythm Hz: writing rhythm" in r.stdout  # the legend
     heads = [line for line in lines if re.search(r"(\d{4}-\d\d-\d\d\s+){5}\d{4}-\d\d-\d\d$",
                                                  line)]
-    assert len(heads) == 5  # one dated header per task
-    assert "pen pressure (% of range)" in r.stdout
+    assert len(heads) == 6  # one dated header per protocol task (two spirals)
+    assert "pen pressure (N)" in r.stdout  # the sample stylus is calibrated
     for raw in ("automation_pct", "stroke_frequency_hz", "pressure_mean", " 1\n", "nan"):
         assert raw not in r.stdout, raw
     # values line up under their dates

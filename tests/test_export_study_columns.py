@@ -45,7 +45,10 @@ def test_sample_study_days_since_toxin_and_training_and_scores(tmp_path):
     assert (table.loc[saturated, "check_findings"] == "saturation").all()
     assert (table.loc[saturated, "check_status"] == "warning").all()
     assert (table.loc[~saturated, "check_status"] == "ok").all()
-    assert table["feedback_mode"].isna().all() and table["guide_shown"].isna().all()
+    assert table["feedback_mode"].isna().all()  # the simulated sessions store no feedback
+    # they store whether the guide was shown: the free spiral alone goes without
+    shown = table.set_index("protocol_task")["guide_shown"]
+    assert (shown.loc["spiral_free"] == 0).all() and (shown.loc["spiral_guided"] == 1).all()
 
 
 def _record(writer: SessionWriter, task: str, seconds: float, attrs: dict,
@@ -72,7 +75,7 @@ def test_recorded_trials_give_feedback_guide_checks_and_input(tmp_path):
         w.add_clinical("WCRS", {"writing_movement": 4, "writing_speed": 1}, "2025-03-01")
         w.add_event("botulinum_toxin", "2025-02-01", muscles=["FCR"])
     table = export(study, tmp_path / "t.parquet")
-    assert list(table.columns[11:11 + len(STUDY_COLUMNS)]) == list(STUDY_COLUMNS)
+    assert list(table.columns[12:12 + len(STUDY_COLUMNS)]) == list(STUDY_COLUMNS)
     spiral, sentence = table.iloc[0], table.iloc[1]
     assert spiral["input_kind"] == "tablet" and sentence["input_kind"] == "mouse"
     assert (spiral["feedback_mode"], spiral["feedback_threshold"],

@@ -1,9 +1,9 @@
-"""The ground-truth cases of SCIENCE.md, from input sampled like a real tablet.
+"""The ground-truth cases of docs/science.md, from input sampled like a real tablet.
 
 Every trial here comes from :func:`kinewrite.simulate.simulate_trial` with tablet timing:
 133 Hz, timestamps rounded to whole ms, 0.3 ms delivery jitter, 1 % coalesced samples sharing
 a timestamp, and 0.01 mm sensor noise, unless a test says otherwise. Each asserts the number
-SCIENCE.md states, with its stated tolerance, over several seeds.
+docs/science.md states, with its stated tolerance, over several seeds.
 """
 
 import numpy as np
@@ -184,7 +184,7 @@ def test_no_pressure_gives_nan_not_zero():
 
 
 def test_constant_pressure_is_no_measurement_but_saturation_is():
-    """Windows Ink reports a constant 0.5 for pens without a pressure sensor (DESIGN.md):
+    """Windows Ink reports a constant 0.5 for pens without a pressure sensor (docs/architecture.md):
     that is no measurement (NaN), while a sensor stuck at its ceiling is 100 % saturated
     and another flat level is kept."""
     rec = simulate_trial("loops", 5.0, seed=1).recording

@@ -1,4 +1,4 @@
-"""Pre-processing steps of SCIENCE.md §2, each against a known answer."""
+"""Pre-processing steps of docs/science.md §2, each against a known answer."""
 
 import numpy as np
 import pytest

@@ -40,7 +40,7 @@ def test_every_band_is_cited_in_docs_features():
 
 
 def test_numbers_are_those_of_science_md():
-    # SCIENCE.md §4: fluent adults 4.5-5 Hz; automation > 80 %; NIV ideal 1, > 2 non-automated
+    # docs/science.md §4: fluent adults 4.5-5 Hz; automation > 80 %; NIV ideal 1, > 2 non-automated
     f = reference_for("stroke_frequency_hz", "sentence")
     assert (f.low, f.high, f.better) == (4.5, 5.0, "higher")
     assert reference_for("automation_pct", "sentence").low == 80.0

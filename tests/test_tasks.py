@@ -57,7 +57,7 @@ def test_default_protocol_has_the_standard_tasks() -> None:
     by_key = {t.key: t for t in p.tasks}
     assert [t.task for t in p.tasks] == ["sentence", "loops", "circles", "spiral", "spiral",
                                          "lines"]
-    # SCIENCE.md §9: a 20 s sentence window, circles for 30 s, spiral with and without guide
+    # docs/science.md §9: a 20 s sentence window, circles for 30 s, spiral with and without guide
     assert by_key["sentence"].duration_s == 20.0 and by_key["sentence"].end == "duration"
     assert by_key["sentence"].guide.text == "The quick brown fox jumps over the lazy dog"
     assert by_key["sentence"].guide.text in by_key["sentence"].instructions

@@ -274,7 +274,11 @@ def tolerances(source: Recording, lateness_s: np.ndarray) -> dict[str, tuple[flo
       stamp is the send time rounded down (0..1 ms) plus the sender's own lateness against
       the source's schedule (measured: ``lateness_s``, its spread `late`). A duration (first
       to last sample) is therefore off by at most 1 ms + `late` + the source's own
-      quantization (1 ms for ms-stamped sources); pen-down time likewise.
+      quantization (1 ms for ms-stamped sources); pen-down time likewise. Plus one source
+      sample step: an edge of a pen-down run moved by one step (6-8 ms on the iPad spirals)
+      in repeated runs of the same spiral, under load and on a quiet machine alike; the
+      cause (the press or release stamped apart from the motion at the same point?) is not
+      established, and BENCHMARKS.md's table keeps the deviations it measures.
     * mean speed = path / pen-down time: the two relative errors added, plus 0.5 %.
     * median speed: every sample is re-stamped, a ±0.5 ms error on 1.3-33 ms steps; the
       12 Hz low-pass averages it over ~17 grid samples, but the median is one order
@@ -294,7 +298,8 @@ def tolerances(source: Recording, lateness_s: np.ndarray) -> dict[str, tuple[flo
     late = float(np.ptp(lateness_s)) if lateness_s.size else 0.0
     t = np.asarray(source.t)
     src_q = 1e-3 if np.allclose(t * 1e3, np.round(t * 1e3), atol=1e-6) else 0.0
-    dt_abs = 1e-3 + late + src_q
+    step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    dt_abs = 1e-3 + late + src_q + step
     span = max(float(t.max() - t.min()), 1e-9)
     return {
         "duration_s": (dt_abs, 0.0),
@@ -335,6 +340,25 @@ def compare(source: Recording, recorded: Recording, task: str, lateness_s: np.nd
     return rows
 
 
+
+def any_length_protocol(folder: Path) -> Path:
+    """The default protocol with no minimum duration or pen-down time, written to `folder`.
+
+    A replay lasts as long as its source (a LASA demonstration: 2-5 s), shorter than the
+    clinical minimum of a task (loops: 8 s), under which ``kinewrite record`` keeps the trial
+    as aborted; the round trip measures the input path, not a clinical trial."""
+    from dataclasses import replace
+
+    from kinewrite.acquisition.tasks import default_protocol, dump_protocol
+
+    base = default_protocol()
+    protocol = replace(base, tasks=tuple(replace(t, min_duration_s=0.0, min_pen_down_s=0.0)
+                                         for t in base.tasks))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "any_length_protocol.toml"
+    path.write_text(dump_protocol(protocol), encoding="utf-8")
+    return path
+
 def replay_and_compare(xp: XorgPen, tmp: Path, label: str, source: Recording, task: str,
                        mm_per_px: float = 0.1, code: str = "RT-01",
                        ) -> tuple[list[dict[str, object]], dict[str, object]]:
@@ -348,7 +372,8 @@ def replay_and_compare(xp: XorgPen, tmp: Path, label: str, source: Recording, ta
     study = tmp / "study"
     env = xp.env(KINEWRITE_CONFIG_DIR=str(tmp / "config"))
     args = ["record", "--study", str(study), "--patient", code, "--task", task,
-            "--seconds", "120", "--size", "1100x900", "--mm-per-px", str(mm_per_px)]
+            "--seconds", "120", "--size", "1100x900", "--mm-per-px", str(mm_per_px),
+            "--protocol", str(any_length_protocol(tmp))]
     with record_process(xp, args, env=env, window_name="kinewrite record") as run:
         played = play_recording(xp, source, mm_per_px, run.center_px)
         time.sleep(0.2)

@@ -1,7 +1,8 @@
 """The ``kinewrite`` command line.
 
-Exit codes (a stable contract, DESIGN.md): 0 success, 2 bad input (one line on stderr naming
-the file and the problem), 1 internal failure. A user's mistake never prints a traceback.
+Exit codes (a stable contract, docs/architecture.md §7): 0 success, 2 bad input (one line on
+stderr naming the file and the problem), 1 internal failure. A user's mistake never prints a
+traceback.
 """
 
 from __future__ import annotations

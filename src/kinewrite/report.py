@@ -201,7 +201,7 @@ def summary_lines(p: Progress) -> list[dict[str, str]]:
 
 #: Chart size in px (96 px per inch): 700 px print as 185 mm, the A4 text width, so a
 #: chart's type prints at its own size (ticks 10 pt at ``font_pt`` 12).
-CHART_WIDTH_PX, CHART_HEIGHT_PX = 700, 165
+CHART_WIDTH_PX, CHART_HEIGHT_PX = 700, 128
 #: Key measures charted per task (the first ones of :data:`KEY_MEASURES`).
 CHARTED = 2
 
@@ -244,7 +244,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     app = ensure_app()
     out: dict[str, bytes] = {}
     view = ProgressView()
-    view.columns, view.font_pt = 2, font_pt
+    view.columns, view.font_pt, view.short_titles = 2, font_pt, True
     view.study_dir, view.patient = p.study_dir, p.patient_code
     view.progress = p
     view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
@@ -296,7 +296,7 @@ def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 19.0,
+def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.0,
             max_points: int = 2500) -> str:
     """Pen-down ink of a trial as an inline SVG (one polyline per pen-down run), scaled to
     fit width_mm x height_mm with its aspect kept; y up as on the tablet.
@@ -381,11 +381,14 @@ td.side-table { width: 45%; padding-right: 2mm !important; }
 td.side-chart img { width: 100%; height: auto; display: block; }
 div.task h3 { margin: 2mm 0 0 0; }
 td .meta, td.num { white-space: nowrap; }
+td .noise { white-space: normal; }  /* "beyond measurement noise (MDC95 …)" wraps */
 .note { background: #fff7d6; padding: 1mm 2mm; -webkit-print-color-adjust: exact;
         print-color-adjust: exact; }
-table.inks td { vertical-align: middle; }
+table.inks td { vertical-align: middle; padding: 0.5mm 1.5mm; }
+table.inks td:first-child { width: 22%; }
+table.inks { page-break-inside: auto; }
 table.inks tr { page-break-inside: avoid; }
-svg.ink { max-width: 84mm; max-height: 19mm; display: block; }
+svg.ink { max-width: 84mm; max-height: 12mm; display: block; }
 .legend span { display: inline-block; margin-right: 5mm; }
 .swatch { display: inline-block; width: 8mm; height: 3mm; vertical-align: middle;
           -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -407,7 +410,8 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Handwriting progress report: patient {e(p.patient_code)}</h1>",
         f'<p class="meta">{len(p.sessions)} sessions from {e(first)} to {e(last)} · '
-        f"tasks: {e(', '.join(p.tasks))} · generated {e(generated)} by kinewrite "
+        f"tasks: {e(', '.join(task_label(k, p.task_of(k)) for k in p.tasks))} · "
+        f"generated {e(generated)} by kinewrite "
         f"{e(__version__)}</p>", banner,
         "<h2>Am I getting better?</h2>",
         "<p>Each measure compares the first visit with the latest. A change is "
@@ -419,15 +423,16 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
         "when the stylus was calibrated, otherwise a share of the tablet&rsquo;s range "
         "(uncalibrated).</p>" + ("<p class='note'>There is one visit so far: the change "
         "shows from the second visit on.</p>" if len(p.sessions) == 1 else ""),
-        '<table class="fixed"><colgroup><col style="width:23%"><col style="width:12%">'
-        '<col style="width:16%"><col style="width:16%"><col style="width:19%">'
+        '<table class="fixed"><colgroup><col style="width:15%"><col style="width:13%">'
+        '<col style="width:14%"><col style="width:14%"><col style="width:30%">'
         '<col style="width:14%"></colgroup>'
         '<tr><th>Measure</th><th>Task</th><th>First visit</th><th>Latest visit</th>'
         "<th>Change</th><th>Healthy writers</th></tr>",
     ]
     for row in summary_lines(p):
         cls = {"better": "better", "worse": "worse"}.get(row["change"], "")
-        noise = f"<br><span class='meta'>{e(row['noise'])}</span>" if row["noise"] else ""
+        noise = (f"<br><span class='meta noise'>{e(row['noise'])}</span>" if row["noise"]
+             else "")
         parts.append(
             f"<tr><td>{e(row['measure'])}</td><td>{e(row['task_label'])}</td><td>"
             f"{e(row['first'])}<br><span class='meta'>{e(row['first_date'])}</span></td><td>"
@@ -480,12 +485,16 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
     n = len(p.sessions)
     parts.append(f"<section class='progress'>{banner}<h2>Progress of each task</h2>"
                  f"<p>Each point is one visit ({n} visit{'s' if n != 1 else ''}).</p>{legend}")
+    explained: set[str] = set()
     for task in p.tasks:
         title = task_label(task, p.task_of(task))
         parts.append(f"<div class='task'><h3>{e(title)}</h3>")
         if task in images:
+            # each measure is explained once, under its first chart
+            fresh = [n for n in _charted(p, task) if n not in explained]
+            explained.update(fresh)
             captions = " ".join(f"<b>{e(plain_label(n))}</b>: {e(plain_caption(n))}"
-                                for n in _charted(p, task))
+                                for n in fresh)
             parts.append(f"<figure><img alt='{e(title)}: progress' "
                          f"src='{_data_uri(images[task])}'><figcaption>{captions}"
                          "</figcaption></figure>")

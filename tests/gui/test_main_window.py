@@ -190,7 +190,7 @@ def test_a_new_patients_first_session_shows_in_progress_without_restart(
 def test_menus_write_the_report_and_the_export(qtbot, tmp_path, monkeypatch) -> None:
     w, _ = _window(qtbot, tmp_path, monkeypatch)
     menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
-    assert menus == ["File", "Clinical", "Settings", "Help"]
+    assert menus == ["File", "Clinical", "Settings", "Tools", "Help"]
     file_actions = [a.text().replace("&", "") for a in w.menuBar().actions()[0].menu().actions()
                     if a.text()]
     assert any("report" in t for t in file_actions) and any("Export" in t for t in file_actions)

@@ -35,9 +35,9 @@ def test_session_picker_lists_every_session_and_opens_the_chosen_one(qtbot):
     view.session_box.setCurrentIndex(1)  # as a click in the list does
     assert view.trial is not None
     assert "2025-10-06" in view.info.text()
-    assert view.trial_box.count() == 5
+    assert view.trial_box.count() == 7  # the sample protocol: 7 trials a visit
     # the trial list follows: the session's last complete trial is shown
-    assert view.trial.name == "005" and view.trial.task == "lines"
+    assert view.trial.name == "007" and view.trial.task == "lines"
     view.trial_box.setCurrentIndex(0)
     assert view.trial.task == "spiral" and "2025-10-06" in view.info.text()
 
@@ -65,7 +65,9 @@ def test_a_click_on_a_progress_point_requests_its_trial(qtbot):
             _click_point(qtbot, view, name, index)
         session_file, trial = blocker.args
         assert Path(session_file).resolve() == paths[index].resolve()
-        assert trial == "003"  # the sentence is the 3rd task of every sample session
+        # a visit's point is its last complete sentence trial: the 5th of every sample session
+        # (guided spiral, free spiral, loops, then the sentence twice)
+        assert trial == "005"
     # a click far from any point opens nothing
     with qtbot.assertNotEmitted(view.trialRequested):
         plot = view.feature_plots[name]
@@ -86,7 +88,7 @@ def test_main_window_progress_point_opens_the_trial_in_review(qtbot, tmp_path, m
     qtbot.waitExposed(window)
     window.show_view("progress")
     view = window.progress
-    view.set_task("spiral")
+    view.set_task("spiral_guided")
     name = view.chosen_features()[0]
     _click_point(qtbot, view, name, 2)
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.review, timeout=3000)

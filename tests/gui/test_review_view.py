@@ -116,7 +116,7 @@ def test_stroke_boundaries_match_stored_stroke_count(view, session, name):
     boundaries = view.plotted()["stroke_boundaries_s"]
     assert boundaries.size == stored
     assert np.all(np.diff(boundaries) > 0)
-    if name in ("001", "005"):  # SCIENCE.md ground truth: 2.5 Hz loops for 10 s
+    if name in ("001", "005"):  # docs/science.md ground truth: 2.5 Hz loops for 10 s
         assert 48 <= boundaries.size <= 50
 
 

@@ -70,7 +70,7 @@ def test_trial_key_numbers_redo_and_session(workflow, qtbot) -> None:
     shown = {w.result.table.item(i, 0).text(): w.result.table.item(i, 1).text()
              for i in range(w.result.table.rowCount())}
     freq = outcome.features["stroke_frequency_hz"]
-    assert abs(freq - 2.5) < 0.1  # SCIENCE.md ground truth: 2.5 Hz loops
+    assert abs(freq - 2.5) < 0.1  # docs/science.md ground truth: 2.5 Hz loops
     rhythm = next(v for k, v in shown.items() if "frequency" in k.lower())
     assert rhythm.startswith(f"{freq:.3g}") and rhythm.endswith("Hz")
     assert "Samples stored" in shown and shown["Samples stored"].startswith(str(n))

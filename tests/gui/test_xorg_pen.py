@@ -48,7 +48,8 @@ def _record(xorg_pen, tmp_path: Path, code: str, task: str = "loops", *extra: st
     return replay.record_process(
         xorg_pen, ["record", "--study", str(tmp_path / "study"), "--patient", code,
                    "--task", task, "--seconds", "60", "--size", "1100x900",
-                   "--mm-per-px", str(MM_PER_PX), *extra], env=env,
+                   "--mm-per-px", str(MM_PER_PX),
+                   "--protocol", str(replay.any_length_protocol(tmp_path)), *extra], env=env,
         window_name="kinewrite record")
 
 

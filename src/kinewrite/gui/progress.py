@@ -171,6 +171,9 @@ class ProgressView(QWidget):
         #: Plot grid and font (the report draws 2 columns in larger type for A4).
         self.columns = 1
         self.font_pt = 10.0
+        #: titles with the measure only (the report's small charts: the healthy range and the
+        #: change stand in its summary table, and a long title overlaps its neighbour's)
+        self.short_titles = False
 
         self.title = PlainLabel("No patient selected")  # the patient code from the files
         font = QFont()
@@ -471,12 +474,13 @@ class ProgressView(QWidget):
             f = _FEATURE[name]
             ref = reference_for(name, analysis)
             title = self._label(name)
-            if ref is not None:
+            if ref is not None and not self.short_titles:
                 title += f"  ·  healthy writers {ref.range_text()}"
             note = self._change_note(p, task, name)
             if note:
-                title += f"  ·  {note}"
                 self.change_notes[name] = note
+                if not self.short_titles:
+                    title += f"  ·  {note}"
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
                             left=(self._label(name) if self.technical.isChecked()

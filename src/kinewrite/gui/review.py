@@ -312,6 +312,7 @@ class ReviewView(QWidget):
         self.trial_box.currentIndexChanged.connect(self._on_trial_chosen)
         self.info = PlainLabel()  # patient code, task, input ...: as the file holds them
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info.setWordWrap(True)  # a long line must not widen the window (1,317 px at 1,200)
         top = QHBoxLayout()
         top.addWidget(PlainLabel("Session:"))
         top.addWidget(self.session_box)
@@ -524,7 +525,7 @@ class ReviewView(QWidget):
         self._trial = trial
         self.info.setText(
             f"patient {session.patient_code} · {session.created[:10]} · trial {trial.name} · "
-            f"{task_label(trial.protocol_task, trial.task)} ({trial.task}) · {trial.status} · "
+            f"{task_label(trial.protocol_task, trial.task)} · {trial.status} · "
             f"{trial.n_samples} samples · input {trial.input} · {pressure_calibration(trial)}")
         self._show_features(trial)
         try:
@@ -535,7 +536,8 @@ class ReviewView(QWidget):
             stored = trial.attrs.get("analysis_error")
             if stored and str(stored) != reason:
                 reason += f" (when saved: {stored})"
-            self._show_message(f"Trial {trial.name} ({trial.task}) cannot be replayed: {reason}.")
+            title = task_label(trial.protocol_task, trial.task)
+            self._show_message(f"Trial {trial.name} ({title}) cannot be replayed: {reason}.")
             return
         self._data = data
         self.plots_stack.setCurrentIndex(0)

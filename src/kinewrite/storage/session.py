@@ -108,7 +108,7 @@ CHANNELS: dict[str, tuple[str, str]] = {
 POINTER_UNKNOWN, POINTER_MOUSE, POINTER_FINGER, POINTER_PEN, POINTER_ERASER, POINTER_CURSOR = (
     0, 1, 2, 4, 8, 16)
 
-#: Session metadata a therapist records (SCIENCE.md §8). Nothing else is accepted: no field
+#: Session metadata a therapist records (docs/science.md §8). Nothing else is accepted: no field
 #: for a name exists.
 SESSION_FIELDS: tuple[str, ...] = (
     "hand", "handedness", "wc_subtype", "pen_grip", "tremor_present", "last_botox_date",
