@@ -29,19 +29,18 @@ import math
 import os
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from .csv_recording import InputError
 from .importers import (
     _MAX_EXACT_INT,
-    MAX_BYTES,
     SVC_PRESSURE_LEVELS,
     SVC_UNITS_PER_MM,
     ImportedTrial,
     _Scale,
     _validate,
+    read_bounded,
 )
 from .session import STATE_HOVER, STATE_TOUCH
 
@@ -62,18 +61,7 @@ def read_hwr_file(path: str | os.PathLike[str], rate_hz: float,
         One line naming the file: missing, unreadable, too large, or not a valid HWR file.
     """
     name = str(path)
-    p = Path(path)
-    try:
-        if not p.is_file():
-            raise InputError(f"{name}: no such file" if not p.exists() else f"{name}: not a file")
-        if p.stat().st_size > MAX_BYTES:
-            raise InputError(f"{name}: file is larger than {MAX_BYTES // 2**20} MB; split it")
-        with p.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read file ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: file is larger than {MAX_BYTES // 2**20} MB; split it")
+    data = read_bounded(path)
     trial = parse_hwr(data, name, rate_hz, device_units_per_mm, pressure_levels)
     trial.attrs["source_sha256"] = hashlib.sha256(data).hexdigest()
     return trial
