@@ -237,3 +237,86 @@ def test_changes_beyond_noise_are_ringed(qtbot):
     np.testing.assert_array_equal(view.real_changes["stroke_frequency_hz"], expected)
     plot = view.feature_plots["stroke_frequency_hz"]
     assert REAL_CHANGE_TEXT in [label.text for _, label in plot.legend.items]
+
+
+def _label_items(plot):
+    """Every text drawn inside a plot's view: treatment labels and notes."""
+    labels = [i.label for i in plot.items if isinstance(i, pg.InfiniteLine)
+              and getattr(i, "label", None) is not None and i.label.isVisible()]
+    return labels + [i for i in plot.items if isinstance(i, pg.TextItem)
+                     and i.isVisible() and i.toPlainText().strip()]
+
+
+def _point_positions(plot):
+    """Scene positions of every data point's symbol of a plot (curves, crosses, rings)."""
+    out = []
+    for item in plot.items:
+        if isinstance(item, pg.PlotDataItem):
+            x, y = item.getData()
+        elif isinstance(item, pg.ScatterPlotItem):
+            x, y = item.getData()
+        else:
+            continue
+        if x is None:
+            continue
+        for px, py in zip(np.asarray(x, float), np.asarray(y, float), strict=True):
+            if np.isfinite(px) and np.isfinite(py):
+                out.append(plot.vb.mapViewToScene(pg.Point(px, py)))
+    return out
+
+
+def _assert_labels_inside_and_clear(view):
+    plots = {**view.feature_plots, **view.clinical_plots}
+    n = 0
+    for name, plot in plots.items():
+        box = plot.vb.sceneBoundingRect()
+        points = _point_positions(plot)
+        for label in _label_items(plot):
+            rect = label.sceneBoundingRect()
+            n += 1
+            assert box.contains(rect), (name, label.toPlainText(), rect, box)
+            for pt in points:
+                assert not rect.contains(pt), (name, label.toPlainText(), pt)
+    return n
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+def test_treatment_labels_stay_inside_and_hide_no_point(qtbot, size):
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    n = 0
+    for key in view.progress.tasks:
+        view.set_task(key)
+        for _ in range(3):
+            QApplication.processEvents()
+        n += _assert_labels_inside_and_clear(view)
+    if size[1] >= 800:  # room for them: both treatments labelled on every task
+        assert n >= 2 * len(view.progress.tasks)
+
+
+def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
+    """The report's small charts (2 columns, 700 x 128 px): the tremor of the spiral has
+    one finite point, which a treatment label once covered."""
+    from PyQt6.QtWidgets import QApplication
+
+    from kinewrite.report import CHART_HEIGHT_PX, CHART_WIDTH_PX, _charted
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.columns, view.font_pt, view.short_titles = 2, 12.0, True
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.show()
+    view.plots.setFixedSize(CHART_WIDTH_PX, CHART_HEIGHT_PX)
+    n = 0
+    for key in view.progress.tasks:
+        view.set_task(key)
+        view.set_features(_charted(view.progress, key))
+        for _ in range(3):
+            QApplication.processEvents()
+        n += _assert_labels_inside_and_clear(view)
+    assert n >= 2 * len(view.progress.tasks)

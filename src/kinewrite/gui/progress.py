@@ -5,8 +5,9 @@ training work?". For one task, each chosen feature is plotted over the session d
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
 the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
 source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
-as labelled dashed vertical lines. The clinical scales (ADDS %, WCRS points) are plotted
-beside, on the same dates.
+as dashed vertical lines, labelled in a band above the data (never over a point, inside the
+view, shortened with an ellipsis when there is no room). The clinical scales (ADDS %, WCRS
+points) are plotted beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
@@ -53,7 +54,9 @@ from ..analysis.reference import (
     reference_for,
 )
 from ..progress import Progress, ProgressError, load_progress, task_label
+from .event_labels import EventLabels
 from .plots import (
+    EVENT_COLOURS,
     SERIES_COLOUR,
     add_event_marker,
     add_reference,
@@ -159,6 +162,7 @@ class ProgressView(QWidget):
         self._chosen: dict[str, list[str]] = {}
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[tuple[float, str]] = []
+        self._event_labels: list = []  # keeps the label layouts of the drawn plots
         #: Per plotted feature: the visits drawn as "no tremor" (dates), and the noise
         #: verdict of the first-to-last change shown in its title.
         self.no_tremor: dict[str, np.ndarray] = {}
@@ -453,6 +457,7 @@ class ProgressView(QWidget):
         self.clinical_plots.clear()
         self._series = {}
         self._markers = []
+        self._event_labels = []
         self.no_tremor = {}
         self.real_changes = {}
         self.change_notes = {}
@@ -581,17 +586,20 @@ class ProgressView(QWidget):
 
     def _add_events(self, plot: pg.PlotItem, events, ev_x: np.ndarray, label: bool,
                     x_range: tuple[float, float]) -> None:
-        span = x_range[1] - x_range[0]
-        for k, (x, kind, text) in enumerate(zip(ev_x, events["kind"], events["label"],
-                                                strict=True)):
+        """Treatment lines; with `label`, their labels in a band above the data
+        (:class:`~kinewrite.gui.event_labels.EventLabels`: inside the view, off the
+        points, the full text in the tooltip)."""
+        labels = EventLabels(plot, self.font_pt - 1) if label else None
+        for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
             if not math.isfinite(x):
                 continue
-            side = "left" if x - x_range[0] > 0.7 * span else "right"  # stay inside
-            add_event_marker(plot, x, kind, text if label else None,
-                             label_position=0.9 - 0.14 * (k % 3), font_pt=self.font_pt - 1,
-                             label_side=side)
-            if label:
+            line = add_event_marker(plot, x, kind, None)
+            line.setToolTip(plain_tooltip(text))
+            if labels is not None:
+                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]))
                 self._markers.append((float(x), text))
+        if labels is not None:
+            self._event_labels.append(labels)
 
     @staticmethod
     def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
