@@ -320,3 +320,21 @@ def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
             QApplication.processEvents()
         n += _assert_labels_inside_and_clear(view)
     assert n >= 2 * len(view.progress.tasks)
+
+
+def test_mouse_recorded_visit_is_drawn_hollow(qtbot, mouse_study):
+    from kinewrite.gui.progress import MOUSE_TEXT
+
+    view = ProgressView(mouse_study, "WC-032")
+    qtbot.addWidget(view)
+    view.set_features(["stroke_frequency_hz", "pressure_mean"])
+    dates = view.plotted_series()["stroke_frequency_hz"][0]
+    for name in ("stroke_frequency_hz", "pressure_mean"):
+        plot = view.feature_plots[name]
+        np.testing.assert_array_equal(view.mouse_visits[name], dates[1:])  # the 2nd visit
+        (hollow,) = [i for i in plot.items if isinstance(i, pg.ScatterPlotItem)
+                     and i.toolTip() == MOUSE_TEXT]
+        hx, _ = hollow.getData()
+        assert np.round(hx * 1000).astype("int64").tolist() == [dates[1].astype("int64")]
+        assert hollow.opts["brush"].color().getRgb()[:3] == (255, 255, 255)  # hollow
+        assert MOUSE_TEXT in [label.text for _, label in plot.legend.items]

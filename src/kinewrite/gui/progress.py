@@ -19,7 +19,8 @@ The task list holds *protocol tasks* (a spiral traced on a guide and one drawn f
 entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
 fraction of the tablet range marked "uncalibrated". A visit without a detected tremor is
 marked by a grey cross below the zero line, named in the legend, never drawn as an amplitude
-of 0 mm. Each plot's title
+of 0 mm. A visit recorded with a mouse is a hollow point, named in the legend (its timing and
+pressure are not comparable with the tablet's). Each plot's title
 says whether the change from the first to the last visit is beyond the patient's own
 measurement noise (:meth:`kinewrite.progress.Progress.change`).
 """
@@ -97,6 +98,8 @@ NO_TREMOR_COLOUR = (110, 110, 110)
 #: How a visit that changed beyond measurement noise from the one before is marked.
 REAL_CHANGE_TEXT = "change beyond measurement noise"
 REAL_CHANGE_COLOUR = (20, 20, 20)
+#: How a visit recorded with a mouse is marked (a hollow point).
+MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
 
 
@@ -170,6 +173,8 @@ class ProgressView(QWidget):
         #: measurement noise (dates), ringed on the plot.
         self.real_changes: dict[str, np.ndarray] = {}
         self.change_notes: dict[str, str] = {}
+        #: Per plotted feature: the visits recorded with a mouse (dates), drawn hollow.
+        self.mouse_visits: dict[str, np.ndarray] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
         #: Plot grid and font (the report draws 2 columns in larger type for A4).
@@ -244,6 +249,7 @@ class ProgressView(QWidget):
             "the range of healthy writers, only where a source gives one for this task. A grey "
             "cross under a date: no tremor detected in that visit (no amplitude, not 0 mm). "
             "A ring: changed from the visit before by more than the measurement noise. "
+            "A hollow point: recorded with a mouse (timing and pressure not comparable). "
             "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
@@ -460,6 +466,7 @@ class ProgressView(QWidget):
         self._event_labels = []
         self.no_tremor = {}
         self.real_changes = {}
+        self.mouse_visits = {}
         self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
@@ -498,6 +505,7 @@ class ProgressView(QWidget):
                               symbolPen=pg.mkPen("w"), connect="finite")
             curve.setToolTip(plain_tooltip(plain_caption(name)))
             self.real_changes[name] = self._mark_real_changes(plot, p, task, name, x, xs, y)
+            self.mouse_visits[name] = self._mark_mouse(plot, p, task, x, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)
             if f.family == "tremor" and name != "tremor_detected":
                 self.no_tremor[name] = self._mark_no_tremor(plot, p, task, x, xs, y, y0, y1)
@@ -618,6 +626,23 @@ class ProgressView(QWidget):
                                     brush=pg.mkBrush(255, 255, 255, 220))
             legend.addItem(ring, REAL_CHANGE_TEXT)
         return dates[real].copy()
+
+    @staticmethod
+    def _mark_mouse(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
+                    xs: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """A hollow symbol over each visit recorded with a mouse, named in the legend
+        (:data:`MOUSE_TEXT`); returns their dates."""
+        mouse = p.recorded_with_mouse(task) & np.isfinite(y)
+        if mouse.any():
+            item = pg.ScatterPlotItem(xs[mouse], y[mouse], symbol="o", size=11,
+                                      pen=pg.mkPen(SERIES_COLOUR, width=2),
+                                      brush=pg.mkBrush("w"))
+            item.setToolTip(MOUSE_TEXT)
+            plot.addItem(item)
+            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                    brush=pg.mkBrush(255, 255, 255, 220))
+            legend.addItem(item, MOUSE_TEXT)
+        return dates[mouse].copy()
 
     @staticmethod
     def _change_note(p: Progress, task: str, name: str) -> str:
