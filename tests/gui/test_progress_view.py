@@ -338,3 +338,26 @@ def test_mouse_recorded_visit_is_drawn_hollow(qtbot, mouse_study):
         assert np.round(hx * 1000).astype("int64").tolist() == [dates[1].astype("int64")]
         assert hollow.opts["brush"].color().getRgb()[:3] == (255, 255, 255)  # hollow
         assert MOUSE_TEXT in [label.text for _, label in plot.legend.items]
+
+
+def test_a_measure_without_any_value_shows_a_text_not_empty_axes(qtbot):
+    from kinewrite.gui.progress import NOT_MEASURED_TEXT
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.set_task("lines")  # straight lines: no tremor analysis (NaN in every visit)
+    assert not np.isfinite(view.progress.series("lines", "tremor_amplitude_pp_mm")[1]).any()
+    view.set_features(["speed_mean_mm_s", "tremor_amplitude_pp_mm"])
+    assert view.not_measured == ["tremor_amplitude_pp_mm"]
+    empty = view.feature_plots["tremor_amplitude_pp_mm"]
+    assert not empty.getAxis("left").isVisible() and not empty.getAxis("bottom").isVisible()
+    texts = [i.toPlainText() for i in empty.items if isinstance(i, pg.TextItem)]
+    assert texts == [NOT_MEASURED_TEXT]
+    assert not [i for i in empty.items if isinstance(i, (pg.PlotDataItem, pg.ScatterPlotItem,
+                                                        pg.InfiniteLine))]
+    measured = view.feature_plots["speed_mean_mm_s"]  # its neighbour keeps its axes
+    assert measured.getAxis("left").isVisible() and measured.listDataItems()
+    # a sentence whose visits had no tremor at all is still drawn: the crosses say so
+    view.set_task("sentence")
+    view.set_features(["tremor_amplitude_pp_mm"])
+    assert view.not_measured == []

@@ -98,6 +98,8 @@ NO_TREMOR_COLOUR = (110, 110, 110)
 #: How a visit that changed beyond measurement noise from the one before is marked.
 REAL_CHANGE_TEXT = "change beyond measurement noise"
 REAL_CHANGE_COLOUR = (20, 20, 20)
+#: What the plot of a measure without a value in any visit shows (instead of axes).
+NOT_MEASURED_TEXT = "not measured in these visits"
 #: How a visit recorded with a mouse is marked (a hollow point).
 MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
@@ -173,6 +175,8 @@ class ProgressView(QWidget):
         #: measurement noise (dates), ringed on the plot.
         self.real_changes: dict[str, np.ndarray] = {}
         self.change_notes: dict[str, str] = {}
+        #: Chosen features without a value in any visit: a short text, no axes.
+        self.not_measured: list[str] = []
         #: Per plotted feature: the visits recorded with a mouse (dates), drawn hollow.
         self.mouse_visits: dict[str, np.ndarray] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
@@ -467,6 +471,7 @@ class ProgressView(QWidget):
         self.no_tremor = {}
         self.real_changes = {}
         self.mouse_visits = {}
+        self.not_measured = []
         self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
@@ -500,6 +505,12 @@ class ProgressView(QWidget):
                             bottom=("session date", "UTC"), date_axis=True)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
+            if self._not_measured(p, task, name, y):
+                self._show_not_measured(plot)
+                self.not_measured.append(name)
+                self.feature_plots[name] = plot
+                self._series[name] = (x.astype("datetime64[ms]"), y.copy())
+                continue
             curve = plot.plot(xs, y, pen=pg.mkPen(SERIES_COLOUR, width=2), symbol="o",
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
@@ -519,11 +530,6 @@ class ProgressView(QWidget):
                 first = plot
             else:
                 plot.setXLink(first)
-            if np.all(~np.isfinite(y)):
-                text = pg.TextItem("not measured in this task", color=(120, 120, 120),
-                                   anchor=(0.5, 0.5))
-                plot.addItem(text)
-                text.setPos(sum(x_range) / 2, 0.5)
             self.feature_plots[name] = plot
             self._series[name] = self._read_back(curve)
         for row, (scale, title, unit, hint) in enumerate(CLINICAL):
@@ -626,6 +632,33 @@ class ProgressView(QWidget):
                                     brush=pg.mkBrush(255, 255, 255, 220))
             legend.addItem(ring, REAL_CHANGE_TEXT)
         return dates[real].copy()
+
+    @staticmethod
+    def _not_measured(p: Progress, task: str, name: str, y: np.ndarray) -> bool:
+        """No finite value in any visit, and none a "no tremor detected" visit (those are
+        drawn: they say something)."""
+        if np.isfinite(y).any():
+            return False
+        if _FEATURE[name].family == "tremor" and name != "tremor_detected":
+            detected = p.series(task, "tremor_detected")[1]
+            return not (detected == 0).any()
+        return True
+
+    def _show_not_measured(self, plot: pg.PlotItem) -> None:
+        """The plot of a measure without any value: its title and :data:`NOT_MEASURED_TEXT`,
+        no axes (they would have no meaning)."""
+        for side in ("left", "bottom"):
+            plot.hideAxis(side)
+        plot.showGrid(x=False, y=False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        text = pg.TextItem(NOT_MEASURED_TEXT, color=(90, 90, 90), anchor=(0.5, 0.5))
+        font = QFont()
+        font.setPointSizeF(self.font_pt)
+        text.setFont(font)
+        plot.addItem(text, ignoreBounds=True)
+        text.setPos(0.5, 0.5)
 
     @staticmethod
     def _mark_mouse(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
