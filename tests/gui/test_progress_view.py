@@ -275,6 +275,8 @@ def _assert_labels_inside_and_clear(view):
             rect = label.sceneBoundingRect()
             n += 1
             assert box.contains(rect), (name, label.toPlainText(), rect, box)
+            if plot.legend is not None and plot.legend.isVisible():  # not under the legend
+                assert not rect.intersects(plot.legend.sceneBoundingRect()), name
             for pt in points:
                 assert not rect.contains(pt), (name, label.toPlainText(), pt)
     return n

@@ -5,10 +5,13 @@ band of their own *above* the data: the plot's y range is extended upwards by th
 that band (in pixels, recomputed whenever the view is resized or its range changes), so no
 label covers a data point's symbol. Each label is put on the side of its line where it fits
 inside the view box, shortened with an ellipsis when it fits on neither side (the full text
-stays in the line's tooltip), and labels that would overlap each other go in a second row.
+stays in the line's tooltip), labels that would overlap each other go in a second row, and
+the plot's legend is moved under the band.
 """
 
 from __future__ import annotations
+
+import math
 
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
@@ -72,7 +75,7 @@ class EventLabels:
         self._busy = True
         try:
             metrics = QFontMetricsF(self.font)
-            line_h = metrics.height() + 4.0  # the text item's margins
+            line_h = math.ceil(metrics.height()) + 5.0  # the text item's margins, rounded up
             (x0, x1), _ = vb.viewRange()
             rows: list[list[tuple[float, float]]] = []
             placed = []
@@ -115,6 +118,9 @@ class EventLabels:
             lo, hi = self._data_range
             top = hi + band / (height - band) * (hi - lo)
             vb.setYRange(lo, top, padding=0)
+            legend = self.plot.legend
+            if legend is not None:  # the legend's top-right corner under the band, not on it
+                legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-10, band + 2))
             scale = (top - lo) / height  # data units per pixel
             for item, x, side, row in placed:
                 item.setAnchor((0, 0) if side == "right" else (1, 0))
