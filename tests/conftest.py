@@ -66,3 +66,22 @@ def tmpfs(tmp_path):
     yield mount
     for target in reversed(mounted):
         subprocess.run(["umount", str(target)], check=False)
+
+
+@pytest.fixture
+def mouse_study(tmp_path):
+    """A study of patient WC-032: a sentence on the tablet (2025-01-06), then one recorded
+    with a mouse (2025-02-03), written by the real SessionWriter."""
+    from kinewrite.simulate import simulate_trial
+    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+
+    for when, source in (("2025-01-06T09:00:00Z", "tablet"),
+                         ("2025-02-03T09:00:00Z", "mouse")):
+        with SessionWriter.create(tmp_path, "WC-032", created=when) as w:
+            rec = simulate_trial("sentence", 6.0, seed=3).recording
+            w.begin_trial("sentence", 133.0, source,
+                          channels=("t", "x", "y", "pressure", "state"))
+            w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
+                     state=np.full(rec.t.size, STATE_TOUCH))
+            w.end_trial("complete")
+    return tmp_path

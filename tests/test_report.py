@@ -194,3 +194,20 @@ def test_one_visit_says_so(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "There is one visit so far" in text and "one visit so far" in text
     assert "<td class=''></td>" not in text  # no blank change cell
+
+
+
+def test_mouse_recorded_visit_is_named_in_the_report(mouse_study):
+    """One tablet and one mouse visit: the report's summary names the mouse visit (Qt-free:
+    the charts, drawn with Qt, are checked in tests/gui/test_progress_view.py)."""
+    from kinewrite.report import report_html
+
+    p = load_progress(mouse_study, "WC-032")
+    assert list(p.recorded_with_mouse()) == ["2025-02-03"]
+    assert list(p.recorded_with_mouse("sentence")) == [False, True]
+    text = report_html(p, {})
+    assert "Recorded with a mouse, not the tablet pen: 2025-02-03. Timing" in text
+    assert "hollow point: recorded with a mouse" in text  # the charts' legend
+    tablet_only = load_progress(mouse_study, "WC-032")
+    tablet_only.table = tablet_only.table[tablet_only.table["input"] != "mouse"]
+    assert "Recorded with a mouse" not in report_html(tablet_only, {})

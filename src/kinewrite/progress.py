@@ -254,6 +254,17 @@ class Progress:
                 out[1:] = np.abs(np.diff(values)) > mdc  # NaN compares False
         return out
 
+    def recorded_with_mouse(self, task: str | None = None) -> np.ndarray:
+        """Per visit of `task` (as :meth:`series`): True where its trial was recorded with
+        a mouse (trial input ``"mouse"``: no pressure, the timing of a hand on a mouse, not
+        comparable with tablet visits). Without `task`: the sorted session dates
+        (``"YYYY-MM-DD"``, numpy str array) of the visits with any mouse-recorded trial."""
+        mouse = (self.table["input"].astype(str) == "mouse").to_numpy()
+        if task is None:
+            return np.array(sorted({str(d) for d in self.table["session_date"][mouse]}),
+                            dtype=str)
+        return mouse[(self.table["protocol_task"] == task).to_numpy()]
+
     def change(self, task: str, feature: str, before: int = 0, after: int = -1) -> str:
         """``"beyond measurement noise"``, ``"within noise"`` or ``"noise not known"`` for
         the change of `feature` between two visits of `task` (indices into

@@ -11,7 +11,8 @@ change is beyond the patient's own measurement noise, beside the healthy-writer 
 source gives one for that task; a note instead of a change when there is one visit), the
 treatments and clinical scales, the progress of each task (key measures of the Progress view,
 rendered offscreen with Qt to SVG, text at 9 pt or more on paper), and the handwriting of each
-task at the first and the latest visit. Data that no person wrote (trial input
+task at the first and the latest visit. Visits recorded with a mouse are named in the
+summary and drawn hollow in the charts. Data that no person wrote (trial input
 ``simulated``) carries a "SIMULATED" banner on every page.
 
 The numbers are those of :func:`kinewrite.progress.load_progress` (the features cached in the
@@ -441,6 +442,12 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
             f"{e(row['change'] or ('one visit' if len(p.sessions) == 1 else '–'))}</span>"
             f"{noise}</td><td>{e(row['healthy'])}</td></tr>")
     parts.append("</table>")
+    mouse = p.recorded_with_mouse()
+    if mouse.size:
+        parts.append(f"<p class='note mouse'>Recorded with a mouse, not the tablet pen: "
+                     f"{e(', '.join(mouse))}. Timing and pressure of "
+                     f"{'this visit' if mouse.size == 1 else 'these visits'} are not "
+                     "comparable with the tablet visits (hollow points in the charts).</p>")
     parts.append("<h2>Treatments</h2>")
     if p.events.empty:
         parts.append("<p>No treatment recorded.</p>")
@@ -481,7 +488,10 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
               "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
               "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
               "</span><span>&#9711; around a point: changed from the visit before by more "
-              "than the measurement noise (MDC95)</span></p>")
+              "than the measurement noise (MDC95)</span>"
+              + ("<span>&#9675; hollow point: recorded with a mouse (timing and pressure "
+                 "not comparable)</span>" if p.recorded_with_mouse().size else "")
+              + "</p>")
     n = len(p.sessions)
     parts.append(f"<section class='progress'>{banner}<h2>Progress of each task</h2>"
                  f"<p>Each point is one visit ({n} visit{'s' if n != 1 else ''}).</p>{legend}")

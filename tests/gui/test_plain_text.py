@@ -113,7 +113,12 @@ def visible_texts(root: QWidget) -> list[tuple[str, str, str]]:
                                 shown_text(item.toolTip(), Qt.TextFormat.AutoText)))
                 if isinstance(item, QGraphicsTextItem):
                     drawn = item.document().toPlainText()
-                    out.append((f"{type(item.parentItem()).__name__} text", drawn, drawn))
+                    parent = item.parentItem()
+                    tip = shown_text(parent.toolTip(), Qt.TextFormat.AutoText) \
+                        if parent is not None and parent.toolTip() else ""
+                    if drawn.endswith("…") and len(drawn) > 1 and tip.startswith(drawn[:-1]):
+                        continue  # shortened to fit (a treatment label); whole in its tooltip
+                    out.append((f"{type(parent).__name__} text", drawn, drawn))
     return out
 
 

@@ -237,3 +237,129 @@ def test_changes_beyond_noise_are_ringed(qtbot):
     np.testing.assert_array_equal(view.real_changes["stroke_frequency_hz"], expected)
     plot = view.feature_plots["stroke_frequency_hz"]
     assert REAL_CHANGE_TEXT in [label.text for _, label in plot.legend.items]
+
+
+def _label_items(plot):
+    """Every text drawn inside a plot's view: treatment labels and notes."""
+    labels = [i.label for i in plot.items if isinstance(i, pg.InfiniteLine)
+              and getattr(i, "label", None) is not None and i.label.isVisible()]
+    return labels + [i for i in plot.items if isinstance(i, pg.TextItem)
+                     and i.isVisible() and i.toPlainText().strip()]
+
+
+def _point_positions(plot):
+    """Scene positions of every data point's symbol of a plot (curves, crosses, rings)."""
+    out = []
+    for item in plot.items:
+        if isinstance(item, pg.PlotDataItem):
+            x, y = item.getData()
+        elif isinstance(item, pg.ScatterPlotItem):
+            x, y = item.getData()
+        else:
+            continue
+        if x is None:
+            continue
+        for px, py in zip(np.asarray(x, float), np.asarray(y, float), strict=True):
+            if np.isfinite(px) and np.isfinite(py):
+                out.append(plot.vb.mapViewToScene(pg.Point(px, py)))
+    return out
+
+
+def _assert_labels_inside_and_clear(view):
+    plots = {**view.feature_plots, **view.clinical_plots}
+    n = 0
+    for name, plot in plots.items():
+        box = plot.vb.sceneBoundingRect()
+        points = _point_positions(plot)
+        for label in _label_items(plot):
+            rect = label.sceneBoundingRect()
+            n += 1
+            assert box.contains(rect), (name, label.toPlainText(), rect, box)
+            if plot.legend is not None and plot.legend.isVisible():  # not under the legend
+                assert not rect.intersects(plot.legend.sceneBoundingRect()), name
+            for pt in points:
+                assert not rect.contains(pt), (name, label.toPlainText(), pt)
+    return n
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+def test_treatment_labels_stay_inside_and_hide_no_point(qtbot, size):
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    n = 0
+    for key in view.progress.tasks:
+        view.set_task(key)
+        for _ in range(3):
+            QApplication.processEvents()
+        n += _assert_labels_inside_and_clear(view)
+    if size[1] >= 800:  # room for them: both treatments labelled on every task
+        assert n >= 2 * len(view.progress.tasks)
+
+
+def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
+    """The report's small charts (2 columns, 700 x 128 px): the tremor of the spiral has
+    one finite point, which a treatment label once covered."""
+    from PyQt6.QtWidgets import QApplication
+
+    from kinewrite.report import CHART_HEIGHT_PX, CHART_WIDTH_PX, _charted
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.columns, view.font_pt, view.short_titles = 2, 12.0, True
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.show()
+    view.plots.setFixedSize(CHART_WIDTH_PX, CHART_HEIGHT_PX)
+    n = 0
+    for key in view.progress.tasks:
+        view.set_task(key)
+        view.set_features(_charted(view.progress, key))
+        for _ in range(3):
+            QApplication.processEvents()
+        n += _assert_labels_inside_and_clear(view)
+    assert n >= 2 * len(view.progress.tasks)
+
+
+def test_mouse_recorded_visit_is_drawn_hollow(qtbot, mouse_study):
+    from kinewrite.gui.progress import MOUSE_TEXT
+
+    view = ProgressView(mouse_study, "WC-032")
+    qtbot.addWidget(view)
+    view.set_features(["stroke_frequency_hz", "pressure_mean"])
+    dates = view.plotted_series()["stroke_frequency_hz"][0]
+    for name in ("stroke_frequency_hz", "pressure_mean"):
+        plot = view.feature_plots[name]
+        np.testing.assert_array_equal(view.mouse_visits[name], dates[1:])  # the 2nd visit
+        (hollow,) = [i for i in plot.items if isinstance(i, pg.ScatterPlotItem)
+                     and i.toolTip() == MOUSE_TEXT]
+        hx, _ = hollow.getData()
+        assert np.round(hx * 1000).astype("int64").tolist() == [dates[1].astype("int64")]
+        assert hollow.opts["brush"].color().getRgb()[:3] == (255, 255, 255)  # hollow
+        assert MOUSE_TEXT in [label.text for _, label in plot.legend.items]
+
+
+def test_a_measure_without_any_value_shows_a_text_not_empty_axes(qtbot):
+    from kinewrite.gui.progress import NOT_MEASURED_TEXT
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.set_task("lines")  # straight lines: no tremor analysis (NaN in every visit)
+    assert not np.isfinite(view.progress.series("lines", "tremor_amplitude_pp_mm")[1]).any()
+    view.set_features(["speed_mean_mm_s", "tremor_amplitude_pp_mm"])
+    assert view.not_measured == ["tremor_amplitude_pp_mm"]
+    empty = view.feature_plots["tremor_amplitude_pp_mm"]
+    assert not empty.getAxis("left").isVisible() and not empty.getAxis("bottom").isVisible()
+    texts = [i.toPlainText() for i in empty.items if isinstance(i, pg.TextItem)]
+    assert texts == [NOT_MEASURED_TEXT]
+    assert not [i for i in empty.items if isinstance(i, (pg.PlotDataItem, pg.ScatterPlotItem,
+                                                        pg.InfiniteLine))]
+    measured = view.feature_plots["speed_mean_mm_s"]  # its neighbour keeps its axes
+    assert measured.getAxis("left").isVisible() and measured.listDataItems()
+    # a sentence whose visits had no tremor at all is still drawn: the crosses say so
+    view.set_task("sentence")
+    view.set_features(["tremor_amplitude_pp_mm"])
+    assert view.not_measured == []

@@ -5,8 +5,9 @@ training work?". For one task, each chosen feature is plotted over the session d
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
 the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
 source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
-as labelled dashed vertical lines. The clinical scales (ADDS %, WCRS points) are plotted
-beside, on the same dates.
+as dashed vertical lines, labelled in a band above the data (never over a point, inside the
+view, shortened with an ellipsis when there is no room). The clinical scales (ADDS %, WCRS
+points) are plotted beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
@@ -18,7 +19,8 @@ The task list holds *protocol tasks* (a spiral traced on a guide and one drawn f
 entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
 fraction of the tablet range marked "uncalibrated". A visit without a detected tremor is
 marked by a grey cross below the zero line, named in the legend, never drawn as an amplitude
-of 0 mm. Each plot's title
+of 0 mm. A visit recorded with a mouse is a hollow point, named in the legend (its timing and
+pressure are not comparable with the tablet's). Each plot's title
 says whether the change from the first to the last visit is beyond the patient's own
 measurement noise (:meth:`kinewrite.progress.Progress.change`).
 """
@@ -53,7 +55,9 @@ from ..analysis.reference import (
     reference_for,
 )
 from ..progress import Progress, ProgressError, load_progress, task_label
+from .event_labels import EventLabels
 from .plots import (
+    EVENT_COLOURS,
     SERIES_COLOUR,
     add_event_marker,
     add_reference,
@@ -94,6 +98,10 @@ NO_TREMOR_COLOUR = (110, 110, 110)
 #: How a visit that changed beyond measurement noise from the one before is marked.
 REAL_CHANGE_TEXT = "change beyond measurement noise"
 REAL_CHANGE_COLOUR = (20, 20, 20)
+#: What the plot of a measure without a value in any visit shows (instead of axes).
+NOT_MEASURED_TEXT = "not measured in these visits"
+#: How a visit recorded with a mouse is marked (a hollow point).
+MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
 
 
@@ -159,6 +167,7 @@ class ProgressView(QWidget):
         self._chosen: dict[str, list[str]] = {}
         self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._markers: list[tuple[float, str]] = []
+        self._event_labels: list = []  # keeps the label layouts of the drawn plots
         #: Per plotted feature: the visits drawn as "no tremor" (dates), and the noise
         #: verdict of the first-to-last change shown in its title.
         self.no_tremor: dict[str, np.ndarray] = {}
@@ -166,6 +175,10 @@ class ProgressView(QWidget):
         #: measurement noise (dates), ringed on the plot.
         self.real_changes: dict[str, np.ndarray] = {}
         self.change_notes: dict[str, str] = {}
+        #: Chosen features without a value in any visit: a short text, no axes.
+        self.not_measured: list[str] = []
+        #: Per plotted feature: the visits recorded with a mouse (dates), drawn hollow.
+        self.mouse_visits: dict[str, np.ndarray] = {}
         self.feature_plots: dict[str, pg.PlotItem] = {}
         self.clinical_plots: dict[str, pg.PlotItem] = {}
         #: Plot grid and font (the report draws 2 columns in larger type for A4).
@@ -240,6 +253,7 @@ class ProgressView(QWidget):
             "the range of healthy writers, only where a source gives one for this task. A grey "
             "cross under a date: no tremor detected in that visit (no amplitude, not 0 mm). "
             "A ring: changed from the visit before by more than the measurement noise. "
+            "A hollow point: recorded with a mouse (timing and pressure not comparable). "
             "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
         self.message = PlainLabel("")  # file names and why they could not be read
@@ -453,8 +467,11 @@ class ProgressView(QWidget):
         self.clinical_plots.clear()
         self._series = {}
         self._markers = []
+        self._event_labels = []
         self.no_tremor = {}
         self.real_changes = {}
+        self.mouse_visits = {}
+        self.not_measured = []
         self.change_notes = {}
         p, task = self.progress, self.task
         if p is None or task is None:
@@ -488,11 +505,18 @@ class ProgressView(QWidget):
                             bottom=("session date", "UTC"), date_axis=True)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
+            if self._not_measured(p, task, name, y):
+                self._show_not_measured(plot)
+                self.not_measured.append(name)
+                self.feature_plots[name] = plot
+                self._series[name] = (x.astype("datetime64[ms]"), y.copy())
+                continue
             curve = plot.plot(xs, y, pen=pg.mkPen(SERIES_COLOUR, width=2), symbol="o",
                               symbolSize=9, symbolBrush=pg.mkBrush(SERIES_COLOUR),
                               symbolPen=pg.mkPen("w"), connect="finite")
             curve.setToolTip(plain_tooltip(plain_caption(name)))
             self.real_changes[name] = self._mark_real_changes(plot, p, task, name, x, xs, y)
+            self.mouse_visits[name] = self._mark_mouse(plot, p, task, x, xs, y)
             y0, y1 = self._set_y_range(plot, y, ref)
             if f.family == "tremor" and name != "tremor_detected":
                 self.no_tremor[name] = self._mark_no_tremor(plot, p, task, x, xs, y, y0, y1)
@@ -506,11 +530,6 @@ class ProgressView(QWidget):
                 first = plot
             else:
                 plot.setXLink(first)
-            if np.all(~np.isfinite(y)):
-                text = pg.TextItem("not measured in this task", color=(120, 120, 120),
-                                   anchor=(0.5, 0.5))
-                plot.addItem(text)
-                text.setPos(sum(x_range) / 2, 0.5)
             self.feature_plots[name] = plot
             self._series[name] = self._read_back(curve)
         for row, (scale, title, unit, hint) in enumerate(CLINICAL):
@@ -581,17 +600,20 @@ class ProgressView(QWidget):
 
     def _add_events(self, plot: pg.PlotItem, events, ev_x: np.ndarray, label: bool,
                     x_range: tuple[float, float]) -> None:
-        span = x_range[1] - x_range[0]
-        for k, (x, kind, text) in enumerate(zip(ev_x, events["kind"], events["label"],
-                                                strict=True)):
+        """Treatment lines; with `label`, their labels in a band above the data
+        (:class:`~kinewrite.gui.event_labels.EventLabels`: inside the view, off the
+        points, the full text in the tooltip)."""
+        labels = EventLabels(plot, self.font_pt - 1) if label else None
+        for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
             if not math.isfinite(x):
                 continue
-            side = "left" if x - x_range[0] > 0.7 * span else "right"  # stay inside
-            add_event_marker(plot, x, kind, text if label else None,
-                             label_position=0.9 - 0.14 * (k % 3), font_pt=self.font_pt - 1,
-                             label_side=side)
-            if label:
+            line = add_event_marker(plot, x, kind, None)
+            line.setToolTip(plain_tooltip(text))
+            if labels is not None:
+                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]))
                 self._markers.append((float(x), text))
+        if labels is not None:
+            self._event_labels.append(labels)
 
     @staticmethod
     def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
@@ -610,6 +632,50 @@ class ProgressView(QWidget):
                                     brush=pg.mkBrush(255, 255, 255, 220))
             legend.addItem(ring, REAL_CHANGE_TEXT)
         return dates[real].copy()
+
+    @staticmethod
+    def _not_measured(p: Progress, task: str, name: str, y: np.ndarray) -> bool:
+        """No finite value in any visit, and none a "no tremor detected" visit (those are
+        drawn: they say something)."""
+        if np.isfinite(y).any():
+            return False
+        if _FEATURE[name].family == "tremor" and name != "tremor_detected":
+            detected = p.series(task, "tremor_detected")[1]
+            return not (detected == 0).any()
+        return True
+
+    def _show_not_measured(self, plot: pg.PlotItem) -> None:
+        """The plot of a measure without any value: its title and :data:`NOT_MEASURED_TEXT`,
+        no axes (they would have no meaning)."""
+        for side in ("left", "bottom"):
+            plot.hideAxis(side)
+        plot.showGrid(x=False, y=False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        text = pg.TextItem(NOT_MEASURED_TEXT, color=(90, 90, 90), anchor=(0.5, 0.5))
+        font = QFont()
+        font.setPointSizeF(self.font_pt)
+        text.setFont(font)
+        plot.addItem(text, ignoreBounds=True)
+        text.setPos(0.5, 0.5)
+
+    @staticmethod
+    def _mark_mouse(plot: pg.PlotItem, p: Progress, task: str, dates: np.ndarray,
+                    xs: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """A hollow symbol over each visit recorded with a mouse, named in the legend
+        (:data:`MOUSE_TEXT`); returns their dates."""
+        mouse = p.recorded_with_mouse(task) & np.isfinite(y)
+        if mouse.any():
+            item = pg.ScatterPlotItem(xs[mouse], y[mouse], symbol="o", size=11,
+                                      pen=pg.mkPen(SERIES_COLOUR, width=2),
+                                      brush=pg.mkBrush("w"))
+            item.setToolTip(MOUSE_TEXT)
+            plot.addItem(item)
+            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                                    brush=pg.mkBrush(255, 255, 255, 220))
+            legend.addItem(item, MOUSE_TEXT)
+        return dates[mouse].copy()
 
     @staticmethod
     def _change_note(p: Progress, task: str, name: str) -> str:
