@@ -40,7 +40,7 @@ def read_hwr_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
 
 def run_bids(args: argparse.Namespace, study: Path, code: str) -> int:
     """Import the subject of `code` from the BIDS dataset given as the one FILE."""
-    from .cli_import import _stop_at_checkpoints, _Terminated
+    from .cli_import import _report, _stop_at_checkpoints, _Terminated
     from .storage.bids_import import import_bids
     from .storage.codes import InvalidCodeError
     from .storage.session import SessionBusyError
@@ -65,11 +65,7 @@ def run_bids(args: argparse.Namespace, study: Path, code: str) -> int:
                                   keep_source_name=args.keep_source_name,
                                   checkpoint=checkpoint)
             for result in results:
-                for skipped in result.skipped:
-                    fail(skipped.message)
-                paths = [result.path] if result.path is not None else list(result.existing)
-                if paths:
-                    print("\n".join(map(str, paths)), flush=True)
+                _report(result)
     except (InputError, InvalidCodeError, SessionBusyError) as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT

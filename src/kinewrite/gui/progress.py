@@ -628,9 +628,7 @@ class ProgressView(QWidget):
             ring.setToolTip("changed from the previous visit by more than the measurement "
                             "noise (MDC95)")
             plot.addItem(ring)
-            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                                    brush=pg.mkBrush(255, 255, 255, 220))
-            legend.addItem(ring, REAL_CHANGE_TEXT)
+            _legend(plot).addItem(ring, REAL_CHANGE_TEXT)
         return dates[real].copy()
 
     @staticmethod
@@ -672,9 +670,7 @@ class ProgressView(QWidget):
                                       brush=pg.mkBrush("w"))
             item.setToolTip(MOUSE_TEXT)
             plot.addItem(item)
-            legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                                    brush=pg.mkBrush(255, 255, 255, 220))
-            legend.addItem(item, MOUSE_TEXT)
+            _legend(plot).addItem(item, MOUSE_TEXT)
         return dates[mouse].copy()
 
     @staticmethod
@@ -714,9 +710,7 @@ class ProgressView(QWidget):
                                   brush=pg.mkBrush(NO_TREMOR_COLOUR))
         item.setToolTip("no tremor detected in this visit (not an amplitude of 0 mm)")
         plot.addItem(item)
-        legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                                brush=pg.mkBrush(255, 255, 255, 220))
-        legend.addItem(item, NO_TREMOR_TEXT)
+        _legend(plot).addItem(item, NO_TREMOR_TEXT)
         return dates[none].copy()
 
     @staticmethod
@@ -782,3 +776,10 @@ def render_progress_png(study_dir: str | os.PathLike[str], patient: str,
     finally:
         view.close()
         view.deleteLater()
+
+
+def _legend(plot: pg.PlotItem) -> pg.LegendItem:
+    """The plot's legend (top right, light background): pyqtgraph keeps one per plot and
+    returns it again, so the marks of one plot share it."""
+    return plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                          brush=pg.mkBrush(255, 255, 255, 220))
