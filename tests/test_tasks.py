@@ -293,3 +293,14 @@ def test_protocol_files_are_package_data() -> None:
     for path in shipped:
         rel = path.relative_to(package).as_posix()
         assert any(PurePosixPath(rel).match(g) for g in globs), rel
+
+
+def test_without_minimums_keeps_everything_but_the_minimums():
+    from kinewrite.acquisition.tasks import default_protocol
+
+    base = default_protocol()
+    free = base.without_minimums()
+    assert [t.key for t in free.tasks] == [t.key for t in base.tasks]
+    assert all(t.min_duration_s == 0.0 and t.min_pen_down_s == 0.0 for t in free.tasks)
+    assert any(t.min_duration_s > 0 for t in base.tasks)  # the original is untouched
+    assert [t.duration_s for t in free.tasks] == [t.duration_s for t in base.tasks]

@@ -347,13 +347,9 @@ def any_length_protocol(folder: Path) -> Path:
     A replay lasts as long as its source (a LASA demonstration: 2-5 s), shorter than the
     clinical minimum of a task (loops: 8 s), under which ``kinewrite record`` keeps the trial
     as aborted; the round trip measures the input path, not a clinical trial."""
-    from dataclasses import replace
-
     from kinewrite.acquisition.tasks import default_protocol, dump_protocol
 
-    base = default_protocol()
-    protocol = replace(base, tasks=tuple(replace(t, min_duration_s=0.0, min_pen_down_s=0.0)
-                                         for t in base.tasks))
+    protocol = default_protocol().without_minimums()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "any_length_protocol.toml"
     path.write_text(dump_protocol(protocol), encoding="utf-8")

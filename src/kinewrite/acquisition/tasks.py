@@ -211,6 +211,14 @@ class Protocol:
         """``name (version)``, as stored in a session's ``protocol`` field."""
         return f"{self.name} ({self.version})"
 
+    def without_minimums(self) -> Protocol:
+        """This protocol with no minimum duration or pen-down time: for scripted or replayed
+        trials (a drill, a round trip of a 5-s recording) that are not clinical trials."""
+        from dataclasses import replace
+
+        return replace(self, tasks=tuple(replace(t, min_duration_s=0.0, min_pen_down_s=0.0)
+                                         for t in self.tasks))
+
 
 # --------------------------------------------------------------------------------------
 # geometry

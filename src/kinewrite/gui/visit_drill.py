@@ -74,10 +74,7 @@ def _visit(window, app, long_minutes: float, pace: float = 1.0) -> Iterator[floa
     wf.start_session()
     # The drill draws CI-sized trials, shorter than the protocol's minimums: without these
     # they would be kept as not usable and the redo would replace nothing.
-    from dataclasses import replace
-
-    wf.protocol = replace(wf.protocol, tasks=tuple(
-        replace(s, min_duration_s=0.0, min_pen_down_s=0.0) for s in wf.protocol.tasks))
+    wf.protocol = wf.protocol.without_minimums()
     keys = [s.key for s in wf.protocol.tasks]
     pen = SyntheticPen(wf.panel.canvas, window.mapping)
 
