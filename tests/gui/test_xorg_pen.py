@@ -128,9 +128,14 @@ def test_every_event_arrives_in_order_with_pressure_and_server_time(xorg_pen, tm
     assert clock.rate_hz == pytest.approx(RATE_HZ, rel=0.01)
     assert int(clock.gap_after.sum()) == 1, "one gap: the pen away"
     assert np.all(np.diff(clock.t) > 0)
-    # the quality monitor's true rate; the pause counted as one gap
+    # the quality monitor's true rate; the pause counted as a gap. The monitor counts the
+    # raw steps longer than 3 periods (acquisition/quality.py), so a sender late by > 10 ms on
+    # a loaded machine (this test's sleeps) adds one where the rebuilt clock, which spreads
+    # the catch-up duplicates back, finds none: CI once stored 2.
     assert trial.attrs["quality_effective_rate_hz"] == pytest.approx(RATE_HZ, rel=0.01)
-    assert trial.attrs["quality_gaps"] == 1
+    raw_gaps = int(np.count_nonzero(np.diff(t) > 3.0 / RATE_HZ))
+    assert raw_gaps >= 1
+    assert trial.attrs["quality_gaps"] == raw_gaps
     # a duplicate stamp is two events handed over within one server ms: the sender (this
     # test, on a shared machine) late and catching up; a few are expected, never many
     assert trial.attrs["quality_duplicate_timestamps"] <= 0.05 * x.size
