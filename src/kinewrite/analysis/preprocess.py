@@ -645,12 +645,11 @@ def filtfilt_segments(
     ext[:, right_dest] = 2 * last - ext[:, right_dest]
     # forward-backward pass, each started in steady state at its first value (the padding
     # absorbs what remains of the start-up, as in scipy.signal.sosfiltfilt); the backward
-    # pass runs on a reversed copy, filtered in place
+    # pass filters the reversed forward output
     sos = np.ascontiguousarray(sos, dtype=np.float64)
     zi = _sos_zi(sos.tobytes(), sos.shape[0])
-    _sosfilt_inplace(sos, ext, zi)
-    rev = ext[:, ::-1].copy()
-    _sosfilt_inplace(sos, rev, zi)
+    fwd = _sosfilt_steady(sos, ext, zi)
+    rev = _sosfilt_steady(sos, fwd[:, ::-1], zi)
     # segment sample k of the contiguous layout sits at extended position k + shift[seg],
     # which rev holds at total - 1 - that
     body_dest = np.arange(offsets[-1] + lengths[-1]) + np.repeat(shift, lengths)
@@ -662,27 +661,12 @@ def filtfilt_segments(
     return res.reshape(x.shape)
 
 
-try:  # SciPy's in-place kernel (scipy/signal/_sosfilt.pyx; present in SciPy 1.17)
-    from scipy.signal._sosfilt import _sosfilt as _SOSFILT_KERNEL
-except ImportError:  # pragma: no cover - depends on the SciPy version
-    _SOSFILT_KERNEL = None
-
-
-def _sosfilt_inplace(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> None:
-    """Filter each row of the C-contiguous float64 array `rows` in place with `sos`, every row
-    started in steady state at its first value (``zi_unit * rows[:, 0]``).
-
-    :func:`scipy.signal.sosfilt` copies its input and validates it on every call; its Cython
-    kernel filters in place. The kernel is private to SciPy, so the public function is the
-    fallback if it ever moves (same numbers, one copy more).
-    """
-    zi = np.ascontiguousarray(zi_unit[None, :, :] * rows[:, :1, None])  # (k, sections, 2)
-    if _SOSFILT_KERNEL is not None:
-        _SOSFILT_KERNEL(sos, rows, zi)
-        return
-    out, _ = signal.sosfilt(sos, rows, axis=-1, zi=np.moveaxis(zi, 1, 0))
-    rows[...] = out
-
+def _sosfilt_steady(sos: np.ndarray, rows: np.ndarray, zi_unit: np.ndarray) -> np.ndarray:
+    """Each row of `rows` filtered with `sos` (:func:`scipy.signal.sosfilt`), every row
+    started in steady state at its first value (``zi_unit * rows[:, 0]``)."""
+    zi = zi_unit[:, None, :] * rows[None, :, :1]  # (sections, k, 2)
+    out, _ = signal.sosfilt(sos, rows, axis=-1, zi=zi)
+    return np.asarray(out)
 
 
 def interior_mask(segments: Segments, n: int, margin: int) -> np.ndarray:
