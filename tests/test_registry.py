@@ -4,9 +4,21 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from kinewrite import FEATURES, TASKS, extract_features, feature_names
-from kinewrite.analysis.features import REFERENCES, features_markdown
+from kinewrite.analysis.families import FamilyInputs
+from kinewrite.analysis.features import REFERENCES, Feature, features_markdown
+from kinewrite.analysis.pipeline import prepare
+from kinewrite.analysis.registry import (
+    RegistryError,
+    families_for,
+    family_feature_names,
+    family_names,
+    register_family,
+    registered_families,
+    validate_registry,
+)
 from kinewrite.simulate import simulate_trial
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "features.md"
@@ -58,3 +70,32 @@ def test_extract_returns_exactly_the_registry_for_each_task():
         assert list(out) == feature_names(task)
         assert all(isinstance(v, float) for v in out.values())
         assert all(np.isfinite(v) or np.isnan(v) for v in out.values())
+
+
+def test_every_registered_feature_has_a_computing_family_and_vice_versa():
+    validate_registry()  # the shipped registry is whole
+    computers = registered_families()
+    assert list(computers) == family_names()  # one function per family, registry order
+    orphan_feature = Feature("orphan_s", "s", TASKS, "A feature nobody computes.", "SCIENCE",
+                             "nowhere")
+    with pytest.raises(RegistryError, match=r"'orphan_s'.*'nowhere'"):
+        validate_registry((*FEATURES, orphan_feature))
+    with pytest.raises(RegistryError, match="'stray'"):
+        validate_registry(FEATURES, {**computers, "stray": computers["timing"]})
+    missing = {k: v for k, v in computers.items() if k != "tremor"}
+    with pytest.raises(RegistryError, match=r"'tremor_detected'.*'tremor'"):
+        validate_registry(FEATURES, missing)
+    with pytest.raises(RegistryError, match="registered twice"):
+        register_family("timing")(lambda inputs: {})
+
+
+def test_each_family_computes_exactly_its_listed_features():
+    for task in TASKS:
+        trial = simulate_trial(task, 4.0 if task != "spiral" else 8.0, seed=2)
+        inputs = FamilyInputs(prepare(trial.recording, task))
+        ran = []
+        for family, compute in families_for(task):
+            ran.append(family)
+            assert set(compute(inputs)) == set(family_feature_names(family, task)), family
+        assert ran == [f for f in family_names() if family_feature_names(f, task)]
+        assert ("spiral" in ran) == (task == "spiral")

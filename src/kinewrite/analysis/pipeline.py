@@ -14,8 +14,10 @@ from ..model import Recording, RecordingError
 from . import preprocess as pp
 from ._numeric import norm2
 from .kinematics import segment_gradient
+from .strokes import Strokes, segment_strokes
 
-__all__ = ["WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare", "spiral_interior"]
+__all__ = ["RHYTHM_TOP_HZ", "WRITING_TASKS", "Prepared", "effective_lowpass_hz", "prepare",
+           "rhythm_exclusion_hz", "spiral_interior", "writing_strokes"]
 
 #: Tasks whose baseline is rotated to horizontal and whose stroke rhythm is excluded from the
 #: tremor search (docs/science.md §2.4, §5).
@@ -53,6 +55,9 @@ class Prepared:
     ``tremor_rate_hz`` and not low-passed, in the tablet's own frame (``tr_pressure``:
     the pressure on that grid). ``filter_settle`` is the low-pass's padding in grid
     samples: within it of a segment's end the filtered trace is a transient.
+    ``source_index`` maps each raw-clock sample to its row in the recording (after the
+    reordering and de-duplication), so another channel of the same rows (a stored pen
+    state) can follow: ``channel[p.source_index]``.
     """
 
     task: str
@@ -85,6 +90,7 @@ class Prepared:
     tr_pressure: np.ndarray | None = None  # pressure on the tremor grid, shape (n,)
     lowpass_hz: float = DEFAULT_LOWPASS_HZ  # the cut-off the low-pass was designed with
     filter_settle: int = 0  # grid samples of the low-pass transient at each segment end
+    source_index: np.ndarray | None = None  # recording row of each raw-clock sample
 
 
 def prepare(
@@ -134,6 +140,7 @@ def prepare(
         pressure = None if pressure is None else pressure[order]
     cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
     keep = pp.drop_exact_duplicates(*cols)
+    source_index = np.flatnonzero(keep) if order is None else order[keep]
     t, x, y, pen = t[keep], x[keep], y[keep], pen[keep]
     if pressure is not None:
         pressure = pressure[keep]
@@ -165,7 +172,7 @@ def prepare(
         jy=jerk[1], speed=norm2(vel[0], vel[1]),
         tremor_rate_hz=tremor_rate_hz, tr_xy=tr_xy, tr_segments=tr_seg,
         tr_pressure=None if pressure is None else tr_all[2], lowpass_hz=cutoff_hz,
-        filter_settle=pad,
+        filter_settle=pad, source_index=source_index,
     )
 
 
@@ -175,3 +182,42 @@ def spiral_interior(p: Prepared) -> np.ndarray:
     segment, where the zero-phase output depends on the padding rather than on the drawing
     (``docs/analysis.md``, "Spirals")."""
     return pp.interior_mask(p.g_segments, p.g_x.size, p.filter_settle)
+
+
+def writing_strokes(p: Prepared) -> Strokes:
+    """The writing strokes of a prepared trial (docs/science.md §4): the segmentation every
+    stroke feature, the stroke table and the review plots share."""
+    tangential_acc = segment_gradient(p.speed, p.rate_hz, p.g_segments)
+    return segment_strokes(
+        p.g_t, p.g_y, p.vy, p.speed, tangential_acc, p.jx**2 + p.jy**2, p.rate_hz, p.g_segments
+    )
+
+
+#: The stroke rhythm's harmonics are excluded from the tremor search up to here: the top of
+#: the tremor band (12 Hz) plus the 0.5 Hz half-width of an exclusion (docs/science.md §5).
+RHYTHM_TOP_HZ = 12.5
+
+
+def rhythm_exclusion_hz(task: str, strokes: Strokes) -> np.ndarray | None:
+    """The stroke frequency and its harmonics the tremor search leaves out (± 0.5 Hz each).
+
+    Writing tasks (:data:`WRITING_TASKS`) oscillate at their stroke frequency
+    ``1 / (2 x median stroke duration)``, often inside the 3-12 Hz tremor band; its
+    multiples up to :data:`RHYTHM_TOP_HZ` are excluded (docs/science.md §5). None for other
+    tasks or without strokes.
+
+    Examples
+    --------
+    >>> from kinewrite.analysis.strokes import Strokes
+    >>> import numpy as np
+    >>> s = Strokes(*([np.zeros(0)] * 11))  # no stroke: nothing to exclude
+    >>> rhythm_exclusion_hz("loops", s) is None
+    True
+    """
+    if task not in WRITING_TASKS or strokes.count == 0:
+        return None
+    median_duration = float(np.median(strokes.duration_s))
+    stroke_hz = 1.0 / (2.0 * median_duration) if median_duration > 0 else float("nan")
+    if not (np.isfinite(stroke_hz) and stroke_hz > 0):
+        return None
+    return stroke_hz * np.arange(1, int(RHYTHM_TOP_HZ / stroke_hz) + 2)

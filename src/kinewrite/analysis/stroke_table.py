@@ -1,6 +1,6 @@
 """One row per writing stroke of a trial: the strokes the features are computed from.
 
-The strokes are those of :func:`~kinewrite.analysis.strokes.segment_strokes` on the prepared
+The strokes are those of :func:`~kinewrite.analysis.pipeline.writing_strokes` on the prepared
 trial (:func:`~kinewrite.analysis.pipeline.prepare`), exactly as
 :func:`~kinewrite.analysis.features.extract_features` segments them, so that aggregating
 this table gives the trial's stroke features back: the row count is ``stroke_count``, the
@@ -18,9 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Recording
-from .features import _segment
 from .kinematics import ldlj, normalized_jerk
-from .pipeline import prepare
+from .pipeline import prepare, writing_strokes
 
 __all__ = ["STROKE_COLUMNS", "stroke_table"]
 
@@ -59,7 +58,7 @@ def stroke_table(recording: Recording, task: str = "free",
     """
     with np.errstate(all="ignore"):
         p = prepare(recording, task, nominal_rate_hz=nominal_rate_hz)
-        s = _segment(p)
+        s = writing_strokes(p)
         t0 = float(p.t[0])
         nj = normalized_jerk(s.jerk_sq_integral, s.duration_s, s.path_length_mm)
         dl = ldlj(s.jerk_sq_integral, s.duration_s, s.peak_speed_mm_s)
