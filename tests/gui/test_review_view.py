@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage
 
+from kinewrite.analysis.features import extract_features
 from kinewrite.analysis.pipeline import prepare
 from kinewrite.analysis.tremor import BAND_HZ, DETECTION_FACTOR
 from kinewrite.gui.feature_table import format_value
@@ -27,6 +29,7 @@ from kinewrite.storage.session import (
     Calibration,
     SessionWriter,
     load_session,
+    trial_guide_mm,
 )
 
 
@@ -328,3 +331,22 @@ def test_table_says_no_tremor_and_uncalibrated_instead_of_numbers(view, session)
     assert view.table.item(i["tremor_amplitude_pp_mm"], 1).text() == "no tremor detected"
     assert view.table.item(i["pressure_mean_N"], 1).text() == "uncalibrated"
     assert view.table.shown_values()["tremor_amplitude_pp_mm"] != 0.0  # NaN, not 0 mm
+
+
+SAMPLE_STUDY = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLE_STUDY.rglob("*.h5")), ids=lambda p: p.stem[8:23])
+def test_plotted_strokes_and_tremor_peak_are_the_features_on_the_sample_study(view, path):
+    """What the plots hold is what extract_features measures now, trial by trial."""
+    session = load_session(path)
+    for trial in session.trials:
+        view.load_trial(session, trial.name)
+        f = extract_features(trial.recording, task=trial.task,
+                             guide_xy_mm=trial_guide_mm(trial.attrs, trial.calibration))
+        got = view.plotted()
+        assert got["stroke_boundaries_s"].size == f["stroke_count"], trial.name
+        if f["tremor_detected"] == 1.0:
+            assert got["tremor_peak_hz"].tolist() == [f["tremor_frequency_hz"]], trial.name
+        else:
+            assert got["tremor_peak_hz"].size == 0, trial.name

@@ -21,7 +21,7 @@ from .kinematics import ldlj, normalized_jerk
 from .pipeline import Prepared, rhythm_exclusion_hz, spiral_interior, writing_strokes
 from .pressure import saturated_mask, thirds_ratio, trend_slope
 from .registry import family_feature_names, register_family
-from .spiral import fit_spiral, spiral_indices, template_deviation
+from .spiral import SpiralFit, fit_spiral, spiral_indices, template_deviation
 from .strokes import Strokes, pen_runs
 from .tremor import TremorResult, detect_tremor
 
@@ -61,6 +61,18 @@ class FamilyInputs:
     def tremor(self) -> TremorResult:
         """The positional tremor search (:func:`trial_tremor`)."""
         return trial_tremor(self.prepared, self.rhythm_exclusion_hz)
+
+    @cached_property
+    def spiral_interior(self) -> np.ndarray:
+        """Mask of the grid samples the spiral is fitted on
+        (:func:`~kinewrite.analysis.pipeline.spiral_interior`)."""
+        return spiral_interior(self.prepared)
+
+    @cached_property
+    def spiral_fit(self) -> SpiralFit | None:
+        """The spiral fitted on the interior of the trace; None below 1.5 turns."""
+        p, keep = self.prepared, self.spiral_interior
+        return fit_spiral(p.g_x[keep], p.g_y[keep])
 
 
 def trial_tremor(p: Prepared, exclude_hz: np.ndarray | None) -> TremorResult:
@@ -255,9 +267,9 @@ def spiral_features(inputs: FamilyInputs) -> dict[str, float]:
     where the pen turns fastest, it bends the innermost turn (a perfect template spiral
     scored a first-order smoothness of 0.24-0.52 mm/rad with it, ~0 without)."""
     p = inputs.prepared
-    keep = spiral_interior(p)
+    keep = inputs.spiral_interior
     gx, gy = p.g_x[keep], p.g_y[keep]
-    fit = fit_spiral(gx, gy)
+    fit = inputs.spiral_fit
     if fit is None:
         return dict.fromkeys(family_feature_names("spiral"), NAN)
     out = spiral_indices(fit)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["is_calibrated", "pressure_to_newtons"]
+__all__ = ["is_calibrated", "pressure_in_newtons_if_calibrated", "pressure_to_newtons"]
 
 
 def is_calibrated(coeffs: Sequence[float] | np.ndarray | None) -> bool:
@@ -77,3 +77,29 @@ def pressure_to_newtons(fraction: float | np.ndarray, coeffs: Sequence[float] | 
         raise ValueError(f"tare_N must be finite, got {tare_N!r}")
     c = np.asarray(coeffs, dtype=np.float64).ravel()
     return np.polyval(c, np.asarray(fraction, dtype=np.float64)) - float(tare_N)
+
+
+def pressure_in_newtons_if_calibrated(
+    fraction: np.ndarray, coeffs: Sequence[float] | np.ndarray | None, tare_N: float = 0.0
+) -> tuple[np.ndarray, str]:
+    """Pressure in N through the stylus profile where there is one, else the fraction.
+
+    Returns
+    -------
+    values : ndarray
+        :func:`pressure_to_newtons` of `fraction` when `coeffs` is a profile
+        (:func:`is_calibrated`), else `fraction` itself as float64.
+    unit : str
+        ``"N"`` or ``"1"`` (fraction of the device range).
+
+    Examples
+    --------
+    >>> pressure_in_newtons_if_calibrated(np.array([0.25]), (4.0, 0.0))
+    (array([1.]), 'N')
+    >>> pressure_in_newtons_if_calibrated(np.array([0.25]), ())
+    (array([0.25]), '1')
+    """
+    if is_calibrated(coeffs):
+        assert coeffs is not None
+        return pressure_to_newtons(fraction, coeffs, tare_N), "N"
+    return np.asarray(fraction, dtype=np.float64), "1"

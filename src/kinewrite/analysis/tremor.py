@@ -16,7 +16,8 @@ from scipy import signal
 
 from .preprocess import Segments, butter_sos, filtfilt_segments, settle_samples
 
-__all__ = ["TremorResult", "detect_tremor", "highpass", "welch_segments"]
+__all__ = ["TremorResult", "detect_tremor", "exclusion_half_width_hz", "highpass",
+           "welch_segments"]
 
 BAND_HZ = (3.0, 12.0)
 #: Peak must stand this many times above the band's median power (our choice, docs/science.md §5).
@@ -25,6 +26,8 @@ HIGHPASS_HZ = 2.0
 FRAME_S = 2.0
 MIN_FRAME_S = 1.0
 AMPLITUDE_HALF_WIDTH_HZ = 1.0
+#: Each excluded frequency (the stroke rhythm) leaves out +- this much, at least one bin.
+EXCLUDE_HALF_WIDTH_HZ = 0.5
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,26 @@ class TremorResult:
     axis_deg: float
     freqs_hz: np.ndarray
     power_mm2_per_hz: np.ndarray  # x and y summed
+    #: The detection threshold: `factor` x the band's median power (NaN without a band).
+    threshold_mm2_per_hz: float = float("nan")
 
     @property
     def amplitude_pp_mm(self) -> float:
         """Peak-to-peak amplitude, 2√2 · RMS (exact for a sinusoid)."""
         return 2.0 * np.sqrt(2.0) * self.amplitude_rms_mm
+
+
+def exclusion_half_width_hz(freqs_hz: np.ndarray) -> float:
+    """How far either side of an excluded frequency the peak search is blind: 0.5 Hz, or
+    one frequency bin when the bins are coarser (frames shorter than 2 s).
+
+    Examples
+    --------
+    >>> exclusion_half_width_hz(np.arange(0, 25.5, 0.5)), exclusion_half_width_hz(np.arange(26.0))
+    (0.5, 1.0)
+    """
+    df = float(freqs_hz[1] - freqs_hz[0]) if np.size(freqs_hz) > 1 else 0.0
+    return max(EXCLUDE_HALF_WIDTH_HZ, df)
 
 
 def highpass(
@@ -146,7 +164,8 @@ def detect_tremor(
     TremorResult
         The peak is the largest local maximum of the summed x+y power inside the band,
         refined by parabolic interpolation of log-power; it is a tremor when it is not on a
-        band edge and stands `factor` times above the band's median power. Amplitude is
+        band edge and stands `factor` times above the band's median power (that level is
+        ``threshold_mm2_per_hz``). Amplitude is
         ``sqrt(Σ P·Δf)`` over the peak ± 1 Hz; the axis is the principal direction of the
         cross-spectral matrix over the same bins, in degrees from the x axis, in [0, 180).
 
@@ -175,7 +194,8 @@ def detect_tremor(
     searchable = in_band.copy()
     if exclude_hz is not None and np.size(exclude_hz):
         ex = np.asarray(exclude_hz, dtype=float)
-        near = np.abs(freqs[:, None] - ex[None, :]).min(axis=1) <= max(0.5, df)
+        near = (np.abs(freqs[:, None] - ex[None, :]).min(axis=1)
+                <= exclusion_half_width_hz(freqs))
         searchable &= ~near
     is_max = np.zeros(freqs.size, dtype=bool)
     is_max[1:-1] = (power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])
@@ -184,11 +204,12 @@ def detect_tremor(
     interior[band_idx[0]] = interior[band_idx[-1]] = False
     candidates = np.flatnonzero(is_max & interior)
     median_power = float(np.median(power[in_band]))
+    threshold = factor * median_power
     if candidates.size == 0 or median_power <= 0:
-        return TremorResult(0.0, nan, nan, nan, freqs, power)
+        return TremorResult(0.0, nan, nan, nan, freqs, power, threshold)
     c = int(candidates[np.argmax(power[candidates])])
-    if power[c] < factor * median_power:
-        return TremorResult(0.0, nan, nan, nan, freqs, power)
+    if power[c] < threshold:
+        return TremorResult(0.0, nan, nan, nan, freqs, power, threshold)
     with np.errstate(divide="ignore", invalid="ignore"):
         lp = np.log(power[c - 1 : c + 2])
         denom = lp[0] - 2 * lp[1] + lp[2]
@@ -202,4 +223,4 @@ def detect_tremor(
         syy = float(np.sum(csd[1, 1, near_peak].real))
         sxy = float(np.sum(csd[0, 1, near_peak].real))
         axis = float(np.degrees(0.5 * np.arctan2(2 * sxy, sxx - syy)) % 180.0)
-    return TremorResult(1.0, f_peak, rms, axis, freqs, power)
+    return TremorResult(1.0, f_peak, rms, axis, freqs, power, threshold)

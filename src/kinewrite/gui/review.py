@@ -8,14 +8,12 @@ stored features against reference ranges (:mod:`kinewrite.gui.feature_table`).
 :func:`render_review_png` renders it offscreen to a PNG.
 
 :func:`review_data` (no Qt involved) turns a stored
-:class:`~kinewrite.storage.session.Trial` into the arrays the view draws: the pen path on the
-rebuilt sample clock with its pen state, the speed, vertical velocity and pressure curves, the
-writing-stroke boundaries, the tremor spectrum and, for spirals, the unravelled spiral. Every
-array comes from the same analysis functions, called with the same arguments, as
-:func:`kinewrite.analysis.features.extract_features` when the trial's features were cached
-(``SessionWriter.end_trial``, import, export), so the plots show what the numbers were
-computed from. The numbers themselves (the feature table) are the trial's cached features,
-never recomputed here.
+:class:`~kinewrite.storage.session.Trial` into the arrays the view draws: every array,
+threshold and exclusion comes from :func:`kinewrite.analysis.review_signals.review_signals`,
+the analysis run exactly as :func:`kinewrite.analysis.features.extract_features` runs it
+when the trial's features were cached (``SessionWriter.end_trial``, import, export), so the
+plots show what the numbers were computed from; this module only draws them. The numbers
+themselves (the feature table) are the trial's cached features, never recomputed here.
 
 Times are in s from the trial's first sample; positions in mm; speed in mm/s; pressure as a
 fraction 0..1 of the device range, or in N where the stylus is calibrated.
@@ -24,7 +22,7 @@ fraction 0..1 of the device range, or in N where the stylus is calibrated.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +38,10 @@ from PyQt6.QtWidgets import (
 )
 
 from .._atomic import atomic_write_bytes, output_problem
-from ..analysis import preprocess as pp
 from ..analysis.features import ANALYSIS_VERSION
-from ..analysis.force import is_calibrated, pressure_to_newtons
-from ..analysis.kinematics import segment_gradient
-from ..analysis.pipeline import WRITING_TASKS, Prepared, prepare, spiral_interior
-from ..analysis.spiral import SpiralFit, fit_spiral, unravel_about
-from ..analysis.strokes import Strokes, segment_strokes
-from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR, TremorResult, detect_tremor
+from ..analysis.force import is_calibrated
+from ..analysis.review_signals import ReviewSignals, nan_breaks, review_signals
+from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR
 from ..model import RecordingError
 from ..progress import task_label
 from ..storage.csv_recording import InputError
@@ -62,123 +56,33 @@ __all__ = ["ReviewData", "ReviewView", "default_trial", "nan_breaks", "render_re
 
 
 @dataclass(frozen=True)
-class ReviewData:
-    """Plot data of one trial (see the module docstring for units).
+class ReviewData(ReviewSignals):
+    """Plot data of one trial: :class:`~kinewrite.analysis.review_signals.ReviewSignals`
+    (see there for the arrays and units) and the stored pen state of each raw-clock sample
+    (0 out of range, 1 hover, 2 touch)."""
 
-    Raw-clock arrays (``t_s``, ``x_mm``, ``y_mm``, ``state``, ``pen_down``, ``pressure``,
-    ``color_speed_mm_s``, ``gap_after``) hold the de-duplicated samples, in acquisition
-    order, exactly as :func:`~kinewrite.analysis.pipeline.prepare` keeps them, on its
-    rebuilt clock, in the tablet's frame (not rotated). Grid arrays (``g_t_s``,
-    ``speed_mm_s``, ``vy_mm_s``) are
-    prepare's pen-down grid (rotated to a horizontal baseline for writing tasks).
-    """
-
-    prepared: Prepared
-    t0_s: float
-    t_s: np.ndarray
-    x_mm: np.ndarray
-    y_mm: np.ndarray
-    state: np.ndarray  # 0 out of range, 1 hover, 2 touch
-    pen_down: np.ndarray
-    gap_after: np.ndarray
-    pressure: np.ndarray | None  # in pressure_unit, NaN while the pen is up
-    pressure_unit: str  # "N" or "1" (fraction of the device range)
-    color_speed_mm_s: np.ndarray  # grid speed interpolated onto the raw samples
-    g_t_s: np.ndarray
-    segments: pp.Segments
-    speed_mm_s: np.ndarray
-    vy_mm_s: np.ndarray
-    strokes: Strokes
-    stroke_boundaries_s: np.ndarray
-    tremor: TremorResult
-    tremor_threshold_mm2_per_hz: float
-    tremor_excluded_hz: np.ndarray
-    spiral: SpiralFit | None
-
-    @property
-    def duration_s(self) -> float:
-        return float(self.t_s[-1]) if self.t_s.size else 0.0
+    state: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint8))
 
 
-def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
-    """`values` (concatenated segments) with a NaN inserted between consecutive segments.
-
-    One curve item drawn with ``connect="finite"`` then shows every segment without joining
-    them across pen lifts and gaps.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if segments.count < 2:
-        return values.copy()
-    return np.insert(values, segments.starts[1:], np.nan)
-
-
-def _spiral_fit(p: Prepared) -> SpiralFit | None:
-    """The spiral fitted exactly as the features fit it (on the interior of the trace),
-    unravelled over the whole drawing for the plot."""
-    keep = spiral_interior(p)
-    fit = fit_spiral(p.g_x[keep], p.g_y[keep])
-    if fit is None:
-        return None
-    return unravel_about(fit, p.g_x, p.g_y, int(np.argmax(keep)))
-
-
-def _raw_state(trial: Trial, n_kept: int, pen_kept: np.ndarray) -> np.ndarray:
-    """The stored pen state, put through prepare()'s clock repair and de-duplication.
+def _replay_state(trial: Trial, signals: ReviewSignals) -> np.ndarray:
+    """The stored pen state of the samples the analysis kept.
 
     The Recording only knows touch or not; hover and out of range come from the raw ``state``
     channel. Falls back to touch/hover from pen_down when the trial has no state channel.
     """
-    fallback = np.where(pen_kept, STATE_TOUCH, STATE_HOVER).astype(np.uint8)
-    state = trial.channels.get("state")
-    rec = trial.recording
-    if state is None or rec is None or state.size != rec.t.size:
-        return fallback
-    t, x, y, pen, pressure = rec.t, rec.x, rec.y, rec.pen_down, rec.pressure
-    order, t = pp.restore_order(t)  # the same steps, in the same order, as prepare()
-    if order is not None:
-        x, y, pen, state = x[order], y[order], pen[order], state[order]
-        pressure = None if pressure is None else pressure[order]
-    cols = [t, x, y, pen] + ([] if pressure is None else [pressure])
-    keep = pp.drop_exact_duplicates(*cols)
-    out = np.asarray(state[keep], dtype=np.uint8)
-    if out.size != n_kept:
-        return fallback
+    pen = signals.pen_down
+    stored = trial.channels.get("state")
+    kept = None if stored is None else signals.follow(stored)
+    if kept is None:
+        return np.where(pen, STATE_TOUCH, STATE_HOVER).astype(np.uint8)
     # touch is what the analysis says it is; a stored code outside 0..2 counts as hover
-    out = np.where(pen_kept, STATE_TOUCH, np.where(out == STATE_OUT, STATE_OUT, STATE_HOVER))
-    return out.astype(np.uint8)
-
-
-def _strokes(p: Prepared) -> Strokes:
-    """Writing strokes exactly as the feature ``stroke_count`` segments them."""
-    tangential_acc = segment_gradient(p.speed, p.rate_hz, p.g_segments)
-    return segment_strokes(
-        p.g_t, p.g_y, p.vy, p.speed, tangential_acc, p.jx**2 + p.jy**2, p.rate_hz, p.g_segments
-    )
-
-
-def _excluded_hz(task: str, strokes: Strokes) -> np.ndarray:
-    """Stroke frequency and harmonics left out of the tremor search (as the features do)."""
-    if task not in WRITING_TASKS or strokes.count == 0:
-        return np.zeros(0)
-    median = float(np.median(strokes.duration_s))
-    stroke_hz = 1.0 / (2.0 * median) if median > 0 else float("nan")
-    if not (np.isfinite(stroke_hz) and stroke_hz > 0):
-        return np.zeros(0)
-    return stroke_hz * np.arange(1, int(12.5 / stroke_hz) + 2)
-
-
-def _pressure(trial: Trial, p: Prepared) -> tuple[np.ndarray | None, str]:
-    if p.pressure is None:
-        return None, "1"
-    frac = np.where(p.pen_down, p.pressure, np.nan)
-    cal = trial.calibration
-    if is_calibrated(cal.pressure_newton_coeffs):
-        return pressure_to_newtons(frac, cal.pressure_newton_coeffs, cal.tare_N), "N"
-    return frac, "1"
+    return np.where(pen, STATE_TOUCH,
+                    np.where(kept == STATE_OUT, STATE_OUT, STATE_HOVER)).astype(np.uint8)
 
 
 def review_data(trial: Trial) -> ReviewData:
-    """Compute everything the Review view plots for one trial.
+    """Everything the Review view plots for one trial
+    (:func:`~kinewrite.analysis.review_signals.review_signals`, plus the stored pen state).
 
     Parameters
     ----------
@@ -198,32 +102,9 @@ def review_data(trial: Trial) -> ReviewData:
     rec = trial.recording
     if rec is None:
         raise RecordingError("the trial holds no samples")
-    with np.errstate(all="ignore"):
-        # the same call, with the same defaults, as extract_features (features were cached so)
-        p = prepare(rec, trial.task)
-        t0 = float(p.t[0])
-        strokes = _strokes(p)
-        excluded = _excluded_hz(trial.task, strokes)
-        tremor = detect_tremor(p.tr_xy, p.tr_segments, p.tremor_rate_hz,
-                               exclude_hz=excluded if excluded.size else None)
-        threshold = float("nan")
-        if tremor.freqs_hz.size:
-            band = (tremor.freqs_hz >= BAND_HZ[0]) & (tremor.freqs_hz <= BAND_HZ[1])
-            if band.any():
-                threshold = DETECTION_FACTOR * float(np.median(tremor.power_mm2_per_hz[band]))
-        spiral = _spiral_fit(p) if trial.task == "spiral" else None
-        pressure, p_unit = _pressure(trial, p)
-        color_speed = (np.interp(p.t, p.g_t, p.speed) if p.speed.size
-                       else np.zeros(p.t.size))
-    return ReviewData(
-        prepared=p, t0_s=t0, t_s=p.t - t0, x_mm=p.x, y_mm=p.y,
-        state=_raw_state(trial, p.t.size, p.pen_down), pen_down=p.pen_down,
-        gap_after=p.clock.gap_after, pressure=pressure, pressure_unit=p_unit,
-        color_speed_mm_s=color_speed, g_t_s=p.g_t - t0, segments=p.g_segments,
-        speed_mm_s=p.speed, vy_mm_s=p.vy, strokes=strokes,
-        stroke_boundaries_s=strokes.t_start - t0, tremor=tremor,
-        tremor_threshold_mm2_per_hz=threshold, tremor_excluded_hz=excluded, spiral=spiral,
-    )
+    signals = review_signals(rec, trial.task)
+    values = {f.name: getattr(signals, f.name) for f in fields(ReviewSignals)}
+    return ReviewData(**values, state=_replay_state(trial, signals))
 
 
 CURSOR_PEN = pg.mkPen((214, 39, 40), width=1.5)
@@ -570,18 +451,15 @@ class ReviewView(QWidget):
             colors["pressure"] = (d.pressure, p_label)
         self.replay.set_path(d.t_s, d.x_mm, d.y_mm, d.state, d.gap_after, colors)
 
-        seg = d.segments
-        g_t = nan_breaks(d.g_t_s, seg)
-        self._speed_curve.setData(g_t, nan_breaks(d.speed_mm_s, seg), connect="finite")
-        self._vy_curve.setData(g_t, nan_breaks(d.vy_mm_s, seg), connect="finite")
-        if d.vy_mm_s.size and d.stroke_boundaries_s.size:
-            lo, hi = float(d.vy_mm_s.min()), float(d.vy_mm_s.max())
+        self._speed_curve.setData(d.curve_t_s, d.speed_curve_mm_s, connect="finite")
+        self._vy_curve.setData(d.curve_t_s, d.vy_curve_mm_s, connect="finite")
+        if d.vy_mm_s.size and d.stroke_boundaries_s.size:  # one vertical mark per boundary
             xb = np.repeat(d.stroke_boundaries_s, 2)
-            yb = np.tile([lo, hi], d.stroke_boundaries_s.size)
+            yb = np.tile(d.vy_range_mm_s, d.stroke_boundaries_s.size)
             self._boundaries.setData(xb, yb, connect="pairs")
         else:
             self._boundaries.setData([], [])
-        _title(self.vy_plot, f"vertical velocity; {d.strokes.count} strokes (grey: boundaries)")
+        _title(self.vy_plot, f"vertical velocity; {d.stroke_count} strokes (grey: boundaries)")
         self.pressure_plot.setLabel("left", escape(p_label.replace(" of max", "")))
         if d.pressure is not None:
             self._pressure_curve.setData(d.t_s, d.pressure, connect="finite")
@@ -611,26 +489,22 @@ class ReviewView(QWidget):
             self._legend.removeItem(self._excluded_sample)
             _title(self.spectrum, "no spectrum: no pen-down segment lasts 1 s")
             return
-        power = tr.power_mm2_per_hz
-        floor = float(power[power > 0].min()) if np.any(power > 0) else 1e-12
-        power = np.maximum(power, floor)  # log axis: no zeros
+        power = d.spectrum_mm2_per_hz
         self._spectrum_curve.setData(tr.freqs_hz, power)
         thr = d.tremor_threshold_mm2_per_hz
         if np.isfinite(thr):
             self._threshold.setData(np.array(BAND_HZ), np.array([thr, thr]))
         else:
             self._threshold.setData([], [])
-        for f in d.tremor_excluded_hz:
-            if f - 0.5 > tr.freqs_hz[-1]:
-                continue
-            region = pg.LinearRegionItem((f - 0.5, f + 0.5), movable=False,
+        for lo, hi in d.tremor_excluded_bands_hz:
+            region = pg.LinearRegionItem((lo, hi), movable=False,
                                          brush=pg.mkBrush(160, 160, 160, 70), pen=pg.mkPen(None))
             region.setZValue(-9)
             self.spectrum.addItem(region)
             self._excluded_regions.append(region)
-        if tr.detected == 1.0 and np.isfinite(tr.frequency_hz):
-            f = tr.frequency_hz
-            p_peak = float(np.exp(np.interp(f, tr.freqs_hz, np.log(power))))
+        f = d.tremor_peak_hz
+        if np.isfinite(f):
+            p_peak = d.tremor_peak_mm2_per_hz
             self._peak.setData([f], [p_peak])
             self._peak_label.setText(f"{f:.2f} Hz")
             self._peak_label.setPos(f + 0.3, np.log10(p_peak))
@@ -658,10 +532,8 @@ class ReviewView(QWidget):
                    "unravelled spiral: too few samples" if trial.task == "spiral" else "")
             return
         self._spiral_curve.setData(fit.theta_rad, fit.r_mm)
-        th = np.array([fit.theta_rad.min(), fit.theta_rad.max()])
-        self._spiral_fit.setData(th, fit.a_mm + fit.b_mm_per_rad * th)
-        self._residual_curve.setData(fit.theta_rad,
-                                     fit.r_mm - (fit.a_mm + fit.b_mm_per_rad * fit.theta_rad))
+        self._spiral_fit.setData(d.spiral_fit_theta_rad, d.spiral_fit_r_mm)
+        self._residual_curve.setData(fit.theta_rad, d.spiral_residual_mm)
         _title(self.residual_plot, "deviation from the fit r = a + bθ")
         _title(self.spiral_plot, f"unravelled spiral, {fit.turns:.1f} turns; dashed: fit, "
                                  f"b = {fit.b_mm_per_rad:.3f} mm/rad")
