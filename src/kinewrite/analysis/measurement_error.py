@@ -160,7 +160,7 @@ def measurement_noise(trial_values: np.ndarray, visit: np.ndarray,
         sd_b, dof_b = pooled_within_sd(b, np.zeros(b.shape[0], dtype=int))
     use_b = np.isfinite(sd_b) & ~(sd_t >= sd_b)  # baseline where trials are NaN or smaller
     sd = np.where(use_b, sd_b, sd_t)
-    mdc = mdc95(sd)
+    mdc = np.asarray(mdc95(sd))
     out = []
     for j in range(k):  # one small record per measure (k ~ 60), not per sample
         source = ("baseline visits" if use_b[j]

@@ -129,10 +129,11 @@ def prepare(
         of more than :data:`~kinewrite.analysis.preprocess.MAX_GRID_SAMPLES` samples (4 h of
         writing at 200 Hz; checked before the grid is allocated).
     """
-    if not recording.pen_down.any():
+    pen = np.asarray(recording.pen_down, dtype=bool)  # the Recording's own array, no copy
+    if not pen.any():
         raise RecordingError("pen never touches the surface (all samples are pen up)")
     t, x, y = recording.t, recording.x, recording.y
-    pen, pressure = recording.pen_down, recording.pressure
+    pressure = recording.pressure
     # acquisition order is the true order: a backward step is a clock fault (docs/analysis.md)
     order, t = pp.restore_order(t)
     if order is not None:  # rows never in acquisition order (a shuffled file): time order

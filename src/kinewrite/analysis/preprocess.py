@@ -24,6 +24,7 @@ concatenated signal; this is how every function here stays free of Python loops 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -456,7 +457,7 @@ def split_segments(pen_down: np.ndarray, gap_after: np.ndarray) -> Segments:
 
 def resample_segments(
     t: np.ndarray,
-    columns: np.ndarray,
+    columns: np.ndarray | Sequence[np.ndarray],
     segments: Segments,
     rate_hz: float = 200.0,
     max_samples: int = MAX_GRID_SAMPLES,

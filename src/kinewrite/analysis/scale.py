@@ -76,7 +76,7 @@ def check_scale(recording: Recording, task: str,
         nor is a spiral imported as ``free``
         (import spirals with ``--task spiral``).
     """
-    down = recording.pen_down
+    down = np.asarray(recording.pen_down, dtype=bool)  # the Recording's own array, no copy
     if not down.any():
         return None
     x, y = recording.x[down], recording.y[down]

@@ -99,11 +99,9 @@ def fit_spiral(x: np.ndarray, y: np.ndarray) -> SpiralFit | None:
         np.array([xs.mean(), ys.mean()]),
         np.array([(xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2]),
     ]
-    best = None
-    for c0 in starts:  # two starting points, not a loop over samples
-        sol = optimize.least_squares(residual, c0, method="lm", max_nfev=200)
-        if best is None or sol.cost < best.cost:
-            best = sol
+    # two starting points, not a loop over samples; the first of equal costs wins
+    sols = [optimize.least_squares(residual, c0, method="lm", max_nfev=200) for c0 in starts]
+    best = min(sols, key=lambda sol: sol.cost)
     cx, cy = (float(v) for v in best.x)
     theta, r = _unravel(x, y, cx, cy)
     a, b, _ = _linear_fit(theta, r)
