@@ -77,14 +77,29 @@ class FamilyInputs:
 
 def trial_tremor(p: Prepared, exclude_hz: np.ndarray | None) -> TremorResult:
     """The positional tremor search of a prepared trial: its tremor grid, the stroke rhythm
-    `exclude_hz` left out (docs/science.md §5)."""
+    `exclude_hz` left out (docs/science.md §5).
+
+    Examples
+    --------
+    >>> from kinewrite.analysis.pipeline import prepare
+    >>> from kinewrite.simulate import simulate_trial
+    >>> trial = simulate_trial("spiral", 15.0, spiral_turns=5, tremor_hz=6.3, tremor_mm=0.3, seed=1)
+    >>> round(trial_tremor(prepare(trial.recording, "spiral"), None).frequency_hz, 1)
+    6.3
+    """
     return detect_tremor(p.tr_xy, p.tr_segments, p.tremor_rate_hz, exclude_hz=exclude_hz)
 
 
 def pressure_measured(pr: np.ndarray) -> bool:
     """False for Windows Ink's constant 0.5 of pens without a pressure sensor (docs/architecture.md,
     platform quirks): no measurement. Other constant levels are kept (a sensor stuck at its
-    ceiling is 100 % saturated; imported test files may be flat)."""
+    ceiling is 100 % saturated; imported test files may be flat).
+
+    Examples
+    --------
+    >>> pressure_measured(np.full(20, 0.5)), pressure_measured(np.full(20, 0.3))
+    (False, True)
+    """
     return not (pr.size >= 10 and pr.min() == pr.max() and abs(pr[0] - 0.5) < 1e-3)
 
 

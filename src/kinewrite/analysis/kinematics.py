@@ -32,6 +32,16 @@ def segment_gradient(x: np.ndarray, rate_hz: float, segments: Segments) -> np.nd
     -------
     ndarray
         dx/dt in units of x per s, same shape as `x`.
+
+    Examples
+    --------
+    x = t² sampled at 100 Hz (mm): central differences give 2t inside, one-sided at the ends.
+
+    >>> import numpy as np
+    >>> from kinewrite.analysis.preprocess import Segments
+    >>> x = (np.arange(5) / 100.0) ** 2 * 1e4   # 0, 1, 4, 9, 16 mm
+    >>> segment_gradient(x, 100.0, Segments(np.array([0]), np.array([5]))).tolist()
+    [100.0, 200.0, 400.0, 600.0, 700.0]
     """
     n = x.shape[-1]
     if n < 2:
@@ -75,6 +85,15 @@ def normalized_jerk(
     ----------
     Teulings H-L, Contreras-Vidal JL, Stelmach GE, Adler CH (1997). Parkinsonism reduces
     coordination of fingers, wrist, and arm in fine motor control. Exp Neurol 146:159-170.
+
+    Examples
+    --------
+    A minimum-jerk stroke of L = 20 mm in T = 0.5 s has ∫|j|² dt = 720 L²/T⁵:
+
+    >>> import numpy as np
+    >>> L, T = np.array([20.0]), np.array([0.5])
+    >>> normalized_jerk(720 * L**2 / T**5, T, L).round(2).tolist()
+    [18.97]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         nj = np.sqrt(0.5 * jerk_sq_integral * duration_s**5 / path_length_mm**2)
@@ -107,6 +126,13 @@ def ldlj(
     ----------
     Balasubramanian S, Melendez-Calderon A, Roby-Brami A, Burdet E (2015). On the analysis of
     movement smoothness. J NeuroEng Rehabil 12:112.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> L, T = np.array([20.0]), np.array([0.5])
+    >>> ldlj(720 * L**2 / T**5, T, 1.875 * L / T).round(2).tolist()
+    [-5.32]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         dlj = duration_s**3 / peak_speed_mm_s**2 * jerk_sq_integral

@@ -39,6 +39,11 @@ def effective_lowpass_hz(lowpass_hz: float, rate_hz: float) -> float:
 
     The filter's padding (:func:`~kinewrite.analysis.preprocess.settle_samples`) must be
     computed from this same value: a lower cut-off rings longer.
+
+    Examples
+    --------
+    >>> effective_lowpass_hz(12.0, 200.0), effective_lowpass_hz(12.0, 20.0)
+    (12.0, 9.0)
     """
     return min(lowpass_hz, MAX_CUTOFF_FRACTION * rate_hz)
 
@@ -128,6 +133,16 @@ def prepare(
         If the pen never touches the surface, or if its pen-down segments would need a grid
         of more than :data:`~kinewrite.analysis.preprocess.MAX_GRID_SAMPLES` samples (4 h of
         writing at 200 Hz; checked before the grid is allocated).
+
+    Examples
+    --------
+    A straight line at 30 mm/s sampled at 200 Hz for 2 s:
+
+    >>> import numpy as np
+    >>> t = np.arange(0, 2, 0.005)
+    >>> p = prepare(Recording(t=t, x=30.0 * t, y=np.zeros(t.size)), "lines")
+    >>> p.g_t.size, round(float(np.median(p.speed)), 6), p.lowpass_hz
+    (400, 30.0, 12.0)
     """
     pen = np.asarray(recording.pen_down, dtype=bool)  # the Recording's own array, no copy
     if not pen.any():
@@ -181,13 +196,34 @@ def spiral_interior(p: Prepared) -> np.ndarray:
     """Mask of the grid samples the spiral indices are taken on: the low-passed trace less
     the filter's transient, ``p.filter_settle`` samples at each end of every pen-down
     segment, where the zero-phase output depends on the padding rather than on the drawing
-    (``docs/analysis.md``, "Spirals")."""
+    (``docs/analysis.md``, "Spirals").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(0, 2, 0.005)
+    >>> p = prepare(Recording(t=t, x=30.0 * t, y=np.zeros(t.size)), "lines")
+    >>> int(spiral_interior(p).sum()) == p.g_t.size - 2 * p.filter_settle
+    True
+    """
     return pp.interior_mask(p.g_segments, p.g_x.size, p.filter_settle)
 
 
 def writing_strokes(p: Prepared) -> Strokes:
     """The writing strokes of a prepared trial (docs/science.md §4): the segmentation every
-    stroke feature, the stroke table and the review plots share."""
+    stroke feature, the stroke table and the review plots share.
+
+    Examples
+    --------
+    A 2.5 Hz loop train for 10 s: about 50 strokes of 0.2 s (docs/science.md, known answers).
+
+    >>> import numpy as np
+    >>> from kinewrite.simulate import simulate_trial
+    >>> s = writing_strokes(prepare(simulate_trial("loops", 10, loop_hz=2.5, seed=1).recording,
+    ...                             "loops"))
+    >>> 48 <= s.count <= 50, round(float(np.median(s.duration_s)), 2)
+    (True, 0.2)
+    """
     tangential_acc = segment_gradient(p.speed, p.rate_hz, p.g_segments)
     return segment_strokes(
         p.g_t, p.g_y, p.vy, p.speed, tangential_acc, p.jx**2 + p.jy**2, p.rate_hz, p.g_segments

@@ -134,6 +134,14 @@ def effective_rate_hz(t: np.ndarray, gap_periods: float = GAP_PERIODS) -> float:
     -------
     float
         Rate in Hz; NaN when no interval covers time.
+
+    Examples
+    --------
+    A 133 Hz tablet's stamps alternating 7 and 8 ms:
+
+    >>> t = np.r_[0, np.cumsum(np.tile([0.007, 0.008], 50))]
+    >>> round(effective_rate_hz(t), 2)
+    133.33
     """
     dt = np.diff(np.asarray(t, dtype=np.float64))
     dt = dt[dt >= 0]
@@ -174,6 +182,14 @@ def close_backward_steps(t: np.ndarray) -> tuple[np.ndarray, int]:
     The rule (``docs/analysis.md``: keep acquisition order, rebuild a monotone clock); one
     typical step for the faulty interval is our choice: the interval's true length is
     unknown, and one sample period is what a continuous recording takes.
+
+    Examples
+    --------
+    One step back by 70 ms becomes one typical step (10 ms); later stamps move with it:
+
+    >>> t, n = close_backward_steps(np.array([0, 0.01, 0.02, -0.05, -0.04]))
+    >>> t.round(6).tolist(), n
+    ([0.0, 0.01, 0.02, 0.03, 0.04], 1)
     """
     t = np.asarray(t, dtype=np.float64)
     dt = np.diff(t)
@@ -212,6 +228,14 @@ def restore_order(t: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
         Indices to reorder every column by; None when the file order is kept.
     t : ndarray
         The timestamps in that order, non-decreasing.
+
+    Examples
+    --------
+    Rows never in acquisition order (a quarter of the steps go back) are sorted by time:
+
+    >>> order, t = restore_order(np.array([0, 0.01, 0.02, 0.01, 0.03]))
+    >>> order.tolist(), t.tolist()
+    ([0, 1, 3, 2, 4], [0.0, 0.01, 0.01, 0.02, 0.03])
     """
     t = np.asarray(t, dtype=np.float64)
     back = int(np.count_nonzero(t[1:] < t[:-1]))
@@ -237,6 +261,11 @@ def sort_samples(t: np.ndarray) -> np.ndarray:
     -------
     ndarray of int
         A stable argsort of `t`.
+
+    Examples
+    --------
+    >>> sort_samples(np.array([0.2, 0.1, 0.1, 0.0])).tolist()   # equal stamps keep their order
+    [3, 1, 2, 0]
     """
     return np.argsort(t, kind="stable")
 
@@ -254,6 +283,11 @@ def drop_exact_duplicates(*columns: np.ndarray) -> np.ndarray:
     -------
     ndarray of bool
         True for samples to keep; the first sample is always kept.
+
+    Examples
+    --------
+    >>> drop_exact_duplicates(np.array([0.0, 0.01, 0.01]), np.array([1.0, 2.0, 2.0])).tolist()
+    [True, True, False]
     """
     n = columns[0].size
     keep = np.ones(n, dtype=bool)
@@ -305,6 +339,15 @@ def rebuild_clock(
     docs/science.md §1 and docs/architecture.md (§4, Acquisition). A 133 Hz clock quantized
     to 1 ms with 0.3 ms jitter and 2 % coalesced samples is rebuilt to within 0.1 ms RMS (see
     the tests).
+
+    Examples
+    --------
+    A 133 Hz tablet's whole-ms stamps (steps of 7 and 8 ms) become an even 7.5 ms clock:
+
+    >>> stamps = np.array([0, 0.007, 0.015, 0.022, 0.030, 0.037, 0.045, 0.052])
+    >>> c = rebuild_clock(stamps)
+    >>> c.regular, np.unique(np.round(np.diff(c.t) * 1e3, 3)).tolist()
+    (True, [7.476])
     """
     t = np.asarray(t, dtype=np.float64)
     n = t.size
@@ -441,6 +484,12 @@ def split_segments(pen_down: np.ndarray, gap_after: np.ndarray) -> Segments:
     Returns
     -------
     Segments
+
+    Examples
+    --------
+    >>> s = split_segments(np.array([1, 1, 1, 0, 1, 1], bool), np.array([0, 1, 0, 0, 0], bool))
+    >>> s.starts.tolist(), s.lengths.tolist()
+    ([0, 2, 4], [2, 1, 2])
     """
     pen_down = np.asarray(pen_down, dtype=bool)
     new = np.ones(pen_down.size, dtype=bool)
@@ -491,6 +540,13 @@ def resample_segments(
     RecordingError
         If the grid would hold more than `max_samples` samples (checked before anything of
         the grid's size is allocated).
+
+    Examples
+    --------
+    >>> tg, cols, grid = resample_segments(np.array([0, 0.01, 0.03]), np.array([[0.0, 1.0, 3.0]]),
+    ...                                    Segments(np.array([0]), np.array([3])), 100.0)
+    >>> tg.tolist(), cols.tolist()
+    ([0.0, 0.01, 0.02, 0.03], [[0.0, 1.0, 2.0, 3.0]])
     """
     if rate_hz <= 0:
         raise ValueError(f"rate_hz must be positive, got {rate_hz}")
@@ -540,6 +596,11 @@ def butter_sos(
         Sample rate in Hz.
     order : int, default 4
     btype : {"lowpass", "highpass"}
+
+    Examples
+    --------
+    >>> butter_sos(12.0, 200.0).shape   # 4th order: two second-order sections
+    (2, 6)
     """
     nyquist = rate_hz / 2.0
     if not 0 < cutoff_hz < nyquist:
@@ -614,6 +675,16 @@ def filtfilt_segments(
     -------
     ndarray
         Filtered copy of `x` (samples outside the segments are returned unchanged).
+
+    Examples
+    --------
+    A constant passes a low-pass unchanged, in every segment:
+
+    >>> x = np.full(300, 2.5)
+    >>> y = filtfilt_segments(x, Segments(np.array([0, 150]), np.array([150, 150])),
+    ...                       butter_sos(12.0, 200.0), settle_samples(12.0, 200.0))
+    >>> bool(np.allclose(y, 2.5))
+    True
     """
     x = np.asarray(x, dtype=np.float64)
     if segments.count == 0:
@@ -690,6 +761,11 @@ def interior_mask(segments: Segments, n: int, margin: int) -> np.ndarray:
     Returns
     -------
     ndarray of bool, shape (n,)
+
+    Examples
+    --------
+    >>> interior_mask(Segments(np.array([0, 5]), np.array([5, 3])), 8, 1).tolist()
+    [False, True, True, True, False, False, True, False]
     """
     keep = np.zeros(n + 1, dtype=np.int64)
     lo = segments.starts + margin
@@ -726,6 +802,14 @@ def baseline_angle(x: np.ndarray, y: np.ndarray) -> float:
     -------
     float
         Angle in rad; 0.0 when fewer than 3 samples are given.
+
+    Examples
+    --------
+    A trace rising 1 mm in 2 is slanted by atan(0.5) = 26.57°:
+
+    >>> s = np.arange(10.0)
+    >>> round(float(np.degrees(baseline_angle(s, 0.5 * s))), 2)
+    26.57
     """
     if x.size < 3:
         return 0.0
@@ -737,7 +821,13 @@ def baseline_angle(x: np.ndarray, y: np.ndarray) -> float:
 
 def rotate(xy: np.ndarray, angle_rad: float) -> np.ndarray:
     """Rotate positions ``xy`` (shape (2, n)) by ``-angle_rad`` about the origin (baseline to
-    horizontal)."""
+    horizontal).
+
+    Examples
+    --------
+    >>> rotate(np.array([[1.0], [1.0]]), np.pi / 4).round(6).tolist()
+    [[1.414214], [0.0]]
+    """
     c, s = np.cos(angle_rad), np.sin(angle_rad)
     out = np.empty_like(xy)
     out[0] = c * xy[0] + s * xy[1]  # elementwise: no BLAS threads for a 2 x n product

@@ -38,6 +38,11 @@ def saturated_mask(pressure: np.ndarray, ceiling: float = 1.0) -> np.ndarray:
         maximum when they pile up there: at least 1 % of the samples, and 5 times more than
         the mean count of each of the 3 levels below (a flat top, not a smooth peak, which
         spends about as long on its top level as on its neighbours).
+
+    Examples
+    --------
+    >>> saturated_mask(np.array([0.2, 0.5, 1.0, 1.0])).tolist()
+    [False, False, True, True]
     """
     p = np.asarray(pressure, dtype=np.float64)
     if p.size == 0:
@@ -67,7 +72,13 @@ def saturated_mask(pressure: np.ndarray, ceiling: float = 1.0) -> np.ndarray:
 
 def trend_slope(t: np.ndarray, values: np.ndarray) -> float:
     """Least-squares slope of `values` over time `t` (units of values per s); NaN if < 2 samples
-    or no time spread."""
+    or no time spread.
+
+    Examples
+    --------
+    >>> trend_slope(np.arange(5.0), 2 + 0.5 * np.arange(5.0))
+    0.5
+    """
     if values.size < 2:
         return float("nan")
     tc = t - t.mean()
@@ -82,6 +93,11 @@ def thirds_ratio(t: np.ndarray, values: np.ndarray) -> float:
 
     The within-trial drift of docs/science.md §6: above 1 the quantity rises over the trial.
     NaN when either third is empty or the first third's mean is 0.
+
+    Examples
+    --------
+    >>> thirds_ratio(np.arange(7.0), np.array([1, 1, 1, 2, 3, 3, 3.0]))
+    3.0
     """
     if values.size < 3:
         return float("nan")

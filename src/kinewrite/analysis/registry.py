@@ -197,7 +197,13 @@ _BY_NAME = {f.name: f for f in FEATURES}
 
 
 def feature_names(task: str | None = None) -> list[str]:
-    """Names of the registered features, in registry order (those applying to `task`)."""
+    """Names of the registered features, in registry order (those applying to `task`).
+
+    Examples
+    --------
+    >>> feature_names("spiral")[-1], "spiral_tightness_mm_per_rad" in feature_names("loops")
+    ('spiral_guide_hausdorff_mm', False)
+    """
     return [f.name for f in FEATURES if task is None or task in f.tasks]
 
 
@@ -222,6 +228,13 @@ def register_family(name: str) -> Callable[[FamilyFunction], FamilyFunction]:
     ------
     RegistryError
         If a function is already registered for `name`.
+
+    Examples
+    --------
+    >>> register_family("timing")(lambda inputs: {})
+    Traceback (most recent call last):
+    ...
+    kinewrite.analysis.registry.RegistryError: family 'timing' is registered twice
     """
     def decorate(func: FamilyFunction) -> FamilyFunction:
         if name in _COMPUTERS and _COMPUTERS[name] is not func:
@@ -233,7 +246,14 @@ def register_family(name: str) -> Callable[[FamilyFunction], FamilyFunction]:
 
 
 def registered_families() -> dict[str, FamilyFunction]:
-    """The registered family functions by name (a copy)."""
+    """The registered family functions by name (a copy).
+
+    Examples
+    --------
+    >>> import kinewrite.analysis.families  # registers the families
+    >>> list(registered_families()) == family_names()
+    True
+    """
     return dict(_COMPUTERS)
 
 
@@ -291,6 +311,17 @@ def validate_registry(features: Sequence[Feature] = FEATURES,
     RegistryError
         Naming the first feature without a computing family, or the first registered
         family no feature lists.
+
+    Examples
+    --------
+    >>> import kinewrite.analysis.families  # registers the families
+    >>> validate_registry()                 # the shipped registry is whole
+    >>> orphan = Feature("orphan_s", "s", TASKS, "Nobody computes this.", "SCIENCE", "nowhere")
+    >>> try:
+    ...     validate_registry((*FEATURES, orphan))
+    ... except RegistryError as exc:
+    ...     print(exc)
+    feature 'orphan_s': no function computes its family 'nowhere'
     """
     computers = _COMPUTERS if computers is None else computers
     for f in features:

@@ -55,6 +55,13 @@ def stroke_table(recording: Recording, task: str = "free",
     ------
     RecordingError
         If the pen never touches the surface.
+
+    Examples
+    --------
+    >>> from kinewrite.simulate import simulate_trial
+    >>> table = stroke_table(simulate_trial("loops", 10, loop_hz=2.5, seed=1).recording, "loops")
+    >>> 48 <= table["stroke"].size <= 50, round(float(np.median(table["duration_s"])), 2)
+    (True, 0.2)
     """
     with np.errstate(all="ignore"):
         p = prepare(recording, task, nominal_rate_hz=nominal_rate_hz)
