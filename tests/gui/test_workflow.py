@@ -447,3 +447,47 @@ def test_the_hand_is_required_and_the_previous_visit_prefills(workflow, qtbot) -
     w.setup.code_edit.setText("WF-22")  # a new patient: the prefilled values go
     assert w.setup.metadata_form.values() == {}
     assert not w.setup.start_button.isEnabled()
+
+
+def test_every_trial_check_line_is_shown_whole(workflow, qtbot) -> None:
+    """The result screen's checks wrap: at 1280 x 800 and at 900 x 600 each finding line, long
+    ones included, fits the list's width and its height once scrolled to (issue 14)."""
+    from PyQt6.QtCore import QRect
+    from PyQt6.QtGui import QFontMetrics
+    from PyQt6.QtWidgets import QStyle
+
+    w = workflow
+    w.setup.code_edit.setText("WF-12")
+    qtbot.mouseClick(w.setup.start_button, Qt.MouseButton.LeftButton)
+    w.task_list.setCurrentRow([s.key for s in w.protocol.tasks].index("loops"))
+    w.start_trial()
+    rec = simulate_trial("loops", 3.0, seed=3, rate_hz=200.0, jitter_ms=0.0,
+                         duplicate_fraction=0.0).recording
+    keep = np.ones(rec.t.size, bool)
+    for start in (100, 250, 400):  # gaps, and too short: an error and a warning
+        keep[start:start + 10] = False
+    cut = Recording(t=rec.t[keep], x=rec.x[keep], y=rec.y[keep], pen_down=rec.pen_down[keep],
+                    pressure=rec.pressure[keep])
+    SyntheticPen(w.panel.canvas, MAPPING).write(cut)
+    outcome = w.panel.stop()
+    assert {f.severity for f in outcome.findings} == {"error", "warning"}
+    findings = w.result.findings
+    texts = [findings.item(i).text() for i in range(findings.count())]
+    metrics = QFontMetrics(findings.font())
+    margin = findings.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin,
+                                          None, findings) + 1
+    for width, height in ((1280, 800), (900, 600)):
+        w.resize(width, height)
+        QApplication.processEvents()
+        view = findings.viewport().rect()
+        assert max(metrics.horizontalAdvance(t) for t in texts) > view.width() - 2 * margin, (
+            "a line longer than the list is wide, else this proves nothing")
+        for i, text in enumerate(texts):
+            findings.scrollToItem(findings.item(i))
+            QApplication.processEvents()
+            rect = findings.visualItemRect(findings.item(i))
+            assert view.contains(rect), (width, text)  # whole, once scrolled to
+            need = metrics.boundingRect(QRect(0, 0, rect.width() - 2 * margin, 10_000),
+                                        int(Qt.TextFlag.TextWordWrap), text)
+            assert need.width() <= rect.width() - 2 * margin, (width, text)
+            assert need.height() <= rect.height(), (width, text)

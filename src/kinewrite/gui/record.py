@@ -8,7 +8,8 @@ moves samples to the session file, so a busy GUI thread never delays the disk. T
 by the task's end condition (its duration, the pen staying up, or Esc / the Stop button),
 then the panel emits :attr:`RecordPanel.finished` with a :class:`TrialOutcome`: the trial's
 name, cached features, quality report and the consistency findings of
-:func:`kinewrite.acquisition.checks.check_trial`.
+:func:`kinewrite.acquisition.checks.check_trial` (judged by
+:func:`kinewrite.acquisition.trial_outcome.judge_trial`; :class:`TrialOutcome` lives there).
 
 The panel is used by the protocol workflow (:mod:`kinewrite.gui.workflow`) and by
 ``kinewrite record`` (:class:`RecordWindow`).
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,13 +33,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from ..acquisition import trial_outcome
 from ..acquisition.audio import ToneOutput
 from ..acquisition.calibration import ScreenMapping
 from ..acquisition.canvas import TabletCanvas
-from ..acquisition.checks import Finding, check_trial
 from ..acquisition.feedback import PressureFeedback
 from ..acquisition.recorder import TrialRecorder
 from ..acquisition.tasks import TaskSpec, guide_polylines_mm
+from ..acquisition.trial_outcome import TrialOutcome
 from ..storage.session import SessionWriter
 from .text import PlainLabel
 
@@ -47,50 +48,6 @@ __all__ = ["RecordPanel", "RecordWindow", "TrialOutcome"]
 
 #: Live quality line refresh period, ms (4 Hz: readable, and costs nothing).
 QUALITY_REFRESH_MS = 250
-
-
-@dataclass
-class TrialOutcome:
-    """What one finished trial gave.
-
-    Attributes
-    ----------
-    trial : str
-        The trial's name in the session (``"001"`` ...).
-    spec : TaskSpec
-        The task recorded.
-    status : str
-        ``complete``, ``aborted`` (stopped early, or failed an error-level check) or
-        ``superseded`` (by a redo), as stored.
-    features : dict or None
-        Cached features (None when the trial could not be analyzed, e.g. pen never down).
-    quality : object
-        The :class:`~kinewrite.acquisition.quality.QualityReport` at the end.
-    findings : list of Finding
-        Consistency findings (too short, pen never down, gaps, low rate ...).
-    input_kind : str
-        ``tablet`` or ``mouse``.
-    n_samples : int
-        Samples stored.
-    error : str
-        Why the recording stopped early (disk full ...), else empty.
-    """
-
-    trial: str
-    spec: TaskSpec
-    status: str
-    features: dict[str, float] | None
-    quality: Any
-    findings: list[Finding] = field(default_factory=list)
-    input_kind: str = ""
-    n_samples: int = 0
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """No error-level finding and the trial is complete."""
-        return self.status == "complete" and not any(f.severity == "error"
-                                                     for f in self.findings)
 
 
 class RecordPanel(QWidget):
@@ -257,18 +214,9 @@ class RecordPanel(QWidget):
         self._update_guide()
         self.canvas.clear_ink()
         spec = self._spec
-        trial_attrs: dict[str, Any] = {
-            "protocol_task": spec.key, "task_title": spec.title,
-            "guide_shown": int(spec.show_guide), "guide": spec.guide.kind,
-            "x_mm_per_px": self.mapping.x_mm_per_px,
-            "y_mm_per_px": self.mapping.y_mm_per_px,
-        }
-        guide_px = self._shown_guide_px()
-        if guide_px:  # the template the drawing is compared with (spiral_guide_* features)
-            trial_attrs["guide_polylines_px"] = guide_px
-        if feedback is not None:
-            trial_attrs.update(feedback.trial_attrs())
-        trial_attrs.update(attrs or {})
+        trial_attrs = trial_outcome.trial_attrs(
+            spec, self.mapping.x_mm_per_px, self.mapping.y_mm_per_px,
+            guide_px=self._shown_guide_px(), feedback=feedback, extra=attrs)
         self._writer = writer
         self._feedback = feedback
         self._nominal_rate_hz = float(nominal_rate_hz)
@@ -372,23 +320,9 @@ class RecordPanel(QWidget):
             self.quality_label.setText(f"Recording stopped: {error}")
             self.finished.emit(outcome)
             return outcome
-        findings = check_trial(result.features, result.quality, spec, self._nominal_rate_hz,
-                               input_kind=kind)
-        status = result.status
-        error = abort_reason or ""
-        failed = [f for f in findings if f.severity == "error"]
-        if status == "complete" and failed and self._writer is not None:
-            # kept on disk, but not a result: progress, report and export skip it
-            try:
-                self._writer.mark_unusable(result.trial, f"failed check: {failed[0].message}")
-                status = "aborted"
-            except (OSError, ValueError) as exc:
-                error = f"could not mark the trial unusable: {exc}".splitlines()[0]
-        outcome = TrialOutcome(
-            trial=result.trial, spec=spec, status=status, features=result.features,
-            quality=result.quality, findings=findings, input_kind=kind,
-            n_samples=result.n_samples, error=error,
-        )
+        # the checks; a failed one keeps the trial on disk, but not as a result
+        outcome = trial_outcome.judge_trial(result, spec, self._nominal_rate_hz, kind,
+                                            writer=self._writer, abort_reason=abort_reason)
         verb = "Saved" if outcome.ok else "Kept (not usable)"
         self.quality_label.setText(f"{verb} trial {result.trial}: "
                                    + live_quality_text(result.quality, kind))

@@ -284,7 +284,7 @@ def test_protocol_files_are_package_data() -> None:
     """Every shipped protocol matches the package-data globs of pyproject.toml (checked by
     hand too: ``pip wheel .`` holds kinewrite/acquisition/protocols/writers_cramp.toml, and
     ``default_protocol()`` loads it from an installed wheel)."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"]["kinewrite"]
     package = root / "src" / "kinewrite"
