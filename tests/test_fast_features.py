@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from kinewrite.analysis.features import ANALYSIS_VERSION, feature_names
+from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.csv_recording import InputError
 from kinewrite.storage.session import (
     CHANNELS,
     FEATURE_NAMES,

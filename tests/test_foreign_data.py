@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 import pytest
 
-from kinewrite.storage.csv_recording import InputError
+from kinewrite.errors import InputError
 from kinewrite.storage.isolated import load_isolated
 from kinewrite.storage.session import load_session
 from kinewrite.storage.study import read_session_summary

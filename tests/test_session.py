@@ -16,9 +16,9 @@ import pytest
 
 from kinewrite import extract_features
 from kinewrite.cli import main
+from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.codes import InvalidCodeError
-from kinewrite.storage.csv_recording import InputError
 from kinewrite.storage.session import (
     FORMAT_VERSION,
     STATE_HOVER,

@@ -9,6 +9,7 @@ trials with known truth). Nothing here imports Qt.
 
 from ._version import __version__
 from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
+from .errors import InputError
 from .model import TASKS, Recording, RecordingError
 from .storage.csv_recording import read_csv_recording, write_csv_recording
 from .storage.session import load_session
@@ -18,6 +19,7 @@ __all__ = [
     "ANALYSIS_VERSION",
     "FEATURES",
     "TASKS",
+    "InputError",
     "Recording",
     "RecordingError",
     "__version__",

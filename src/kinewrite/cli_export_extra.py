@@ -38,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bids(args: argparse.Namespace) -> int:
+    from .errors import InputError
     from .storage.bids import export_bids
-    from .storage.csv_recording import InputError
 
     if args.tasks:
         fail("--tasks does not apply to --format bids (a dataset holds every task)")
@@ -65,7 +65,7 @@ def _bids(args: argparse.Namespace) -> int:
 
 
 def _strokes(args: argparse.Namespace) -> int:
-    from .storage.csv_recording import InputError
+    from .errors import InputError
     from .storage.export import output_format, require_pyarrow, write_table
     from .storage.export_strokes import study_strokes
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, warn_if_name_like
 from ._signals import stop_requests
+from .errors import InputError
 from .model import TASKS
 from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
-from .storage.csv_recording import InputError
 from .storage.importers import (
     FORMATS,
     SVC_PRESSURE_LEVELS,

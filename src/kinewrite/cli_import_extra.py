@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
-from .storage.csv_recording import InputError
+from .errors import InputError
 from .storage.importers import ImportedTrial
 
 __all__ = ["read_hwr_all", "run_bids"]

@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from datetime import date as _date
 from typing import Any
 
+from .errors import ClinicalInputError
 from .storage.codes import name_like_reason
 from .storage.session import EVENT_KINDS, SESSION_FIELDS, adds_score
 
@@ -89,10 +90,6 @@ __all__ = [
     "wcrs_result",
     "wcrs_subscores",
 ]
-
-
-class ClinicalInputError(ValueError):
-    """A scale entry, event or metadata value the forms must refuse (message says why)."""
 
 
 @dataclass(frozen=True)

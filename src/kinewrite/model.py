@@ -13,18 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import RecordingError
+
 __all__ = ["TASKS", "Recording", "RecordingError"]
 
 #: The standard writing tasks (docs/science.md §9); ``free`` is anything else.
 TASKS: tuple[str, ...] = ("spiral", "loops", "sentence", "circles", "lines", "free")
-
-
-class RecordingError(ValueError):
-    """The documented validation error: the input cannot be analyzed as it is.
-
-    Its message is one line that says what is wrong, so that a command-line tool can print
-    ``file: message`` and exit with code 2.
-    """
 
 
 def _as_float_array(name: str, values: object) -> np.ndarray:

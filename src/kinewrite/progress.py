@@ -38,8 +38,8 @@ import pandas as pd
 
 from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
 from .analysis.measurement_error import Noise, change_verdict, measurement_noise
+from .errors import InputError
 from .model import TASKS
-from .storage.csv_recording import InputError
 from .storage.export import check_session_file, check_trial, file_problem
 from .storage.session import TreatmentEvent
 from .storage.study import SessionSummary, TrialSummary, study_summaries

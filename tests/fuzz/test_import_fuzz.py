@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kinewrite.storage.csv_recording import InputError
+from kinewrite.errors import InputError
 from kinewrite.storage.importers import (
     ImportOptions,
     decode_recording,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from test_import_fuzz import mutated
 
+from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.csv_recording import InputError
 from kinewrite.storage.isolated import load_isolated
 from kinewrite.storage.session import SessionWriter, load_session
 

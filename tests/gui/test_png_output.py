@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from kinewrite.errors import InputError
 from kinewrite.gui.progress import render_progress_png
 from kinewrite.gui.review import render_review_png
-from kinewrite.storage.csv_recording import InputError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -19,10 +19,10 @@ from PyQt6.QtGui import QImage
 from kinewrite.analysis.features import extract_features
 from kinewrite.analysis.pipeline import prepare
 from kinewrite.analysis.tremor import BAND_HZ, DETECTION_FACTOR
+from kinewrite.errors import InputError
 from kinewrite.gui.feature_table import format_value
 from kinewrite.gui.review import ReviewView, render_review_png
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.csv_recording import InputError
 from kinewrite.storage.session import (
     STATE_HOVER,
     STATE_TOUCH,

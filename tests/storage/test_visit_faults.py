@@ -20,7 +20,7 @@ import h5py
 import numpy as np
 import pytest
 
-from kinewrite.storage.csv_recording import InputError
+from kinewrite.errors import InputError
 from kinewrite.storage.hdf5_status import read_superblock
 from kinewrite.storage.session import SessionWriter, load_session
 from kinewrite.storage.study import open_study

@@ -41,7 +41,7 @@ import numpy as np
 
 from .._atomic import atomic_write_text, private_folder
 from ..analysis.force import pressure_to_newtons
-from ..storage.csv_recording import InputError
+from ..errors import InputError
 from ..storage.session import Calibration
 from .tasks import config_dir
 

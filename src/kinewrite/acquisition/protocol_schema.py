@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
+from ..errors import InputError
 from ..model import TASKS
-from ..storage.csv_recording import InputError
 
 __all__ = [
     "END_CONDITIONS",

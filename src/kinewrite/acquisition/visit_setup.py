@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..storage.csv_recording import InputError
+from ..errors import InputError
 from .calibration import PressureProfile, list_profiles
 
 __all__ = [

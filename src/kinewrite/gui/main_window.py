@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..acquisition.calibration import ScreenMapping
-from ..storage.csv_recording import InputError
+from ..errors import InputError
 from ..storage.session import SessionWriter
 from ..storage.study import study_summaries
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog

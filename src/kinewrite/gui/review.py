@@ -42,9 +42,9 @@ from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.force import is_calibrated
 from ..analysis.review_signals import ReviewSignals, nan_breaks, review_signals
 from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR
+from ..errors import InputError
 from ..model import RecordingError
 from ..progress import task_label
-from ..storage.csv_recording import InputError
 from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
 from .feature_table import FeatureTable, format_value
 from .plots import ensure_app, png_bytes

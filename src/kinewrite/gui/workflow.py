@@ -43,7 +43,7 @@ from ..acquisition.visit import (
     open_interrupted,
     stylus_profile,
 )
-from ..storage.csv_recording import InputError
+from ..errors import InputError
 from .clinical import AddsDialog, WcrsDialog
 from .done_page import DonePage
 from .record import RecordPanel

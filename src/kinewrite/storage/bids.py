@@ -76,8 +76,8 @@ import pandas as pd
 from .. import __version__
 from .._atomic import fsync_folder
 from ..analysis import preprocess as pp
+from ..errors import InputError
 from ..model import RecordingError
-from .csv_recording import InputError
 from .export import (
     ExportOptions,
     check_channels,

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..model import TASKS
 from .bids import NA, BidsError, subject_label
 from .codes import check_code_collision, validate_patient_code
-from .csv_recording import InputError
 from .importers import (
     MAX_BYTES,
     ImportedTrial,

@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 import re
 
+from ..errors import InvalidCodeError
+
 __all__ = [
     "InvalidCodeError",
     "check_code_collision",
@@ -31,10 +33,6 @@ _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 #: Windows device names: a file or folder of such a name (also "aux.txt") is the device.
 WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL"}
                              | {f"{p}{d}" for p in ("COM", "LPT") for d in "123456789"})
-
-
-class InvalidCodeError(ValueError):
-    """A patient code that could escape the study folder or is not a code."""
 
 
 def validate_patient_code(code: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._atomic import atomic_output
+from ..errors import InputError
 from ..model import TASKS, Recording, RecordingError
 
 __all__ = ["InputError", "parse_csv_recording", "read_csv_recording", "write_csv_recording"]
@@ -26,10 +27,6 @@ OPTIONAL = ("pressure", "pen_down", "tilt_x", "tilt_y")
 MAX_BYTES = 1 << 30
 #: Smallest magnitude a float64 no longer holds exactly as every integer (2**53 + 1 rounds).
 MAX_EXACT = 2.0**53
-
-
-class InputError(ValueError):
-    """A file cannot be read as a recording; the message is one line naming the file."""
 
 
 def read_csv_recording(path: str | os.PathLike[str]) -> tuple[Recording, str | None]:

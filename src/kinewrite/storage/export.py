@@ -124,9 +124,9 @@ import pandas as pd
 from .._allocator import tune_allocator
 from .._atomic import atomic_output
 from ..analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
+from ..errors import InputError
 from ..model import TASKS, RecordingError
 from .codes import validate_patient_code
-from .csv_recording import InputError
 from .export_study import (
     STUDY_COLUMNS,
     STUDY_DESCRIPTIONS,

@@ -27,8 +27,8 @@ import pandas as pd
 
 from ..analysis.features import ANALYSIS_VERSION
 from ..analysis.stroke_table import STROKE_COLUMNS, stroke_table
+from ..errors import InputError
 from ..model import RecordingError
-from .csv_recording import InputError
 from .export import (
     ExportError,
     ExportOptions,

@@ -54,9 +54,10 @@ from .. import __version__
 from .._atomic import FILE_MODE, TEMP_SUFFIX, atomic_output, private_folder
 from ..analysis.preprocess import effective_rate_hz
 from ..analysis.scale import check_scale
+from ..errors import InputError
 from ..model import TASKS, RecordingError
 from .codes import check_code_collision, validate_patient_code
-from .csv_recording import InputError, parse_csv_recording
+from .csv_recording import parse_csv_recording
 from .session import (
     STATE_HOVER,
     STATE_OUT,

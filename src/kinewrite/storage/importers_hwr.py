@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from .csv_recording import InputError
+from ..errors import InputError
 from .importers import (
     _MAX_EXACT_INT,
     SVC_PRESSURE_LEVELS,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .csv_recording import InputError
+from ..errors import InputError
 from .session import load_session
 
 __all__ = ["DEFAULT_TIMEOUT_S", "load_isolated"]

@@ -52,10 +52,10 @@ import numpy as np
 
 from .._atomic import atomic_output, fsync_file, fsync_folder, private_folder, temp_beside
 from .._version import __version__
+from ..errors import DiskSpaceError, InputError, one_line
 from ..model import TASKS, Recording, RecordingError
 from . import hdf5_status
 from .codes import check_code_collision, validate_patient_code
-from .csv_recording import InputError
 from .opening import INTERRUPTED, OpenedSession, open_session_file
 from .writer_lock import SessionBusyError, acquire_writer_lock, release_writer_lock
 
@@ -123,10 +123,6 @@ CHUNK = 4096
 #: full disk mid-write leaves a file whose superblock claims more space than was written:
 #: it no longer opens, and every sample in it is lost (measured with a file-size limit).
 MIN_FREE_BYTES = 64 << 20
-
-
-class DiskSpaceError(OSError):
-    """The disk is (almost) full: the recording was stopped and saved before HDF5 broke it."""
 
 
 def _now() -> str:
@@ -407,25 +403,20 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
+        raise InputError(f"{path}: cannot open as HDF5 ({one_line(exc)})") from None
     try:
         with opened:
             return _read(opened, path)
     except InputError:
         raise
     except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
-        raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
+        raise InputError(f"{path}: damaged session file ({one_line(exc)})") from None
 
 
 def _feature_order() -> list[str]:
     from ..analysis.features import feature_names
 
     return feature_names()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
 
 
 def trial_guide_mm(attrs: Mapping[str, Any], calibration: Calibration) -> np.ndarray | None:
@@ -811,7 +802,7 @@ def repair_session(path: str | os.PathLike[str]) -> str:
         if (isinstance(first, DiskSpaceError) or not superblock.swmr
                 or "truncated" in str(first)):  # never the SWMR reader on a truncated file
             raise InputError(f"{path}: left open by a writer that stopped, and cannot be "
-                             f"repaired ({_short(first)}); the file is left unchanged") from None
+                             f"repaired ({one_line(first)}); the file is left unchanged") from None
         closed = _repair_through_swmr_reader(path, verify)
     return _repair_note(path, True, closed)
 
@@ -825,7 +816,7 @@ def _repair_through_swmr_reader(path: Path, verify: Callable[[Path], Any]) -> li
             verify(tmp)
     except (OSError, InputError, RuntimeError, KeyError, ValueError) as exc:
         raise InputError(f"{path}: left open by a writer that stopped, and cannot be "
-                         f"repaired ({_short(exc)}); the file is left unchanged") from None
+                         f"repaired ({one_line(exc)}); the file is left unchanged") from None
     return closed
 
 
@@ -1241,7 +1232,7 @@ class SessionWriter:
             rec = channels_to_recording(channels, cal)
             features = extract_features(rec, task=task, guide_xy_mm=guide)
         except (RecordingError, ValueError) as exc:
-            reason = _short(exc)
+            reason = one_line(exc)
             self._modify(lambda f: f["trials"][name].attrs.__setitem__("analysis_error",
                                                                        reason))
             return None

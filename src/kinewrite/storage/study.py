@@ -20,7 +20,7 @@ from pathlib import Path
 
 import h5py
 
-from .csv_recording import InputError
+from ..errors import InputError, one_line
 from .opening import OpenedSession, open_session_file
 from .session import (
     FORMAT,
@@ -30,7 +30,6 @@ from .session import (
     Session,
     TreatmentEvent,
     _scalar_attr,
-    _short,
     event_from_attrs,
     load_session,
     protocol_task_of,
@@ -209,14 +208,14 @@ def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> S
     try:
         opened = open_session_file(path)
     except Exception as exc:  # h5py raises OSError or RuntimeError on junk
-        raise InputError(f"{path}: cannot open as HDF5 ({_short(exc)})") from None
+        raise InputError(f"{path}: cannot open as HDF5 ({one_line(exc)})") from None
     try:
         with opened:
             return _summary(opened, path, brief)
     except InputError:
         raise
     except Exception as exc:  # corrupt internals surface as many h5py/numpy exceptions
-        raise InputError(f"{path}: damaged session file ({_short(exc)})") from None
+        raise InputError(f"{path}: damaged session file ({one_line(exc)})") from None
 
 
 def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:

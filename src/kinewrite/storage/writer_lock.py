@@ -15,6 +15,8 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..errors import SessionBusyError
+
 __all__ = ["SessionBusyError", "acquire_writer_lock", "lock_path", "release_writer_lock",
            "writer_is_live"]
 
@@ -22,10 +24,6 @@ try:
     import fcntl
 except ImportError:  # pragma: no cover (Windows)
     fcntl = None  # type: ignore[assignment]
-
-
-class SessionBusyError(OSError):
-    """Another process is writing this session (it holds the session's writer lock)."""
 
 
 def lock_path(path: Path) -> Path:
