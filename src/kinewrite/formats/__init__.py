@@ -14,33 +14,53 @@ This package may import storage, analysis, model and errors; never Qt. See
 ``docs/import.md``.
 """
 
+from .bids_reader import BidsSession, import_bids, read_bids_subject
 from .bounded_read import MAX_BYTES, read_bounded
 from .csv import parse_csv_recording, read_csv_recording, write_csv_recording
+from .dedup import Skipped, imported_sources
 from .hwr import parse_hwr, read_hwr_file
+from .import_lock import IMPORT_LOCK_NAME, IMPORT_LOCK_TIMEOUT_S
 from .inkml import parse_inkml
 from .registry import FORMATS, decode_recording, detect_format, read_recording_file
+from .session_build import (
+    ImportResult,
+    import_recordings,
+    scale_warning,
+    write_import_session,
+)
 from .svc import SVC_PRESSURE_LEVELS, SVC_PRESSURE_MAX, SVC_UNITS_PER_MM, parse_svc
 from .trial import ImportedTrial, ImportOptions, Scale, session_calibration
 
 __all__ = [
     "FORMATS",
+    "IMPORT_LOCK_NAME",
+    "IMPORT_LOCK_TIMEOUT_S",
     "MAX_BYTES",
     "SVC_PRESSURE_LEVELS",
     "SVC_PRESSURE_MAX",
     "SVC_UNITS_PER_MM",
+    "BidsSession",
     "ImportOptions",
+    "ImportResult",
     "ImportedTrial",
     "Scale",
+    "Skipped",
     "decode_recording",
     "detect_format",
+    "import_bids",
+    "import_recordings",
+    "imported_sources",
     "parse_csv_recording",
     "parse_hwr",
     "parse_inkml",
     "parse_svc",
+    "read_bids_subject",
     "read_bounded",
     "read_csv_recording",
     "read_hwr_file",
     "read_recording_file",
+    "scale_warning",
     "session_calibration",
     "write_csv_recording",
+    "write_import_session",
 ]
