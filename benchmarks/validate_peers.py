@@ -45,8 +45,8 @@ from typing import Any
 import numpy as np
 
 from kinewrite.analysis.features import extract_features
+from kinewrite.formats import ImportOptions, read_recording_file
 from kinewrite.model import Recording
-from kinewrite.storage.importers import ImportOptions, read_recording_file
 from kinewrite.storage.session import channels_to_recording
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

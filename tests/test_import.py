@@ -12,12 +12,15 @@ import h5py
 import numpy as np
 import pytest
 
+from kinewrite import formats
 from kinewrite.analysis.features import extract_features
 from kinewrite.cli import main
+from kinewrite.errors import InputError
+from kinewrite.formats.csv import read_csv_recording, write_csv_recording
+from kinewrite.formats.inkml_context import trace_channels
+from kinewrite.formats.inkml_values import trace_matrix
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage import importers
 from kinewrite.storage.codes import InvalidCodeError
-from kinewrite.storage.csv_recording import read_csv_recording, write_csv_recording
 from kinewrite.storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, load_session
 
 KW = [sys.executable, "-m", "kinewrite.cli"]
@@ -292,14 +295,14 @@ def test_inkml_pen_up_traces_tip_switch_and_continuations(study, tmp_path):
 
 
 def test_trace_tokenizer_is_linear():
-    channels = importers._channels(None, "f")
+    channels = trace_channels(None, "f")
     for text in ("1" * 200_000 + "x", " " * 200_000 + "x", "1-" * 200_000,
                  "'" + " " * 200_000 + "1 2"):
         start = time.monotonic()
-        with pytest.raises(importers.InputError):
-            importers._trace_matrix(text, channels, "f", 1)
+        with pytest.raises(InputError):
+            trace_matrix(text, channels, "f", 1)
         assert time.monotonic() - start < 1.0, text[:10]
-    values, codes = importers._trace_matrix("1125 18432,'23'43,\"7\"-8,3-5", channels, "f", 1)
+    values, codes = trace_matrix("1125 18432,'23'43,\"7\"-8,3-5", channels, "f", 1)
     np.testing.assert_array_equal(values, [[1125, 18432], [23, 43], [7, -8], [3, -5]])
     np.testing.assert_array_equal(codes, [[0, 0], [2, 2], [3, 3], [0, 0]])
 
@@ -363,11 +366,11 @@ def test_xml_attacks_are_refused_quickly_and_change_nothing(study, tmp_path, nam
 
 
 def test_xml_parser_refuses_doctype_in_process():
-    with pytest.raises(importers.InputError, match="DOCTYPE"):
-        importers.parse_inkml(BILLION_LAUGHS.encode(), "x.inkml", importers.ImportOptions())
+    with pytest.raises(InputError, match="DOCTYPE"):
+        formats.parse_inkml(BILLION_LAUGHS.encode(), "x.inkml", formats.ImportOptions())
     deep = ("<ink>" + "<a>" * 100 + "</a>" * 100 + "</ink>").encode()
-    with pytest.raises(importers.InputError, match="deeper"):
-        importers.parse_inkml(deep, "deep.inkml", importers.ImportOptions())
+    with pytest.raises(InputError, match="deeper"):
+        formats.parse_inkml(deep, "deep.inkml", formats.ImportOptions())
 
 
 # ------------------------------------------------------------------------------- CSV
@@ -479,8 +482,8 @@ def test_date_dates_the_imported_session(study, tmp_path, capsys):
         err = capsys.readouterr().err
         assert exit_info.value.code == 2 and err.count("\n") == 1 and why in err, err
     assert snapshot(study) == before
-    with pytest.raises(importers.InputError, match="must be UTC"):  # the library call
-        importers.write_import_session(study, "WC-001", [importers.read_recording_file(path)],
+    with pytest.raises(InputError, match="must be UTC"):  # the library call
+        formats.write_import_session(study, "WC-001", [formats.read_recording_file(path)],
                                        created="2019-05-02T10:00:00")
     assert snapshot(study) == before
 
@@ -618,14 +621,14 @@ def test_csv_is_read_once_and_its_hash_is_of_the_samples_stored(study, tmp_path)
             opened.append(args[1])
 
     sys.addaudithook(audit)  # a real interpreter event, for every open of the file
-    trial = importers.read_recording_file(path)
+    trial = formats.read_recording_file(path)
     assert len(opened) == 1, opened
     opened.clear()  # the hook stays installed; the rest of this test opens nothing of it
     assert trial.attrs["source_sha256"] == sha(path)
-    from kinewrite.storage.csv_recording import parse_csv_recording
+    from kinewrite.formats.csv import parse_csv_recording
 
     rec, _ = parse_csv_recording(path.read_bytes(), str(path))
-    stored = load_session(importers.write_import_session(study, "WC-006", [trial])).trials[0]
+    stored = load_session(formats.write_import_session(study, "WC-006", [trial])).trials[0]
     assert stored.attrs["source_sha256"] == sha(path)
     np.testing.assert_array_equal(stored.recording.x, rec.x)
     np.testing.assert_array_equal(stored.recording.t, rec.t)
@@ -667,7 +670,7 @@ def test_code_differing_only_in_case_is_refused(study, tmp_path, code):
     assert "'WC-001'" in r.stderr and "differs only in case" in r.stderr
     assert snapshot(study) == before
     with pytest.raises(InvalidCodeError):
-        importers.write_import_session(study, code, [importers.read_recording_file(good)])
+        formats.write_import_session(study, code, [formats.read_recording_file(good)])
     assert snapshot(study) == before
 
 
@@ -703,7 +706,7 @@ def test_what_a_killed_import_left_is_invisible_and_removed(study, tmp_path):
     tmp.write_bytes(seed.read_bytes()[: seed.stat().st_size // 2])  # half a session
     lock.write_text("")
     (folder / f".{tmp.name}.trial.x1y2.tmp").write_bytes(b"\0" * 64)  # the writer's own temp
-    (folder / importers.IMPORT_LOCK_NAME).write_text("")  # the import lock of a dead process
+    (folder / formats.IMPORT_LOCK_NAME).write_text("")  # the import lock of a dead process
     (folder / ".session-20240101T000000Z-deadbeef.h5.new.q.tmp").write_text("")  # not ours
     listed = open_study(study)
     assert [s.path for s in listed.sessions] == [seed] and listed.problems == []

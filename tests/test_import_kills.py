@@ -20,9 +20,8 @@ from pathlib import Path
 import h5py
 import pytest
 
+from kinewrite.formats import IMPORT_LOCK_NAME, imported_sources, write_csv_recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.csv_recording import write_csv_recording
-from kinewrite.storage.importers import IMPORT_LOCK_NAME, imported_sources
 from kinewrite.storage.session import SessionWriter, load_session
 from kinewrite.storage.study import open_study
 

@@ -14,9 +14,9 @@ from kinewrite.analysis.features import extract_features
 from kinewrite.analysis.pipeline import prepare
 from kinewrite.analysis.scale import check_scale
 from kinewrite.cli import main
+from kinewrite.formats import ImportOptions, decode_recording, read_recording_file
 from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.importers import ImportOptions, decode_recording, read_recording_file
 from kinewrite.storage.session import (
     STATE_TOUCH,
     Calibration,

@@ -10,8 +10,8 @@ trials with known truth). Nothing here imports Qt.
 from ._version import __version__
 from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, feature_names
 from .errors import InputError
+from .formats.csv import read_csv_recording, write_csv_recording
 from .model import TASKS, Recording, RecordingError
-from .storage.csv_recording import read_csv_recording, write_csv_recording
 from .storage.session import load_session
 from .storage.study import open_study
 

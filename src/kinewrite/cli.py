@@ -34,8 +34,8 @@ from ._cli_common import (
 from ._version import __version__
 from .analysis.features import FEATURES, extract_features
 from .errors import InputError
+from .formats.csv import read_csv_recording, write_csv_recording
 from .model import TASKS, RecordingError
-from .storage.csv_recording import read_csv_recording, write_csv_recording
 
 _UNITS = {f.name: f.unit for f in FEATURES}
 

@@ -25,9 +25,7 @@ from pathlib import Path
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, warn_if_name_like
 from ._signals import stop_requests
 from .errors import InputError
-from .model import TASKS
-from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
-from .storage.importers import (
+from .formats import (
     FORMATS,
     SVC_PRESSURE_LEVELS,
     SVC_PRESSURE_MAX,
@@ -39,6 +37,8 @@ from .storage.importers import (
     read_recording_file,
     session_calibration,
 )
+from .model import TASKS
+from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
 from .storage.session import SessionBusyError, normalize_created
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
 from .errors import InputError
-from .storage.importers import ImportedTrial
+from .formats.trial import ImportedTrial
 
 __all__ = ["read_hwr_all", "run_bids"]
 
 
 def read_hwr_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
     """Every HWR file read; None (after one line per bad file) if any is bad."""
-    from .storage.importers_hwr import read_hwr_file
+    from .formats.hwr import read_hwr_file
 
     if args.rate_hz is None:
         fail("--format hwr needs --rate-hz R: MovAlyzeR files have no time column (the rate "
@@ -41,7 +41,7 @@ def read_hwr_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
 def run_bids(args: argparse.Namespace, study: Path, code: str) -> int:
     """Import the subject of `code` from the BIDS dataset given as the one FILE."""
     from .cli_import import _report, _stop_at_checkpoints, _Terminated
-    from .storage.bids_import import import_bids
+    from .formats.bids_reader import import_bids
     from .storage.codes import InvalidCodeError
     from .storage.session import SessionBusyError
 

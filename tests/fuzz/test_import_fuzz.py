@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kinewrite.errors import InputError
-from kinewrite.storage.importers import (
+from kinewrite.formats import (
     ImportOptions,
     decode_recording,
     detect_format,
