@@ -170,15 +170,15 @@ def parse_inkml(data: bytes, name: str, options: ImportOptions) -> ImportedTrial
     joined = _join_strokes(strokes, respect_to, name)
     t0 = float(joined["t"][0])
     t_s = joined["t"] - t0
-    channels = {"t": t_s, "x": joined["x"], "y": joined["y"], "state": joined["state"]}
+    stored = {"t": t_s, "x": joined["x"], "y": joined["y"], "state": joined["state"]}
     units_out = {"t": "s", "x": seen.x_unit, "y": seen.y_unit, "state": "code"}
     if joined["force"] is not None:
-        channels["pressure"] = joined["force"]
+        stored["pressure"] = joined["force"]
         units_out["pressure"] = "level"
     scale = Scale(seen.x_mm, seen.y_mm, f"InkML: {seen.note}", seen.pressure_max,
                    seen.pressure_note)
     return ImportedTrial(
-        source=name, fmt="inkml", channels=channels, units=units_out, scale=scale,
+        source=name, fmt="inkml", channels=stored, units=units_out, scale=scale,
         nominal_rate_hz=estimated_rate_hz(np.concatenate([s.t for s in strokes])),
         attrs={"source_format": "inkml",
                "unit_conversion": (f"{seen.note} (x {seen.x_mm:g} mm/unit, y "

@@ -14,6 +14,7 @@ tests/fuzz/test_import_fuzz.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NoReturn
 from xml.parsers import expat
 
 from ..errors import InputError
@@ -56,7 +57,7 @@ def parse_xml(data: bytes, name: str) -> tuple[Node, dict[str, Node]]:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.buffer_text = True
 
-    def refuse(*_args: object) -> None:
+    def refuse(*_args: object) -> NoReturn:
         raise InputError(f"{name}: XML with a DOCTYPE or entity declaration is refused "
                          "(entity expansion and external entities are unsafe)")
 

@@ -214,7 +214,8 @@ def import_into_patient(
             if exclusive:
                 remove_leftovers(folder)
             new, skipped = not_yet_imported(folder, trials, reimport)
-            path, notes = None, []
+            path: Path | None = None
+            notes: list[str] = []
             if new:
                 path = _write_session_file(
                     folder, code, new, calibration or session_calibration(new), created,

@@ -147,7 +147,7 @@ def calibration_of(scales: Sequence[Scale]) -> Calibration:
     :func:`session_calibration`)."""
     first = scales[0]
     pressures = [s for s in scales if s.pressure_max is not None]
-    pressure_max = pressures[0].pressure_max if pressures else 1.0
+    pressure_max = next((s.pressure_max for s in scales if s.pressure_max is not None), 1.0)
     notes = list(dict.fromkeys(s.xy_note for s in scales))
     pnote = pressures[0].pressure_note if pressures else "no pressure channel"
     return Calibration(
