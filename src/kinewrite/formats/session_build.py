@@ -172,7 +172,6 @@ def import_recordings(
                                checkpoint=checkpoint or no_checkpoint)
 
 
-
 def import_into_patient(
     study_dir: str | os.PathLike[str], code: str, trials: Sequence[ImportedTrial], *,
     calibration: Calibration | None, created: str | None, origin: Callable[[int], str],
@@ -217,8 +216,10 @@ def import_into_patient(
             path: Path | None = None
             notes: list[str] = []
             if new:
+                if calibration is None:
+                    calibration = session_calibration(new)
                 path = _write_session_file(
-                    folder, code, new, calibration or session_calibration(new), created,
+                    folder, code, new, calibration, created,
                     f"imported by kinewrite {__version__} import from {origin(len(new))}",
                     task, keep_source_name, checkpoint, notes)
     finally:
