@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from kinewrite.trial_features import finish_trial
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
@@ -83,5 +85,5 @@ def mouse_study(tmp_path):
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.full(rec.t.size, STATE_TOUCH))
-            w.end_trial("complete")
+            finish_trial(w, "complete")
     return tmp_path

@@ -114,7 +114,7 @@ def test_calibration_is_stored_and_converts_recordings(tmp_path: Path) -> None:
     writer.append(t=t, x=np.array([100.0, 600.0, 600.0, 100.0, 100.0]),
                   y=np.array([500.0, 500.0, 100.0, 100.0, 500.0]),
                   pressure=np.full(5, 0.5), state=np.full(5, 2, dtype="u1"))
-    writer.end_trial(compute_features=False)
+    writer.end_trial()
     writer.close()
     session = load_session(writer.path)
     assert session.calibration == cal

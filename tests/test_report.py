@@ -12,6 +12,7 @@ import pytest
 from kinewrite.analysis.reference import reference_for
 from kinewrite.progress import load_progress
 from kinewrite.report import _healthy_text, _value, summary_lines
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 KW = [sys.executable, "-m", "kinewrite.cli"]
@@ -112,7 +113,7 @@ def test_uncalibrated_pressure_says_so(tmp_path):
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.full(rec.t.size, STATE_TOUCH))
-            w.end_trial("complete")
+            finish_trial(w, "complete")
     rows = {r["technical"]: r for r in lines_of(load_progress(tmp_path, "WC-030"))}
     assert "pressure_mean_N" not in rows
     assert rows["pressure_mean"]["last"].endswith("% of tablet range (uncalibrated)")

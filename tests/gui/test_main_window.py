@@ -116,7 +116,7 @@ from kinewrite.storage.session import SessionWriter
 w = SessionWriter.create({str(study)!r}, "WC-031")
 w.begin_trial("loops", 200.0)
 w.append(t=np.arange(300) / 200, x=np.zeros(300), y=np.zeros(300), state=np.full(300, 2))
-w.end_trial("complete", compute_features=False)
+w.end_trial("complete")
 f = h5py.File(w.path, "r+", libver="latest")  # an old writer's file, held open
 os.kill(os.getpid(), signal.SIGKILL)
 """

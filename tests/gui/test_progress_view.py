@@ -13,6 +13,7 @@ import kinewrite.storage.export as export_module
 from kinewrite.analysis.reference import plain_label
 from kinewrite.gui.progress import ProgressView, render_progress_png
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
@@ -184,7 +185,7 @@ def test_uncalibrated_pressure_says_so(qtbot, tmp_path):
         w.begin_trial("sentence", 133.0, "tablet", channels=("t", "x", "y", "pressure", "state"))
         w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                  state=np.full(rec.t.size, STATE_TOUCH))
-        w.end_trial("complete")
+        finish_trial(w, "complete")
     view = ProgressView(tmp_path, "WC-031")
     qtbot.addWidget(view)
     assert "pressure_mean" in view.chosen_features()

@@ -271,6 +271,7 @@ def _interrupted_visit(study, code: str) -> None:
     script = f"""
 import os, signal, numpy as np
 from kinewrite.storage.session import SessionWriter
+from kinewrite.trial_features import finish_trial
 w = SessionWriter.create({str(study)!r}, {code!r})
 t = np.arange(400) / 200.0
 for key in ("sentence", "loops", "circles"):
@@ -282,7 +283,7 @@ for key in ("sentence", "loops", "circles"):
     if key == "circles":
         w.flush()
         os.kill(os.getpid(), signal.SIGKILL)
-    w.end_trial("complete")
+    finish_trial(w, "complete")
 """
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == -9, r.stderr

@@ -325,7 +325,7 @@ def _write(folder: Path, code: str, trials: Sequence[ImportedTrial], session: Bi
 
     from . import importers
 
-    created = session.created or normalize_created(importers._now())
+    created = session.created or normalize_created(importers.now_utc())
     session_id = uuid.uuid4().hex
     path = folder / importers.session_filename(created, session_id)
     meta = {"notes": f"imported by kinewrite {importers.__version__} import from BIDS "

@@ -56,6 +56,7 @@ from ..analysis.preprocess import effective_rate_hz
 from ..analysis.scale import check_scale
 from ..errors import InputError
 from ..model import TASKS, RecordingError
+from ..trial_features import finish_trial
 from .codes import check_code_collision, validate_patient_code
 from .csv_recording import parse_csv_recording
 from .session import (
@@ -65,10 +66,10 @@ from .session import (
     Calibration,
     SessionBusyError,
     SessionWriter,
-    _now,
     channels_to_recording,
     load_session,
     normalize_created,
+    now_utc,
     refuse_foreign_data,
     session_filename,
 )
@@ -1459,7 +1460,7 @@ def _write_session_file(folder: Path, code: str, trials: Sequence[ImportedTrial]
                         checkpoint: Callable[[], None], notes: list[str]) -> Path:
     """Build the session in a temporary file beside its final name, verify, rename; the
     scale warnings of its trials are appended to `notes`."""
-    created = created or normalize_created(_now())
+    created = created or normalize_created(now_utc())
     session_id = uuid.uuid4().hex
     path = folder / session_filename(created, session_id)
     meta = {"notes": f"imported by kinewrite {__version__} import from {len(trials)} file(s)"}
@@ -1507,7 +1508,7 @@ def _write_trial(writer: SessionWriter, trial: ImportedTrial, task: str | None,
         input_kind="import", channels=tuple(trial.channels), units=trial.units, attrs=attrs,
     )
     writer.append(**trial.channels)
-    features = writer.end_trial("complete")
+    features = finish_trial(writer, "complete")
     note = scale_warning(trial, task, features)
     if note:
         writer.set_trial_attrs(name, {"scale_warning": note})

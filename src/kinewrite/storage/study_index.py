@@ -49,15 +49,12 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_bytes, private_folder
+from ..clinical.events import TreatmentEvent, event_from_attrs
+from ..clinical.scales import ClinicalEntry
 from ..model import TASKS
 from .codes import validate_patient_code
-from .session import (
-    TRIAL_STATUSES,
-    ClinicalEntry,
-    TreatmentEvent,
-    event_from_attrs,
-    session_filename,
-)
+from .naming import session_filename
+from .schema import TRIAL_STATUSES
 
 __all__ = ["INDEX_NAME", "MAX_INDEX_BYTES", "load_index", "name_matches", "save_index",
            "summary_from_json", "summary_to_json"]
