@@ -7,7 +7,7 @@ attributes and trial attributes of each file, not the samples.
 :func:`read_session_summary` reads what a progress view needs of one file (session metadata,
 each trial's attributes and cached features, clinical scales, treatment events) without any
 sample, and :func:`study_summaries` does so for every session of a patient: about 1 ms per
-session file instead of ~20 ms for :func:`~kinewrite.storage.session.load_session`.
+session file instead of ~20 ms for :func:`~kinewrite.storage.reader.load_session`.
 """
 
 from __future__ import annotations
@@ -20,15 +20,17 @@ from pathlib import Path
 
 import h5py
 
-from ..clinical.events import TreatmentEvent, event_from_attrs
+from ..clinical.events import event_from_attrs
 from ..clinical.scales import ClinicalEntry
 from ..errors import InputError, one_line
+from . import study_index as ix
 from .attrs import scalar_attr
 from .feature_row import read_feature_row
 from .naming import protocol_task_of
 from .opening import OpenedSession, open_session_file, recovery_note
 from .reader import Session, load_session
 from .schema import FORMAT, FORMAT_VERSION, SESSION_FIELDS
+from .summaries import SessionSummary, TrialSummary
 from .trust import refuse_foreign_data
 
 __all__ = ["SessionInfo", "SessionSummary", "Study", "TrialSummary", "open_study",
@@ -125,65 +127,12 @@ def is_session_file(path: str | os.PathLike[str]) -> bool:
 # ------------------------------------------------------------------------ summary reading
 
 
-@dataclass(frozen=True)
-class TrialSummary:
-    """A trial without its samples: the attributes a progress view needs and its features.
-
-    ``features`` and ``features_version`` equal those of the :class:`~.session.Trial` that
-    :func:`~kinewrite.storage.session.load_session` returns (None when not cached).
-    """
-
-    name: str
-    task: str
-    status: str
-    started: str
-    ended: str
-    nominal_rate_hz: float
-    input: str
-    superseded_by: str
-    n_samples: int
-    analysis_error: str
-    features: dict[str, float] | None
-    features_version: str | None
-    #: The protocol step (:func:`~kinewrite.storage.session.protocol_task_of`), e.g.
-    #: ``"spiral_guided"``; the task itself where the file does not say.
-    protocol_task: str = ""
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """A session file without samples (see :func:`read_session_summary`)."""
-
-    path: Path
-    session_id: str
-    patient_code: str
-    created: str
-    format_version: int
-    metadata: dict[str, str]
-    trials: tuple[TrialSummary, ...]
-    clinical: tuple[ClinicalEntry, ...]
-    events: tuple[TreatmentEvent, ...]
-    recovered_from_crash: bool = False
-    #: One line saying how a file left by a writer that died was read ("" for a normal file).
-    recovery: str = ""
-
-    @property
-    def date(self) -> str:
-        """The session's date, ``YYYY-MM-DD`` (UTC), from ``created``."""
-        return self.created[:10]
-
-    @property
-    def simulated(self) -> bool:
-        """True if any trial's input is ``simulated`` (no person wrote it)."""
-        return any(t.input == "simulated" for t in self.trials)
-
-
 def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> SessionSummary:
     """Read one session file's metadata, trial attributes, cached features, clinical scales
     and treatment events, never a sample.
 
     Opens the file once and reads the compact feature row of each trial (two small
-    datasets, see :func:`~kinewrite.storage.session.write_features`; older files fall back to
+    datasets, see :func:`~kinewrite.storage.feature_row.write_features`; older files fall back to
     the feature attributes). Scalar attributes are read through h5py's low-level API.
     With ``brief=True`` the session metadata and the trials' ``started``, ``ended`` and
     ``nominal_rate_hz`` are not read (left empty / NaN): a third fewer reads, for views that
@@ -313,8 +262,6 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
     InputError
         If the folder does not exist.
     """
-    from . import study_index as ix
-
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such study folder")
