@@ -130,7 +130,7 @@ class ScaleItem:
 
 
 
-def adds_score(items: Mapping[str, int] | None = None, level_pct: int | None = None) -> float:
+def adds_score(items: Mapping[str, float] | None = None, level_pct: int | None = None) -> float:
     """Arm Dystonia Disability Scale score in % (Fahn).
 
     Parameters
@@ -307,7 +307,7 @@ def validate_date(text: str, what: str = "date", *, allow_future: bool = False) 
     >>> validate_date("2023-02-29")
     Traceback (most recent call last):
     ...
-    kinewrite.clinical_scales.ClinicalInputError: date '2023-02-29' is not a valid date (YYYY-MM-DD)
+    kinewrite.errors.ClinicalInputError: date '2023-02-29' is not a valid date (YYYY-MM-DD)
     """
     try:
         d = _date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None

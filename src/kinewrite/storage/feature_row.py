@@ -114,7 +114,7 @@ def read_feature_row(g: h5py.Group | h5py.h5g.GroupID,
             read_str(attr, names)
     except KeyError:  # a file written before the compact row existed (still format v1)
         names = values = None
-    if names is None:  # no (usable) compact row: the attributes are the cache
+    if names is None or values is None:  # no (usable) compact row: the attributes are the cache
         return features_from_attrs(h5py.Group(gid))
     version = scalar_attr(fid, "analysis_version", str, "")
     stored = dict(zip((n.decode("utf-8", "replace") if isinstance(n, bytes) else str(n)

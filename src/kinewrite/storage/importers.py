@@ -72,6 +72,7 @@ from .session import (
     now_utc,
     refuse_foreign_data,
     session_filename,
+    write_new_session,
 )
 
 __all__ = [
@@ -1485,7 +1486,7 @@ def _write_session_into(tmp: Path, session_id: str, code: str, created: str,
     writer = SessionWriter(tmp, in_place=True)
     notes: list[str] = []
     try:
-        SessionWriter._write_new(tmp, session_id, code, created, meta, calibration)
+        write_new_session(tmp, session_id, code, created, meta, calibration)
         for trial in trials:
             checkpoint()
             note = _write_trial(writer, trial, task, import_id, keep_source_name)

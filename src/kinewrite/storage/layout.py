@@ -26,7 +26,7 @@ from .naming import normalize_created, session_filename
 from .recovery import remove_abandoned_new_sessions
 from .schema import CHANNELS, CHUNK, FORMAT, FORMAT_VERSION, SESSION_FIELDS
 
-__all__ = ["create_session_file", "create_trial"]
+__all__ = ["create_session_file", "create_trial", "write_new_session"]
 
 
 def create_session_file(study_dir: str | os.PathLike[str], patient_code: str,
@@ -48,12 +48,14 @@ def create_session_file(study_dir: str | os.PathLike[str], patient_code: str,
     session_id = uuid.uuid4().hex
     path = folder / session_filename(created, session_id)
     with atomic_output(path, tag="new.") as tmp:  # the session exists whole or not at all
-        _write_new(tmp, session_id, code, created, meta, calibration)
+        write_new_session(tmp, session_id, code, created, meta, calibration)
     return path
 
 
-def _write_new(tmp: Path, session_id: str, code: str, created: str,
-               meta: Mapping[str, Any], calibration: Calibration | None) -> None:
+def write_new_session(tmp: Path, session_id: str, code: str, created: str,
+                      meta: Mapping[str, Any], calibration: Calibration | None) -> None:
+    """Write a new session's root attributes, calibration and empty groups into `tmp` (a
+    file not yet renamed into place; `meta` and `created` already checked)."""
     with h5py.File(tmp, "w", libver="latest") as f:
         f.attrs.update({
             "format": FORMAT, "format_version": FORMAT_VERSION, "session_id": session_id,

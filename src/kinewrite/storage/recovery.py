@@ -154,7 +154,7 @@ def repair_session(path: str | os.PathLike[str]) -> str:
         closed = modify_session(path, _close_interrupted_trials, clear_flags=True,
                                 verify=verify)
     except (OSError, InputError, RuntimeError, KeyError, ValueError) as first:
-        if (isinstance(first, DiskSpaceError) or not superblock.swmr
+        if (isinstance(first, DiskSpaceError) or superblock is None or not superblock.swmr
                 or "truncated" in str(first)):  # never the SWMR reader on a truncated file
             raise InputError(f"{path}: left open by a writer that stopped, and cannot be "
                              f"repaired ({one_line(first)}); the file is left unchanged") from None

@@ -20,6 +20,7 @@ from ..errors import DiskSpaceError, SessionBusyError
 from .attrs import now_utc
 from .calibration import Calibration, trial_guide_mm
 from .feature_row import read_feature_row, write_features
+from .layout import write_new_session
 from .naming import normalize_created, protocol_task_of, session_filename
 from .opening import INTERRUPTED, recovery_note
 from .reader import Session, Trial, channels_to_recording, load_session
@@ -110,4 +111,5 @@ __all__ = [
     "split_legacy_event_notes",
     "trial_guide_mm",
     "write_features",
+    "write_new_session",
 ]

@@ -380,7 +380,8 @@ class SessionWriter(SessionEdits):
         self.flush()
         self._trial = None
         f, self._f = self._f, None
-        f.close()  # a clean close: the file is whole and unflagged on disk
+        if f is not None:
+            f.close()  # a clean close: the file is whole and unflagged on disk
         ended = now_utc()
         extra = {k: v if isinstance(v, int | float | str) else json.dumps(v)
                  for k, v in (attrs or {}).items()}
