@@ -75,7 +75,8 @@ def mouse_study(tmp_path):
     """A study of patient WC-032: a sentence on the tablet (2025-01-06), then one recorded
     with a mouse (2025-02-03), written by the real SessionWriter."""
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     for when, source in (("2025-01-06T09:00:00Z", "tablet"),
                          ("2025-02-03T09:00:00Z", "mouse")):

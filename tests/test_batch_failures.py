@@ -25,8 +25,8 @@ from kinewrite.progress import ProgressError, load_progress
 from kinewrite.report import _quiet_all_nan_bounds
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
-from kinewrite.storage.schema import MAX_FEATURE_ROW
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import MAX_FEATURE_ROW, STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]

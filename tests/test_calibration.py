@@ -25,7 +25,9 @@ from kinewrite.acquisition.calibration import (
     styluses_dir,
 )
 from kinewrite.model import Recording
-from kinewrite.storage.session import Calibration, SessionWriter, load_session
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 
 # ---------------------------------------------------------------------------- geometry
 

@@ -10,18 +10,17 @@ import pytest
 from kinewrite.analysis.features import ANALYSIS_VERSION, feature_names
 from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
+from kinewrite.storage.feature_row import read_feature_row, write_features
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import (
     CHANNELS,
     FEATURE_NAMES,
     FEATURE_VALUES,
     STATE_HOVER,
     STATE_TOUCH,
-    SessionWriter,
-    load_session,
-    read_feature_row,
-    write_features,
 )
 from kinewrite.storage.study import read_session_summary, study_summaries
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 

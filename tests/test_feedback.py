@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from kinewrite.acquisition.feedback import FeedbackSynth, PressureFeedback
-from kinewrite.storage.session import Calibration, SessionWriter, load_session
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 SR = 44100

@@ -9,12 +9,10 @@ import pytest
 from kinewrite import Recording, extract_features
 from kinewrite.acquisition.calibration import fit_pressure_profile
 from kinewrite.analysis.force import is_calibrated, pressure_to_newtons
-from kinewrite.storage.session import (
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 FORCE = ("pressure_mean_N", "pressure_sd_N", "pressure_p90_N", "pressure_saturation_N")

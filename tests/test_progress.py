@@ -12,7 +12,8 @@ from kinewrite.analysis.features import feature_names
 from kinewrite.progress import ProgressError, load_progress, progress_table
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"

@@ -16,14 +16,11 @@ from kinewrite.analysis.scale import check_scale
 from kinewrite.cli import main
 from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
+from kinewrite.storage.calibration import Calibration
 from kinewrite.storage.importers import ImportOptions, decode_recording, read_recording_file
-from kinewrite.storage.session import (
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    channels_to_recording,
-    load_session,
-)
+from kinewrite.storage.reader import channels_to_recording, load_session
+from kinewrite.storage.schema import STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 T0_MS = 1_300_000_000  # PaHaW timestamps are large absolute device ticks

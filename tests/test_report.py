@@ -104,7 +104,8 @@ def test_uncalibrated_pressure_says_so(tmp_path):
 
     from kinewrite.report import summary_lines as lines_of
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     for when in ("2025-01-06T09:00:00Z", "2025-02-03T09:00:00Z"):
         with SessionWriter.create(tmp_path, "WC-030", created=when) as w:

@@ -18,17 +18,13 @@ from kinewrite import extract_features
 from kinewrite.cli import main
 from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
+from kinewrite.storage.calibration import Calibration
 from kinewrite.storage.codes import InvalidCodeError
-from kinewrite.storage.session import (
-    FORMAT_VERSION,
-    STATE_HOVER,
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import FORMAT_VERSION, STATE_HOVER, STATE_TOUCH
 from kinewrite.storage.study import open_study, read_session_summary
 from kinewrite.storage.study_index import summary_from_json, summary_to_json
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]

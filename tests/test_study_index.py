@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kinewrite.storage.session import SessionWriter
 from kinewrite.storage.study import read_session_summary, study_summaries
 from kinewrite.storage.study_index import INDEX_NAME, load_index
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"

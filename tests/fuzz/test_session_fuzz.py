@@ -17,7 +17,8 @@ from test_import_fuzz import mutated
 from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.isolated import load_isolated
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 EXAMPLES = int(os.environ.get("KINEWRITE_FUZZ_EXAMPLES_SESSION", "60"))

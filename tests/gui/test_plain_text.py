@@ -41,7 +41,8 @@ from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.text import PlainLabel, escape, plain_tooltip, rich_label
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 # a progress plot of a measure NaN in every session: pyqtgraph's own warning, not ours

@@ -159,7 +159,7 @@ def test_opens_without_recomputing_features(qtbot, monkeypatch):
     monkeypatch.setattr(features_module, "extract_features", boom)
     monkeypatch.setattr(export_module, "extract_features", boom)
     monkeypatch.setattr(export_module, "load_session", boom)
-    monkeypatch.setattr("kinewrite.storage.session.load_session", boom)
+    monkeypatch.setattr("kinewrite.storage.reader.load_session", boom)
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
     assert view.progress.recomputed == 0 and view.plotted_series()
@@ -178,7 +178,8 @@ def test_unknown_patient_and_empty_study(qtbot, tmp_path):
 
 def test_uncalibrated_pressure_says_so(qtbot, tmp_path):
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     with SessionWriter.create(tmp_path, "WC-031") as w:  # no stylus profile
         rec = simulate_trial("sentence", 6.0, seed=3).recording

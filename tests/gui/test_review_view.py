@@ -23,14 +23,10 @@ from kinewrite.errors import InputError
 from kinewrite.gui.feature_table import format_value
 from kinewrite.gui.review import ReviewView, render_review_png
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_HOVER,
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-    trial_guide_mm,
-)
+from kinewrite.storage.calibration import Calibration, trial_guide_mm
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 

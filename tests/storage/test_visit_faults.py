@@ -22,8 +22,9 @@ import pytest
 
 from kinewrite.errors import InputError
 from kinewrite.storage.hdf5_status import read_superblock
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import open_study
+from kinewrite.storage.writer import SessionWriter
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "visit_script.py"
@@ -123,7 +124,7 @@ def test_a_kill_before_any_file_operation_of_a_visit_loses_nothing_that_ended(tm
 def _writer_process(study: Path, end: str) -> subprocess.Popen:
     code = f"""
 import sys, time, numpy as np
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 w = SessionWriter.create(sys.argv[1], "WC-017")
 w.begin_trial("spiral", nominal_rate_hz=200)

@@ -27,7 +27,8 @@ import numpy as np
 
 from kinewrite.analysis.features import extract_features  # noqa: F401 (imported once, here)
 from kinewrite.storage import hdf5_status
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 RATE_HZ = 200.0

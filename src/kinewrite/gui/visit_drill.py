@@ -356,7 +356,8 @@ def check_killed_visit(study: Path, log: DrillLog, killed_at: float) -> dict:
         ``ok`` (bool), ``problem`` (str, when not ok), ``lost_ms`` (float or None),
         ``ended`` (trials verified), ``state`` (``normal``, ``recovered`` or ``no session``).
     """
-    from ..storage.session import SessionWriter, load_session
+    from ..storage.reader import load_session
+    from ..storage.writer import SessionWriter
 
     out: dict = {"ok": False, "lost_ms": None, "ended": 0, "state": "no session"}
     files = sorted((study / PATIENT).glob("session-*.h5"))

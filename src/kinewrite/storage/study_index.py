@@ -342,7 +342,7 @@ def load_index(folder: Path) -> dict[str, dict[str, Any]]:
     entry that fails its checks is left out alone)."""
     key = _index_key(create=False)
     found = _read_small_file(folder / INDEX_NAME, MAX_INDEX_BYTES) if key else None
-    if found is None:
+    if key is None or found is None:
         return {}
     head, _, payload = found[0].partition(b"\n")
     try:
