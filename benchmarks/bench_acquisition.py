@@ -70,7 +70,7 @@ from kinewrite.acquisition.buffer import SampleBuffer
 from kinewrite.acquisition.canvas import TabletCanvas
 from kinewrite.acquisition.qt_app import make_application
 from kinewrite.acquisition.recorder import TrialRecorder
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "acquisition.json"
 TARGET_EVENTS_PER_S = 20_000

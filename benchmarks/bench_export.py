@@ -72,7 +72,9 @@ import numpy as np  # noqa: E402
 import _machine  # noqa: E402  (benchmarks/_machine.py, next to this script)
 from kinewrite import ANALYSIS_VERSION, __version__  # noqa: E402
 from kinewrite.simulate import simulate_trial  # noqa: E402
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter  # noqa: E402
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH  # noqa: E402
+from kinewrite.storage.writer import SessionWriter  # noqa: E402
+from kinewrite.trial_features import finish_trial  # noqa: E402
 
 TASKS = ("spiral", "loops", "sentence", "circles", "lines")
 SESSIONS_PER_PATIENT = 2
@@ -102,7 +104,7 @@ def _patient(study: str, index: int, seconds: float) -> int:
                               channels=("t", "x", "y", "pressure", "state"))
                 w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                          state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-                w.end_trial("complete")  # caches the features, as a recording does
+                finish_trial(w, "complete")  # caches the features, as a recording does
     return TRIALS_PER_PATIENT
 
 

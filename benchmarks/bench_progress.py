@@ -32,7 +32,7 @@ import h5py
 
 import _machine
 from kinewrite.progress import load_progress
-from kinewrite.storage.session import session_filename
+from kinewrite.storage.naming import session_filename
 from kinewrite.storage.study_index import INDEX_NAME
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study" / "SIM-001"

@@ -29,7 +29,8 @@ HEADROOM = 2 << 20  # bytes free beyond the reserve when the trial starts
 def _writer(folder: Path, min_free: int, burst: int) -> None:
     import numpy as np
 
-    from kinewrite.storage.session import DiskSpaceError, SessionWriter
+    from kinewrite.errors import DiskSpaceError
+    from kinewrite.storage.writer import SessionWriter
 
     w = SessionWriter.create(folder, "FULL", min_free_bytes=min_free)
     print(json.dumps({"path": str(w.path)}), flush=True)
@@ -55,7 +56,7 @@ def _writer(folder: Path, min_free: int, burst: int) -> None:
 
 
 def _reader(path: str) -> None:
-    from kinewrite.storage.session import load_session
+    from kinewrite.storage.reader import load_session
 
     try:
         trial = load_session(path).trials[0]

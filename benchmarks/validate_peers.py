@@ -47,7 +47,7 @@ import numpy as np
 from kinewrite.analysis.features import extract_features
 from kinewrite.formats import ImportOptions, read_recording_file
 from kinewrite.model import Recording
-from kinewrite.storage.session import channels_to_recording
+from kinewrite.storage.reader import channels_to_recording
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_features import load_peer, peer_build

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from kinewrite.trial_features import finish_trial
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
@@ -73,7 +75,8 @@ def mouse_study(tmp_path):
     """A study of patient WC-032: a sentence on the tablet (2025-01-06), then one recorded
     with a mouse (2025-02-03), written by the real SessionWriter."""
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     for when, source in (("2025-01-06T09:00:00Z", "tablet"),
                          ("2025-02-03T09:00:00Z", "mouse")):
@@ -83,5 +86,5 @@ def mouse_study(tmp_path):
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.full(rec.t.size, STATE_TOUCH))
-            w.end_trial("complete")
+            finish_trial(w, "complete")
     return tmp_path

@@ -25,7 +25,9 @@ from kinewrite.progress import ProgressError, load_progress
 from kinewrite.report import _quiet_all_nan_bounds
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import MAX_FEATURE_ROW, STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 
@@ -93,7 +95,7 @@ def _session(study: Path, code: str, created: str, tasks=("loops", "spiral")) ->
             w.begin_trial(task, 133.0, "tablet", channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-            w.end_trial("complete")
+            finish_trial(w, "complete")
         w.add_clinical("WCRS", {"writing_movement": 2, "speed": 1}, created[:10])
     return w.path
 
@@ -163,7 +165,7 @@ def _row_inflated(f, g):
 
 
 def _row_long(f, g):
-    n = 10 * len(feature_names()) + 1  # one more than the bound: 10x the registry
+    n = MAX_FEATURE_ROW + 1  # one more than the bound
     _row(g, data=np.zeros(n))
     g["features"]["values"].attrs["names"] = np.array([f"f{i}" for i in range(n)],
                                                      dtype=h5py.string_dtype())
@@ -333,7 +335,7 @@ def test_successful_report_prints_no_warning(tmp_path):
                 w.begin_trial(task, 133.0, "tablet", channels=("t", "x", "y", "state"))
                 w.append(t=rec.t, x=rec.x, y=rec.y,
                          state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-                w.end_trial("complete")
+                finish_trial(w, "complete")
     p = load_progress(study, "WC-020")
     assert p.table["tremor_amplitude_pp_mm"].isna().all()  # the case that warned
     out = tmp_path / "r.html"
@@ -409,7 +411,7 @@ def test_out_of_memory_on_one_file_is_its_line_the_rest_goes_on(tmp_path):
             w.begin_trial("circles", 133.0, "tablet", channels=("t", "x", "y", "state"))
             t = np.arange(n) / 133.0
             w.append(t=t, x=20 * np.cos(t), y=20 * np.sin(t), state=np.full(n, STATE_TOUCH))
-            w.end_trial("complete", compute_features=False)
+            w.end_trial("complete")
         paths[code] = w.path
     out = tmp_path / "t.csv"
     r = _under_memory_limit(200, "export", str(study), "-o", str(out), "--workers", "1")

@@ -19,6 +19,7 @@ from kinewrite.cli import main
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.bids import subject_label
 from kinewrite.storage.session import STATE_TOUCH, Calibration, SessionWriter, load_session
+from kinewrite.trial_features import finish_trial
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 
@@ -87,7 +88,7 @@ def test_subject_labels_drop_separators_and_collisions_are_refused(tmp_path, cap
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.where(rec.pen_down, STATE_TOUCH, 1).astype(np.uint8))
-            w.end_trial()
+            finish_trial(w)
     out = tmp_path / "ds"
     assert main(["export", str(study), "--format", "bids", "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -268,7 +269,7 @@ def test_force_calibration_gives_a_newton_channel_and_survives_the_round_trip(tm
                  state=np.where(rec.pen_down, STATE_TOUCH, 1).astype(np.uint8),
                  tilt_x=np.full(rec.n_samples, 20.0, dtype=np.float32),
                  tilt_y=np.full(rec.n_samples, -5.0, dtype=np.float32))
-        w.end_trial()
+        finish_trial(w)
     out = tmp_path / "ds"
     assert main(["export", str(study), "--format", "bids", "-o", str(out)]) == 0
     (tsv,) = motion_files(out)
@@ -370,7 +371,7 @@ def test_a_trial_with_invalid_samples_is_left_out_and_named(tmp_path, capsys):
                           channels=("t", "x", "y", "state"))
             w.append(t=good.t, x=x, y=good.y,
                      state=np.where(good.pen_down, STATE_TOUCH, 1).astype(np.uint8))
-            w.end_trial()
+            finish_trial(w)
     out = tmp_path / "ds"
     assert main(["export", str(study), "--format", "bids", "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

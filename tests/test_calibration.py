@@ -25,7 +25,9 @@ from kinewrite.acquisition.calibration import (
     styluses_dir,
 )
 from kinewrite.model import Recording
-from kinewrite.storage.session import Calibration, SessionWriter, load_session
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 
 # ---------------------------------------------------------------------------- geometry
 
@@ -114,7 +116,7 @@ def test_calibration_is_stored_and_converts_recordings(tmp_path: Path) -> None:
     writer.append(t=t, x=np.array([100.0, 600.0, 600.0, 100.0, 100.0]),
                   y=np.array([500.0, 500.0, 100.0, 100.0, 500.0]),
                   pressure=np.full(5, 0.5), state=np.full(5, 2, dtype="u1"))
-    writer.end_trial(compute_features=False)
+    writer.end_trial()
     writer.close()
     session = load_session(writer.path)
     assert session.calibration == cal

@@ -18,7 +18,7 @@ from kinewrite.storage.codes import (
     name_like_reason,
     validate_patient_code,
 )
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
 
 KW = [sys.executable, "-m", "kinewrite.cli"]
 

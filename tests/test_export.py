@@ -39,6 +39,7 @@ from kinewrite.storage.session import (
     write_features,
 )
 from kinewrite.storage.study import open_study
+from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 TASKS = ("loops", "spiral", "sentence")
@@ -57,7 +58,7 @@ def _trial(writer, task, seed, *, pen_up=False, empty=False):
         state = np.full(rec.n_samples, STATE_HOVER) if pen_up else \
             np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER)
         writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure, state=state)
-    writer.end_trial("complete")
+    finish_trial(writer, "complete")
 
 
 def _build(root: Path) -> Path:

@@ -13,6 +13,7 @@ from kinewrite.cli import main
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export_study import STUDY_COLUMNS
 from kinewrite.storage.session import STATE_TOUCH, SessionWriter, load_session
+from kinewrite.trial_features import finish_trial
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 
@@ -58,7 +59,7 @@ def _record(writer: SessionWriter, task: str, seconds: float, attrs: dict,
                        channels=("t", "x", "y", "pressure", "state"))
     writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                   state=np.where(rec.pen_down, STATE_TOUCH, 1).astype(np.uint8))
-    writer.end_trial()
+    finish_trial(writer)
 
 
 def test_recorded_trials_give_feedback_guide_checks_and_input(tmp_path):

@@ -70,7 +70,7 @@ def study(tmp_path_factory) -> Path:
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-            w.end_trial("complete", compute_features=False)
+            w.end_trial("complete")
         w.close()
     return folder
 

@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from kinewrite.acquisition.feedback import FeedbackSynth, PressureFeedback
-from kinewrite.storage.session import Calibration, SessionWriter, load_session
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 SR = 44100
 
@@ -64,7 +67,7 @@ def test_settings_are_stored_with_the_trial(tmp_path):
     with SessionWriter.create(tmp_path, "FB-01", calibration=cal) as w:
         w.begin_trial("sentence", 133.0, attrs=fb.trial_attrs())
         w.append(t=np.arange(10) / 133, x=np.arange(10.0), y=np.zeros(10))
-        w.end_trial()
+        finish_trial(w)
     s = load_session(w.path)
     attrs = s.trials[0].attrs
     assert (attrs["feedback_mode"], attrs["feedback_threshold"],

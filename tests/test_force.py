@@ -9,12 +9,11 @@ import pytest
 from kinewrite import Recording, extract_features
 from kinewrite.acquisition.calibration import fit_pressure_profile
 from kinewrite.analysis.force import is_calibrated, pressure_to_newtons
-from kinewrite.storage.session import (
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 FORCE = ("pressure_mean_N", "pressure_sd_N", "pressure_p90_N", "pressure_saturation_N")
 
@@ -77,7 +76,7 @@ def test_session_stylus_profile_gives_newtons_in_the_cached_features(tmp_path):
                              channels=("t", "x", "y", "pressure", "state"))
         w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure * 1024.0,
                  state=np.full(rec.t.size, STATE_TOUCH))
-        cached = w.end_trial("complete")
+        cached = finish_trial(w, "complete")
     assert cached["pressure_mean_N"] == pytest.approx(1.0, abs=1e-6)  # 4 N x 0.25
     assert cached["pressure_saturation_N"] == pytest.approx(4.0)
     trial = load_session(w.path).trial(name)

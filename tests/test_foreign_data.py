@@ -16,7 +16,7 @@ import pytest
 
 from kinewrite.errors import InputError
 from kinewrite.storage.isolated import load_isolated
-from kinewrite.storage.session import load_session
+from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import read_session_summary
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study" / "SIM-001"

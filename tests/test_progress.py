@@ -12,7 +12,9 @@ from kinewrite.analysis.features import feature_names
 from kinewrite.progress import ProgressError, load_progress, progress_table
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 
@@ -78,7 +80,7 @@ def _write(writer, task, seed, status="complete", **kw):
                                                                "state"))
     writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                   state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-    writer.end_trial(status, compute_features=status == "complete")
+    finish_trial(writer, status, compute_features=status == "complete")
     return name
 
 
@@ -132,7 +134,7 @@ def _write_step(writer, task, seed, attrs, **kw):
                                                                "state"), attrs=attrs)
     writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                   state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-    writer.end_trial("complete")
+    finish_trial(writer, "complete")
     return name
 
 

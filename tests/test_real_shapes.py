@@ -17,13 +17,11 @@ from kinewrite.cli import main
 from kinewrite.formats import ImportOptions, decode_recording, read_recording_file
 from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    channels_to_recording,
-    load_session,
-)
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.reader import channels_to_recording, load_session
+from kinewrite.storage.schema import STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 T0_MS = 1_300_000_000  # PaHaW timestamps are large absolute device ticks
 
@@ -393,7 +391,7 @@ def test_the_shown_guide_reaches_the_features_through_the_session(tmp_path):
                   attrs={"guide_polylines_px": json.dumps([guide_px.round(2).tolist()]),
                          "guide_shown": 1})
     w.append(t=rec.t, x=to_px[:, 0], y=to_px[:, 1], state=np.full(rec.t.size, STATE_TOUCH))
-    features = w.end_trial()
+    features = finish_trial(w)
     w.close()
     assert features["spiral_guide_deviation_rms_mm"] == pytest.approx(1.0, rel=0.03)
     stored = load_session(w.path).trials[0].features

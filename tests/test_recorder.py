@@ -12,14 +12,11 @@ import numpy as np
 import pytest
 
 from kinewrite.acquisition.recorder import RecorderError, TrialRecorder
+from kinewrite.errors import DiskSpaceError
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_HOVER,
-    STATE_TOUCH,
-    DiskSpaceError,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 
 READ_LIVE = """
 import sys, h5py

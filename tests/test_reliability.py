@@ -8,12 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kinewrite.storage.session import (
-    DiskSpaceError,
-    SessionBusyError,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.errors import DiskSpaceError, SessionBusyError
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 

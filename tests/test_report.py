@@ -12,6 +12,7 @@ import pytest
 from kinewrite.analysis.reference import reference_for
 from kinewrite.progress import load_progress
 from kinewrite.report import _healthy_text, _value, summary_lines
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 KW = [sys.executable, "-m", "kinewrite.cli"]
@@ -103,7 +104,8 @@ def test_uncalibrated_pressure_says_so(tmp_path):
 
     from kinewrite.report import summary_lines as lines_of
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     for when in ("2025-01-06T09:00:00Z", "2025-02-03T09:00:00Z"):
         with SessionWriter.create(tmp_path, "WC-030", created=when) as w:
@@ -112,7 +114,7 @@ def test_uncalibrated_pressure_says_so(tmp_path):
                           channels=("t", "x", "y", "pressure", "state"))
             w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                      state=np.full(rec.t.size, STATE_TOUCH))
-            w.end_trial("complete")
+            finish_trial(w, "complete")
     rows = {r["technical"]: r for r in lines_of(load_progress(tmp_path, "WC-030"))}
     assert "pressure_mean_N" not in rows
     assert rows["pressure_mean"]["last"].endswith("% of tablet range (uncalibrated)")

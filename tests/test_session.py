@@ -18,17 +18,14 @@ from kinewrite import extract_features
 from kinewrite.cli import main
 from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
+from kinewrite.storage.calibration import Calibration
 from kinewrite.storage.codes import InvalidCodeError
-from kinewrite.storage.session import (
-    FORMAT_VERSION,
-    STATE_HOVER,
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-)
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import FORMAT_VERSION, STATE_HOVER, STATE_TOUCH
 from kinewrite.storage.study import open_study, read_session_summary
 from kinewrite.storage.study_index import summary_from_json, summary_to_json
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 
@@ -43,7 +40,7 @@ def _write_trial(writer, task="loops", seconds=4.0, seed=1, block=37, **kw):
         s = slice(i, i + block)
         writer.append(t=rec.t[s], x=rec.x[s], y=rec.y[s], pressure=rec.pressure[s],
                       state=state[s])
-    writer.end_trial("complete")
+    finish_trial(writer, "complete")
     return name, trial
 
 
@@ -74,7 +71,7 @@ def test_channels_carry_units_and_raw_values_with_calibration(tmp_path):
     w.begin_trial("lines", channels=("t", "x", "y", "pressure", "state"))
     w.append(t=np.arange(200) / 200, x=np.arange(200) * 10.0, y=np.full(200, 5000.0),
              pressure=np.full(200, 511.5), state=np.full(200, STATE_TOUCH))
-    w.end_trial()
+    finish_trial(w)
     w.close()
     with h5py.File(w.path) as f:
         assert f["trials/001/t"].attrs["unit"] == "s"

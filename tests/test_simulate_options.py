@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kinewrite.cli import MIN_FREE_FLOOR_MB, build_parser
-from kinewrite.storage.session import MIN_FREE_BYTES
+from kinewrite.storage.schema import MIN_FREE_BYTES
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kinewrite.storage.session import SessionWriter
 from kinewrite.storage.study import read_session_summary, study_summaries
 from kinewrite.storage.study_index import INDEX_NAME, load_index
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 
@@ -91,5 +92,5 @@ def test_a_recording_session_is_not_cached(study: Path) -> None:
         assert summary.trials[0].status == "recording"
         assert not any(rel.startswith("REC-1/") for rel in load_index(study))
     finally:
-        w.end_trial()
+        finish_trial(w)
         w.close()

@@ -6,7 +6,7 @@ months. After session 2 a botulinum toxin injection (onabotulinumtoxinA, 80 U: 3
 50 U in FDS): tremor and pen pressure fall and the writing rhythm recovers over the following
 sessions; pen-grip training starts at session 4. Every trial is made by
 :func:`kinewrite.simulate.simulate_trial` and written through
-:class:`~kinewrite.storage.session.SessionWriter` with input ``simulated``; no person wrote
+:class:`~kinewrite.storage.writer.SessionWriter` with input ``simulated``; no person wrote
 any of it.
 
 Each session is dated to its visit (09:30 UTC) with ``SessionWriter.create(created=...)``,
@@ -32,12 +32,10 @@ import h5py
 import numpy as np
 
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_HOVER,
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-)
+from kinewrite.storage.calibration import Calibration
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 PATIENT = "SIM-001"
 #: The standard protocol's steps: (protocol task key, analysis task, guide shown, repeats).
@@ -107,7 +105,7 @@ def write_session(study: Path, number: int, visit: tuple) -> Path:
                                           "protocol_task": key, "guide_shown": guide_shown})
                 writer.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                               state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-                writer.end_trial("complete")
+                finish_trial(writer, "complete")
         adds = dict(zip(ADDS_ITEMS, ADDS[number - 1], strict=True))
         writer.add_clinical("ADDS", adds, date, rater="SIM")
         movement, speed = WCRS[number - 1]

@@ -12,7 +12,7 @@ from .analysis.features import ANALYSIS_VERSION, FEATURES, extract_features, fea
 from .errors import InputError
 from .formats.csv import read_csv_recording, write_csv_recording
 from .model import TASKS, Recording, RecordingError
-from .storage.session import load_session
+from .storage.reader import load_session
 from .storage.study import open_study
 
 __all__ = [

@@ -272,6 +272,7 @@ def _simulate_realtime(args: argparse.Namespace, trial) -> int:
     from .acquisition.stream import stream_trial
     from .storage.codes import validate_patient_code
     from .storage.session import DiskSpaceError, SessionWriter
+    from .trial_features import finish_trial
 
     if not args.study or not args.patient:
         _fail("simulate --realtime needs --study DIR and --patient CODE")
@@ -292,12 +293,11 @@ def _simulate_realtime(args: argparse.Namespace, trial) -> int:
         with stop_requests() as stop:
             n = stream_trial(writer, trial, stop=lambda: bool(stop))
             if stop:  # SIGTERM, SIGINT or SIGHUP: the trial kept as aborted, file closed
-                writer.end_trial("aborted", compute_features=False,
-                                 attrs={"abort_reason": stop_reason(stop.signum)})
+                writer.end_trial("aborted", attrs={"abort_reason": stop_reason(stop.signum)})
                 _fail(f"{writer.path}: {stop_reason(stop.signum)}; trial kept as aborted "
                       f"with its {n} samples")
                 return exit_code(stop.signum)
-            features = writer.end_trial("complete")
+            features = finish_trial(writer, "complete")
     except DiskSpaceError as exc:  # stopped cleanly: the file is valid, its samples kept
         _fail(str(exc))
         return EXIT_INTERNAL

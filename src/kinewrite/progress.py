@@ -9,7 +9,7 @@ traced to its trial (column ``trial``); ``n_trials`` says how many complete tria
 protocol task the session held (their spread is the measurement noise,
 :mod:`kinewrite.analysis.measurement_error`).
 
-A protocol task (column ``protocol_task``, :func:`~kinewrite.storage.session.protocol_task_of`)
+A protocol task (column ``protocol_task``, :func:`~kinewrite.storage.naming.protocol_task_of`)
 is a protocol step: the standard protocol traces a spiral on a guide (``spiral_guided``) and
 draws one free (``spiral_free``), both of analysis task ``spiral``. They are distinct series
 here, in the report and in the export; a session from before the step was stored, or an
@@ -38,10 +38,10 @@ import pandas as pd
 
 from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
 from .analysis.measurement_error import Noise, change_verdict, measurement_noise
+from .clinical.events import TreatmentEvent
 from .errors import InputError
 from .model import TASKS
 from .storage.export import check_session_file, check_trial, file_problem
-from .storage.session import TreatmentEvent
 from .storage.study import SessionSummary, TrialSummary, study_summaries
 
 __all__ = [

@@ -334,7 +334,7 @@ def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.
 
 def _ink_of(p: Progress, task: str, i: int) -> str:
     """The handwriting of `task` at visit `i` (its row's trial), as inline SVG."""
-    from .storage.session import load_session
+    from .storage.reader import load_session
 
     rows = p.rows(task)
     row = rows.iloc[i]

@@ -26,7 +26,8 @@ from kinewrite.acquisition.trial_outcome import (
 )
 from kinewrite.acquisition.visit import VisitController, open_interrupted
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
 
 MAPPING = ScreenMapping.from_dpi(100.0)  # 0.254 mm per px
 RATE_HZ = 200.0

@@ -11,7 +11,8 @@ from kinewrite.analysis.review_signals import nan_breaks, review_signals
 from kinewrite.analysis.tremor import BAND_HZ, DETECTION_FACTOR
 from kinewrite.model import Recording, RecordingError
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import load_session, trial_guide_mm
+from kinewrite.storage.calibration import trial_guide_mm
+from kinewrite.storage.reader import load_session
 
 STUDY = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 

@@ -25,7 +25,7 @@ from kinewrite.formats import (
     detect_format,
     read_recording_file,
 )
-from kinewrite.storage.session import channels_to_recording
+from kinewrite.storage.reader import channels_to_recording
 
 EXAMPLES = int(os.environ.get("KINEWRITE_FUZZ_EXAMPLES", "150"))  # more for a deep local run
 SECONDS_PER_EXAMPLE = 10

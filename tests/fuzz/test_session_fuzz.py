@@ -17,7 +17,9 @@ from test_import_fuzz import mutated
 from kinewrite.errors import InputError
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.isolated import load_isolated
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 EXAMPLES = int(os.environ.get("KINEWRITE_FUZZ_EXAMPLES_SESSION", "60"))
 
@@ -35,7 +37,7 @@ def _write_seed(folder: Path) -> bytes:
                   channels=("t", "x", "y", "pressure", "state"))
     w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
              state=np.where(rec.pen_down, 2, 1))
-    w.end_trial()
+    finish_trial(w)
     w.add_event("pen_grip_training", "2026-01-02", notes="fuzz seed")
     path = w.path
     w.close()

@@ -15,7 +15,8 @@ from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from kinewrite.acquisition.canvas import TabletCanvas
 from kinewrite.acquisition.qt_app import make_application
 from kinewrite.acquisition.recorder import TrialRecorder
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 
 ET = QEvent.Type
 NO_MOD = Qt.KeyboardModifier.NoModifier

@@ -18,7 +18,8 @@ from PyQt6.QtWidgets import (
 
 from kinewrite.clinical_scales import ADDS_ITEMS, BOTULINUM_PRODUCTS, WCRS_ITEMS
 from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog, save_clinical
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.writer import SessionWriter
 
 SHOTS = Path("/tmp/kinewrite-gui-shots")
 

@@ -14,8 +14,8 @@ from kinewrite.acquisition.calibration import ScreenMapping
 from kinewrite.acquisition.qt_app import make_application
 from kinewrite.gui.clinical import AddsDialog
 from kinewrite.gui.main_window import MainWindow
-from kinewrite.storage.session import SessionWriter
 from kinewrite.storage.study import open_study
+from kinewrite.storage.writer import SessionWriter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
@@ -112,11 +112,11 @@ def test_a_patient_whose_last_visit_crashed_is_listed_and_repaired_at_the_next_e
     study = tmp_path / "crash"
     script = f"""
 import os, signal, h5py, numpy as np
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
 w = SessionWriter.create({str(study)!r}, "WC-031")
 w.begin_trial("loops", 200.0)
 w.append(t=np.arange(300) / 200, x=np.zeros(300), y=np.zeros(300), state=np.full(300, 2))
-w.end_trial("complete", compute_features=False)
+w.end_trial("complete")
 f = h5py.File(w.path, "r+", libver="latest")  # an old writer's file, held open
 os.kill(os.getpid(), signal.SIGKILL)
 """

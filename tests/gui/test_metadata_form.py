@@ -14,7 +14,9 @@ from PyQt6.QtWidgets import (
 )
 
 from kinewrite.gui.metadata import PatientCodeEdit, PatientCodeValidator, SessionMetadataForm
-from kinewrite.storage.session import SESSION_FIELDS, SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import SESSION_FIELDS
+from kinewrite.storage.writer import SessionWriter
 
 SHOTS = Path("/tmp/kinewrite-gui-shots")
 

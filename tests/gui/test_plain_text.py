@@ -41,7 +41,9 @@ from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.text import PlainLabel, escape, plain_tooltip, rich_label
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 # a progress plot of a measure NaN in every session: pyqtgraph's own warning, not ours
 pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
@@ -149,7 +151,7 @@ def _record(w: SessionWriter, task: str, seed: int, **attrs) -> str:
                          channels=("t", "x", "y", "pressure", "state"), attrs=attrs or None)
     w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
              state=np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER))
-    w.end_trial("complete")
+    finish_trial(w, "complete")
     return name
 
 
@@ -180,7 +182,7 @@ def study(tmp_path: Path, monkeypatch) -> Path:
                                                "operator": payload("OPERATOR")})
     _record(w, "loops", seed=1)
     w.begin_trial("lines", channels=("t", "x", "y", "pressure", "state"))
-    w.end_trial("aborted", attrs={"abort_reason": payload("ABORT")})
+    finish_trial(w, "aborted", attrs={"abort_reason": payload("ABORT")})
     _record(w, "loops", seed=3)
     w.add_event("botulinum_toxin", "2020-01-01", muscles=[payload("MUSCLE")], dose_units=50.0,
                 product=payload("PRODUCT"), notes=payload("EVENTNOTES"))

@@ -13,6 +13,7 @@ import kinewrite.storage.export as export_module
 from kinewrite.analysis.reference import plain_label
 from kinewrite.gui.progress import ProgressView, render_progress_png
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
+from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
@@ -158,7 +159,7 @@ def test_opens_without_recomputing_features(qtbot, monkeypatch):
     monkeypatch.setattr(features_module, "extract_features", boom)
     monkeypatch.setattr(export_module, "extract_features", boom)
     monkeypatch.setattr(export_module, "load_session", boom)
-    monkeypatch.setattr("kinewrite.storage.session.load_session", boom)
+    monkeypatch.setattr("kinewrite.storage.reader.load_session", boom)
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
     assert view.progress.recomputed == 0 and view.plotted_series()
@@ -177,14 +178,15 @@ def test_unknown_patient_and_empty_study(qtbot, tmp_path):
 
 def test_uncalibrated_pressure_says_so(qtbot, tmp_path):
     from kinewrite.simulate import simulate_trial
-    from kinewrite.storage.session import STATE_TOUCH, SessionWriter
+    from kinewrite.storage.schema import STATE_TOUCH
+    from kinewrite.storage.writer import SessionWriter
 
     with SessionWriter.create(tmp_path, "WC-031") as w:  # no stylus profile
         rec = simulate_trial("sentence", 6.0, seed=3).recording
         w.begin_trial("sentence", 133.0, "tablet", channels=("t", "x", "y", "pressure", "state"))
         w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure,
                  state=np.full(rec.t.size, STATE_TOUCH))
-        w.end_trial("complete")
+        finish_trial(w, "complete")
     view = ProgressView(tmp_path, "WC-031")
     qtbot.addWidget(view)
     assert "pressure_mean" in view.chosen_features()

@@ -23,14 +23,11 @@ from kinewrite.errors import InputError
 from kinewrite.gui.feature_table import format_value
 from kinewrite.gui.review import ReviewView, render_review_png
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_HOVER,
-    STATE_TOUCH,
-    Calibration,
-    SessionWriter,
-    load_session,
-    trial_guide_mm,
-)
+from kinewrite.storage.calibration import Calibration, trial_guide_mm
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 
 def _record(w: SessionWriter, task: str, sim, state=None) -> str:
@@ -41,7 +38,7 @@ def _record(w: SessionWriter, task: str, sim, state=None) -> str:
     if state is None:
         state = np.where(rec.pen_down, STATE_TOUCH, STATE_HOVER)
     w.append(t=rec.t, x=rec.x, y=rec.y, pressure=rec.pressure, state=state)
-    w.end_trial("complete")
+    finish_trial(w, "complete")
     return name
 
 
@@ -56,7 +53,7 @@ def session_path(tmp_path_factory):
     _record(w, "loops", loops)
     _record(w, "spiral", simulate_trial("spiral", tremor_hz=6.3, tremor_mm=0.3, seed=2))
     w.begin_trial("lines", channels=("t", "x", "y", "pressure", "state"))
-    w.end_trial("aborted")
+    finish_trial(w, "aborted")
     hover = simulate_trial("lines", seed=4)
     _record(w, "lines", hover, state=np.full(hover.recording.t.size, STATE_HOVER))
     _record(w, "loops", simulate_trial("loops", seconds=10, loop_hz=2.5, seed=5))

@@ -10,7 +10,7 @@ import h5py
 import pytest
 
 from kinewrite.gui.visit_drill import DrillLog, check_killed_visit, phase_slots, run_drill
-from kinewrite.storage.session import load_session
+from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import open_study
 
 LONG_MINUTES = 5.0  # 60,000 samples: end_trial on a file of ~3.5 MB

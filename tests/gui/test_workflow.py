@@ -15,7 +15,7 @@ from kinewrite.acquisition.qt_app import make_application
 from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import trial_guide_mm
+from kinewrite.storage.calibration import trial_guide_mm
 
 MM_PER_PX = 0.254  # a 100 dpi screen
 MAPPING = ScreenMapping.from_dpi(100.0)
@@ -270,7 +270,8 @@ def _interrupted_visit(study, code: str) -> None:
 
     script = f"""
 import os, signal, numpy as np
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 w = SessionWriter.create({str(study)!r}, {code!r})
 t = np.arange(400) / 200.0
 for key in ("sentence", "loops", "circles"):
@@ -282,7 +283,7 @@ for key in ("sentence", "loops", "circles"):
     if key == "circles":
         w.flush()
         os.kill(os.getpid(), signal.SIGKILL)
-    w.end_trial("complete")
+    finish_trial(w, "complete")
 """
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert r.returncode == -9, r.stderr

@@ -22,8 +22,9 @@ import pytest
 
 from kinewrite.errors import InputError
 from kinewrite.storage.hdf5_status import read_superblock
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import open_study
+from kinewrite.storage.writer import SessionWriter
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "visit_script.py"
@@ -96,7 +97,7 @@ def _check(folder: Path) -> str:
             assert hashlib.sha256(seen["path"].read_bytes()).hexdigest() == before
         w.begin_trial("lines", 200.0, channels=("t", "x", "y"))
         w.append(t=np.arange(400) / 200, x=np.linspace(0, 80, 400), y=np.zeros(400))
-        w.end_trial("complete", compute_features=False)
+        w.end_trial("complete")
     after = load_session(seen["path"])
     assert after.recovery == "" and after.trials[-1].status == "complete"
     assert [t.n_samples for t in after.trials[:-1]] == [t.n_samples for t in s.trials]
@@ -123,13 +124,14 @@ def test_a_kill_before_any_file_operation_of_a_visit_loses_nothing_that_ended(tm
 def _writer_process(study: Path, end: str) -> subprocess.Popen:
     code = f"""
 import sys, time, numpy as np
-from kinewrite.storage.session import SessionWriter
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 w = SessionWriter.create(sys.argv[1], "WC-017")
 w.begin_trial("spiral", nominal_rate_hz=200)
 t = np.arange(1000) / 200.0
 w.append(t=t, x=np.cos(t) * 40, y=np.sin(t) * 40, pressure=np.full(t.size, 0.5),
          state=np.full(t.size, 2))
-w.end_trial()
+finish_trial(w)
 print(w.path, flush=True)
 {end}
 """
@@ -246,7 +248,7 @@ def test_a_change_to_a_session_holding_ten_minutes_of_samples(tmp_path):
     w.begin_trial("spiral", 200.0)
     n = 120_000
     w.append(t=np.arange(n) / 200, x=np.zeros(n), y=np.zeros(n), state=np.full(n, 2))
-    w.end_trial("complete", compute_features=False)
+    w.end_trial("complete")
     size_mb = w.path.stat().st_size / 1e6
     start = time.perf_counter()
     w.add_event("other", "2026-12-02", notes="note")

@@ -26,8 +26,10 @@ import h5py
 import numpy as np
 
 from kinewrite.analysis.features import extract_features  # noqa: F401 (imported once, here)
-from kinewrite.storage import session as session_module
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage import hdf5_status
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
+from kinewrite.trial_features import finish_trial
 
 RATE_HZ = 200.0
 #: (task, seconds, seconds per appended block) of the visit's trials, in order.
@@ -55,7 +57,7 @@ class _Killer:
         h5py.File.close = self.wrap(h5py.File.close)
         shutil.copyfile = self.wrap(shutil.copyfile)
         os.replace = self.wrap(os.replace)
-        status = session_module.hdf5_status
+        status = hdf5_status
         status.clear_flags = self.wrap(status.clear_flags)
 
 
@@ -97,7 +99,7 @@ def visit(study: Path, log) -> None:
         for j in range(0, n, step):
             writer.append(**{c: v[j:j + step] for c, v in samples.items()})
             say(f"APPENDED {name} {min(j + step, n)}")
-        writer.end_trial("complete")
+        finish_trial(writer, "complete")
         say(f"ENDED {name} {n}")
     writer.close()
     say("DONE")

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from ..storage.session import CHANNELS
+from ..storage.schema import CHANNELS
 
 __all__ = ["SampleBuffer"]
 

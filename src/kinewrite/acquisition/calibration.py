@@ -1,7 +1,7 @@
 """Calibration: widget pixels to mm, and a stylus's pressure reading to newtons.
 
 Two steps, combined by :func:`calibration` into the
-:class:`~kinewrite.storage.session.Calibration` stored with every session:
+:class:`~kinewrite.storage.calibration.Calibration` stored with every session:
 
 1. **Geometry** (:class:`ScreenMapping`): how many mm of writing surface one logical pixel of
    the recording widget stands for, per axis.
@@ -42,7 +42,7 @@ import numpy as np
 from .._atomic import atomic_write_text, private_folder
 from ..analysis.force import pressure_to_newtons
 from ..errors import InputError
-from ..storage.session import Calibration
+from ..storage.calibration import Calibration
 from .tasks import config_dir
 
 __all__ = [
@@ -202,7 +202,7 @@ class PressureProfile:
 
     ``force_N = polyval(coeffs, fraction) - tare_N`` (coefficients highest power first, as
     :func:`numpy.polyval`, the convention of
-    :class:`~kinewrite.storage.session.Calibration`).
+    :class:`~kinewrite.storage.calibration.Calibration`).
 
     Parameters
     ----------

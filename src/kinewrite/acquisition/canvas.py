@@ -8,7 +8,7 @@ rectangle; ``paintEvent`` only blits the guide and the ink images. A slow repain
 delays, but never loses, samples (``tests/gui/test_busy_gui.py``), and the redraw cost does
 not grow with the number of points already drawn (``benchmarks/bench_acquisition.py``).
 
-What a sample holds (channels of :data:`kinewrite.storage.session.CHANNELS`)
+What a sample holds (channels of :data:`kinewrite.storage.schema.CHANNELS`)
 -------------------------------------------------------------------------------
 ``x``, ``y``
     Widget-local logical pixels, sub-pixel floats, y pointing down (``event.position()``).

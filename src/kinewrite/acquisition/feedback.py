@@ -13,7 +13,7 @@ Acquisition). While the pen pressure is above a threshold the patient hears it:
 Below the threshold, without pressure (a mouse: NaN) or with the pen up, it is silent.
 
 The threshold is a fraction of the device's pressure range (0..1), or a force in N when a
-newton calibration is given (:class:`~kinewrite.storage.session.Calibration`,
+newton calibration is given (:class:`~kinewrite.storage.calibration.Calibration`,
 ``force_N = polyval(pressure_newton_coeffs, pressure / pressure_max) - tare_N``). The choice
 of these mappings is ours; their parameters are stored with each trial
 (:meth:`PressureFeedback.trial_attrs`). :class:`FeedbackSynth` renders the sound as sample
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.force import pressure_to_newtons
-from ..storage.session import Calibration
+from ..storage.calibration import Calibration
 
 __all__ = ["FEEDBACK_MODES", "FeedbackSynth", "PressureFeedback"]
 

@@ -15,7 +15,7 @@ calls ``on_error`` (from the writer thread), and :meth:`TrialRecorder.stop` rais
 Input kind: the trial is begun with the kind the caller expects (``"tablet"``), and
 :meth:`TrialRecorder.stop` may correct it (``input_kind=canvas.input_kind``), since only
 after the trial does one know that a canvas saw nothing but mouse events; it is stored as the
-trial attribute ``input``, which :func:`~kinewrite.storage.session.load_session` reads.
+trial attribute ``input``, which :func:`~kinewrite.storage.reader.load_session` reads.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..storage.session import CHANNELS, SessionWriter
+from ..storage.schema import CHANNELS
+from ..storage.writer import SessionWriter
+from ..trial_features import finish_trial
 from .buffer import SampleBuffer
 from .quality import QualityMonitor, QualityReport
 
@@ -245,9 +247,9 @@ class TrialRecorder:
         extra: dict[str, Any] = {"input": self.input_kind}
         extra.update(_quality_attrs(report))
         extra.update(attrs or {})
-        features = self.writer.end_trial(
-            status, compute_features=self.compute_features and status == "complete",
-            attrs=extra)
+        features = finish_trial(
+            self.writer, status,
+            compute_features=self.compute_features and status == "complete", attrs=extra)
         return TrialResult(self._trial, status, features, report, self._written,
                            self.input_kind)
 
@@ -279,7 +281,7 @@ class TrialRecorder:
         """Close the trial as aborted if the failing writer left it open."""
         if self.writer.recording:
             with contextlib.suppress(Exception):  # the original error is the one to report
-                self.writer.end_trial("aborted", compute_features=False, attrs={
+                self.writer.end_trial("aborted", attrs={
                     "abort_reason": f"recording failed: {self._error}",
                     "input": self.input_kind})
 

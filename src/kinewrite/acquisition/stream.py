@@ -9,7 +9,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ..simulate import SimulatedTrial
-from ..storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from ..storage.schema import STATE_HOVER, STATE_TOUCH
+from ..storage.writer import SessionWriter
 from .buffer import SampleBuffer
 
 __all__ = ["stream_trial"]

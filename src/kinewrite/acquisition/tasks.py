@@ -10,7 +10,7 @@ lines); user protocols live in ``$KINEWRITE_CONFIG_DIR/protocols`` (default
 Guide geometry is in mm on the writing area, **origin at the area's top-left corner, x to the
 right, y down** (the screen convention, so a canvas maps it with one scale factor per axis).
 Recorded samples use the same mm after calibration, but with y up (see
-:class:`kinewrite.storage.session.Calibration`); flip with ``y_up = area_height - y_down``.
+:class:`kinewrite.storage.calibration.Calibration`); flip with ``y_up = area_height - y_down``.
 
 The parts, each with one job: :mod:`~kinewrite.acquisition.protocol` (the model),
 :mod:`~kinewrite.acquisition.protocol_schema` (the fields and their rules),

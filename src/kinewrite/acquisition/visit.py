@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..storage.session import Calibration, Session, SessionWriter, load_session
+from ..storage.calibration import Calibration
+from ..storage.reader import Session, load_session
+from ..storage.writer import SessionWriter
 from .calibration import ScreenMapping, calibration
 from .tasks import Protocol, TaskSpec
 from .trial_outcome import TrialOutcome, summary_row

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..clinical.metadata import METADATA_LABELS
 from ..errors import InputError
 from .calibration import PressureProfile, list_profiles
 
@@ -42,8 +43,6 @@ CARRIED_FIELDS = ("hand", "handedness", "wc_subtype", "pen_grip", "tremor_presen
 
 def missing_fields(code_valid: bool, metadata: Mapping[str, str]) -> list[str]:
     """What must still be filled before a session can start (plain labels)."""
-    from ..clinical_scales import METADATA_LABELS
-
     out = [] if code_valid else ["the patient code"]
     return out + [METADATA_LABELS[k].lower() for k in REQUIRED_FIELDS if not metadata.get(k)]
 

@@ -60,7 +60,7 @@ def extract_features(
         The device's nominal rate (for the gap threshold only).
     guide_xy_mm : ndarray, shape (m, 2), optional
         The guide shown while drawing a spiral, polyline vertices in the recording's mm
-        frame (:func:`kinewrite.storage.session.trial_guide_mm`); without it the
+        frame (:func:`kinewrite.storage.calibration.trial_guide_mm`); without it the
         ``spiral_guide_*`` features are NaN.
 
     Returns

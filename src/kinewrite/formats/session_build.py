@@ -17,7 +17,6 @@ import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,9 @@ from .._version import __version__
 from ..analysis.scale import check_scale
 from ..errors import InputError, RecordingError
 from ..model import TASKS
+from ..storage.attrs import now_utc
 from ..storage.codes import check_code_collision, validate_patient_code
+from ..storage.layout import write_new_session
 from ..storage.session import (
     Calibration,
     SessionWriter,
@@ -36,6 +37,7 @@ from ..storage.session import (
     normalize_created,
     session_filename,
 )
+from ..trial_features import finish_trial
 from .dedup import Skipped, not_yet_imported
 from .import_lock import TEMP_TAG, import_lock, no_checkpoint, remove_leftovers
 from .trial import ImportedTrial, session_calibration
@@ -229,17 +231,13 @@ def import_into_patient(
     return ImportResult(path, tuple(skipped), tuple(notes))
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _write_session_file(folder: Path, code: str, trials: Sequence[ImportedTrial],
                         calibration: Calibration, created: str | None, notes_attr: str,
                         task: str | None, keep_source_name: bool,
                         checkpoint: Callable[[], None], notes: list[str]) -> Path:
     """Build the session in a temporary file beside its final name, verify, rename; the
     scale warnings of its trials are appended to `notes`."""
-    created = created or normalize_created(_now())
+    created = created or normalize_created(now_utc())
     session_id = uuid.uuid4().hex
     path = folder / session_filename(created, session_id)
     meta = {"notes": notes_attr}
@@ -264,7 +262,7 @@ def _write_session_into(tmp: Path, session_id: str, code: str, created: str,
     writer = SessionWriter(tmp, in_place=True)
     notes: list[str] = []
     try:
-        SessionWriter._write_new(tmp, session_id, code, created, meta, calibration)
+        write_new_session(tmp, session_id, code, created, meta, calibration)
         for trial in trials:
             checkpoint()
             note = _write_trial(writer, trial, task, import_id, keep_source_name)
@@ -287,7 +285,7 @@ def _write_trial(writer: SessionWriter, trial: ImportedTrial, task: str | None,
         input_kind="import", channels=tuple(trial.channels), units=trial.units, attrs=attrs,
     )
     writer.append(**trial.channels)
-    features = writer.end_trial("complete")
+    features = finish_trial(writer, "complete")
     note = scale_warning(trial, task, features)
     if note:
         writer.set_trial_attrs(name, {"scale_warning": note})

@@ -61,7 +61,7 @@ from ..acquisition.calibration import (
     grams_to_newtons,
     save_profile,
 )
-from ..storage.session import Calibration
+from ..storage.calibration import Calibration
 from .text import PlainLabel
 
 __all__ = ["CalibrationDialog", "CheckDrawing"]

@@ -2,7 +2,7 @@
 
 Each dialog shows the items of :mod:`kinewrite.clinical_scales`, computes the score live,
 validates on OK (the dialog stays open and says what is wrong) and hands back the keyword
-arguments of :class:`~kinewrite.storage.session.SessionWriter`'s method::
+arguments of :class:`~kinewrite.storage.writer.SessionWriter`'s method::
 
     dlg = AddsDialog(parent)
     if dlg.exec():
@@ -40,22 +40,24 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..clinical_scales import (
-    ADDS_ITEMS,
-    ADDS_LEVELS,
+from ..clinical.events import (
     BOTULINUM_PRODUCTS,
     EVENT_KINDS,
     EVENT_LABELS,
     TOXIN_MUSCLES,
+    treatment_event,
+)
+from ..clinical.scales import (
+    ADDS_ITEMS,
+    ADDS_LEVELS,
     WCRS_ITEMS,
-    ClinicalInputError,
     ScaleItem,
     adds_result,
-    treatment_event,
     wcrs_result,
     wcrs_subscores,
 )
-from ..storage.session import SessionWriter
+from ..errors import ClinicalInputError
+from ..storage.writer import SessionWriter
 from .metadata import WrappedLabel, date_text, make_date_edit
 from .text import PlainLabel
 
@@ -152,7 +154,7 @@ class _ScaleDialog(QDialog):
                 if c.currentData() is None]
 
     def set_entry(self, entry: Any) -> None:
-        """Show a stored entry (a :class:`~kinewrite.storage.session.ClinicalEntry`) to
+        """Show a stored entry (a :class:`~kinewrite.clinical.scales.ClinicalEntry`) to
         edit it."""
         if entry.date:
             from PyQt6.QtCore import QDate

@@ -25,8 +25,8 @@ from PyQt6.QtWidgets import (
 
 from ..acquisition.calibration import ScreenMapping
 from ..errors import InputError
-from ..storage.session import SessionWriter
 from ..storage.study import study_summaries
+from ..storage.writer import SessionWriter
 from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from .progress import ProgressView
 from .review import ReviewView

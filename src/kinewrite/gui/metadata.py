@@ -1,8 +1,8 @@
 """Session metadata form and the patient-code field (PyQt6).
 
-:class:`SessionMetadataForm` edits exactly :data:`kinewrite.storage.session.SESSION_FIELDS`
+:class:`SessionMetadataForm` edits exactly :data:`kinewrite.clinical.metadata.SESSION_FIELDS`
 (docs/science.md §8) with fixed choices where the science has them
-(:data:`kinewrite.clinical_scales.METADATA_CHOICES`); :class:`PatientCodeEdit` takes the one
+(:data:`kinewrite.clinical.metadata.METADATA_CHOICES`); :class:`PatientCodeEdit` takes the one
 identity a session holds, a pseudonymous code, and says inline why a text is not one. The
 choices, labels and checks live in the Qt-free :mod:`kinewrite.clinical_scales`.
 """
@@ -27,9 +27,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..clinical_scales import METADATA_CHOICES, METADATA_LABELS, TOXIN_MUSCLES
-from ..storage.codes import InvalidCodeError, name_like_reason, validate_patient_code
-from ..storage.session import SESSION_FIELDS
+from ..clinical.events import TOXIN_MUSCLES
+from ..clinical.metadata import METADATA_CHOICES, METADATA_LABELS, SESSION_FIELDS
+from ..clinical.pseudonym import name_like_reason
+from ..errors import InvalidCodeError
+from ..storage.codes import validate_patient_code
 from .text import PlainLabel
 
 __all__ = [
@@ -131,7 +133,7 @@ class PatientCodeValidator(QValidator):
 class PatientCodeEdit(QWidget):
     """A patient-code field: "a code, never a name", the reason inline when refused, and a
     soft warning when an accepted code looks like a name or a date of birth
-    (:func:`~kinewrite.storage.codes.name_like_reason`, the rule the CLI warns with too).
+    (:func:`~kinewrite.clinical.pseudonym.name_like_reason`, the rule the CLI warns with too).
     The message is plain text (it may quote what was typed).
 
     Signals

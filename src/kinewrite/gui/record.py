@@ -41,7 +41,7 @@ from ..acquisition.feedback import PressureFeedback
 from ..acquisition.recorder import TrialRecorder
 from ..acquisition.tasks import TaskSpec, guide_polylines_mm
 from ..acquisition.trial_outcome import TrialOutcome
-from ..storage.session import SessionWriter
+from ..storage.writer import SessionWriter
 from .text import PlainLabel
 
 __all__ = ["RecordPanel", "RecordWindow", "TrialOutcome"]

@@ -8,7 +8,7 @@ stored features against reference ranges (:mod:`kinewrite.gui.feature_table`).
 :func:`render_review_png` renders it offscreen to a PNG.
 
 :func:`review_data` (no Qt involved) turns a stored
-:class:`~kinewrite.storage.session.Trial` into the arrays the view draws: every array,
+:class:`~kinewrite.storage.reader.Trial` into the arrays the view draws: every array,
 threshold and exclusion comes from :func:`kinewrite.analysis.review_signals.review_signals`,
 the analysis run exactly as :func:`kinewrite.analysis.features.extract_features` runs it
 when the trial's features were cached (``SessionWriter.end_trial``, import, export), so the
@@ -45,7 +45,8 @@ from ..analysis.tremor import BAND_HZ, DETECTION_FACTOR
 from ..errors import InputError
 from ..model import RecordingError
 from ..progress import task_label
-from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, Session, Trial, load_session
+from ..storage.reader import Session, Trial, load_session
+from ..storage.schema import STATE_HOVER, STATE_OUT, STATE_TOUCH
 from .feature_table import FeatureTable, format_value
 from .plots import ensure_app, png_bytes
 from .replay import FOREGROUND, ReplayWidget, style_plot
@@ -87,7 +88,7 @@ def review_data(trial: Trial) -> ReviewData:
     Parameters
     ----------
     trial : Trial
-        A trial of a loaded session (:func:`kinewrite.storage.session.load_session`).
+        A trial of a loaded session (:func:`kinewrite.storage.reader.load_session`).
 
     Returns
     -------

@@ -356,7 +356,8 @@ def check_killed_visit(study: Path, log: DrillLog, killed_at: float) -> dict:
         ``ok`` (bool), ``problem`` (str, when not ok), ``lost_ms`` (float or None),
         ``ended`` (trials verified), ``state`` (``normal``, ``recovered`` or ``no session``).
     """
-    from ..storage.session import SessionWriter, load_session
+    from ..storage.reader import load_session
+    from ..storage.writer import SessionWriter
 
     out: dict = {"ok": False, "lost_ms": None, "ended": 0, "state": "no session"}
     files = sorted((study / PATIENT).glob("session-*.h5"))
@@ -402,7 +403,7 @@ def check_killed_visit(study: Path, log: DrillLog, killed_at: float) -> dict:
         with SessionWriter.open(files[0]) as w:
             w.begin_trial("lines", 200.0, channels=("t", "x", "y"))
             w.append(t=np.arange(200) / 200, x=np.linspace(0, 40, 200), y=np.zeros(200))
-            w.end_trial("complete", compute_features=False)
+            w.end_trial("complete")
         again = load_session(files[0])
         if again.recovery or len(again.trials) != len(session.trials) + 1:
             problems.append(f"not repaired: {again.recovery or len(again.trials)}")

@@ -16,8 +16,8 @@ never change the file; they open it as follows:
 
 In cases 1 and 3, a trial still marked ``recording`` has no living writer: readers show it
 as interrupted (``aborted``, :data:`INTERRUPTED`) and say so in one line
-(:func:`kinewrite.storage.session.recovery_note`); the file itself is repaired (copy, clear,
-verify, atomic replace) at the next write (:meth:`kinewrite.storage.session.SessionWriter.open`).
+(:func:`recovery_note`); the file itself is repaired (copy, clear, verify, atomic replace)
+at the next write (:meth:`kinewrite.storage.writer.SessionWriter.open`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import h5py
 from .hdf5_status import FlagsClearedView, read_superblock
 from .writer_lock import writer_is_live
 
-__all__ = ["INTERRUPTED", "OpenedSession", "open_session_file"]
+__all__ = ["INTERRUPTED", "OpenedSession", "open_session_file", "recovery_note"]
 
 #: The ``abort_reason`` of a trial whose writer died before closing it.
 INTERRUPTED = ("interrupted: the recording stopped without closing the trial (crash, kill "
@@ -114,3 +114,28 @@ def open_session_file(path: Path) -> OpenedSession:
                              left_open=not live)
     except OSError:
         raise error from None
+
+
+def recovery_note(path: Path, left_open: bool, interrupted: list[str]) -> str:
+    """The one line that says how a session left by a writer that died was read ("" if it
+    was not).
+
+    Examples
+    --------
+    >>> recovery_note(Path("P1/s.h5"), True, ["003"])  # doctest: +NORMALIZE_WHITESPACE
+    'P1/s.h5: left open by a writer that stopped (crash or kill), read without changing it;
+    trial 003 was interrupted: kept as aborted with every sample written; the file is
+    repaired at its next write'
+    """
+    if not left_open and not interrupted:
+        return ""
+    parts = []
+    if left_open:
+        parts.append("left open by a writer that stopped (crash or kill), read without "
+                     "changing it")
+    if interrupted:
+        s = "s" if len(interrupted) > 1 else ""
+        verb = "were" if s else "was"
+        parts.append(f"trial{s} {', '.join(interrupted)} {verb} interrupted: kept as aborted "
+                     "with every sample written")
+    return f"{path}: {'; '.join(parts)}; the file is repaired at its next write"

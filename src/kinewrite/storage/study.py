@@ -7,7 +7,7 @@ attributes and trial attributes of each file, not the samples.
 :func:`read_session_summary` reads what a progress view needs of one file (session metadata,
 each trial's attributes and cached features, clinical scales, treatment events) without any
 sample, and :func:`study_summaries` does so for every session of a patient: about 1 ms per
-session file instead of ~20 ms for :func:`~kinewrite.storage.session.load_session`.
+session file instead of ~20 ms for :func:`~kinewrite.storage.reader.load_session`.
 """
 
 from __future__ import annotations
@@ -20,23 +20,18 @@ from pathlib import Path
 
 import h5py
 
+from ..clinical.events import event_from_attrs
+from ..clinical.scales import ClinicalEntry
 from ..errors import InputError, one_line
-from .opening import OpenedSession, open_session_file
-from .session import (
-    FORMAT,
-    FORMAT_VERSION,
-    SESSION_FIELDS,
-    ClinicalEntry,
-    Session,
-    TreatmentEvent,
-    _scalar_attr,
-    event_from_attrs,
-    load_session,
-    protocol_task_of,
-    read_feature_row,
-    recovery_note,
-    refuse_foreign_data,
-)
+from . import study_index as ix
+from .attrs import scalar_attr
+from .feature_row import read_feature_row
+from .naming import protocol_task_of
+from .opening import OpenedSession, open_session_file, recovery_note
+from .reader import Session, load_session
+from .schema import FORMAT, FORMAT_VERSION, SESSION_FIELDS
+from .summaries import SessionSummary, TrialSummary
+from .trust import refuse_foreign_data
 
 __all__ = ["SessionInfo", "SessionSummary", "Study", "TrialSummary", "open_study",
            "read_session_summary", "study_summaries"]
@@ -132,65 +127,12 @@ def is_session_file(path: str | os.PathLike[str]) -> bool:
 # ------------------------------------------------------------------------ summary reading
 
 
-@dataclass(frozen=True)
-class TrialSummary:
-    """A trial without its samples: the attributes a progress view needs and its features.
-
-    ``features`` and ``features_version`` equal those of the :class:`~.session.Trial` that
-    :func:`~kinewrite.storage.session.load_session` returns (None when not cached).
-    """
-
-    name: str
-    task: str
-    status: str
-    started: str
-    ended: str
-    nominal_rate_hz: float
-    input: str
-    superseded_by: str
-    n_samples: int
-    analysis_error: str
-    features: dict[str, float] | None
-    features_version: str | None
-    #: The protocol step (:func:`~kinewrite.storage.session.protocol_task_of`), e.g.
-    #: ``"spiral_guided"``; the task itself where the file does not say.
-    protocol_task: str = ""
-
-
-@dataclass(frozen=True)
-class SessionSummary:
-    """A session file without samples (see :func:`read_session_summary`)."""
-
-    path: Path
-    session_id: str
-    patient_code: str
-    created: str
-    format_version: int
-    metadata: dict[str, str]
-    trials: tuple[TrialSummary, ...]
-    clinical: tuple[ClinicalEntry, ...]
-    events: tuple[TreatmentEvent, ...]
-    recovered_from_crash: bool = False
-    #: One line saying how a file left by a writer that died was read ("" for a normal file).
-    recovery: str = ""
-
-    @property
-    def date(self) -> str:
-        """The session's date, ``YYYY-MM-DD`` (UTC), from ``created``."""
-        return self.created[:10]
-
-    @property
-    def simulated(self) -> bool:
-        """True if any trial's input is ``simulated`` (no person wrote it)."""
-        return any(t.input == "simulated" for t in self.trials)
-
-
 def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> SessionSummary:
     """Read one session file's metadata, trial attributes, cached features, clinical scales
     and treatment events, never a sample.
 
     Opens the file once and reads the compact feature row of each trial (two small
-    datasets, see :func:`~kinewrite.storage.session.write_features`; older files fall back to
+    datasets, see :func:`~kinewrite.storage.feature_row.write_features`; older files fall back to
     the feature attributes). Scalar attributes are read through h5py's low-level API.
     With ``brief=True`` the session metadata and the trials' ``started``, ``ended`` and
     ``nominal_rate_hz`` are not read (left empty / NaN): a third fewer reads, for views that
@@ -220,68 +162,68 @@ def read_session_summary(path: str | os.PathLike[str], brief: bool = False) -> S
 
 def _summary(opened: OpenedSession, path: Path, brief: bool) -> SessionSummary:
     f = opened.file
-    if _scalar_attr(f, "format", str, "") != FORMAT:
+    if scalar_attr(f, "format", str, "") != FORMAT:
         raise InputError(f"{path}: not a kinewrite session (HDF5 without format={FORMAT!r})")
-    version = int(_scalar_attr(f, "format_version", float, 0.0))
+    version = int(scalar_attr(f, "format_version", float, 0.0))
     if version > FORMAT_VERSION:
         raise InputError(f"{path}: session format v{version} is newer than this kinewrite "
                          f"reads (v{FORMAT_VERSION}); upgrade kinewrite")
     refuse_foreign_data(f, path)
     present = () if brief else set(f.attrs)
-    metadata = {key: _scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
+    metadata = {key: scalar_attr(f, key, str) for key in SESSION_FIELDS if key in present}
     trials, interrupted = [], []
     group = f.get("trials")
     for name in sorted(group) if group is not None else ():
         g = h5py.h5g.open(group.id, name.encode())  # low-level ids: ~25 µs less per object
         features, fversion = read_feature_row(g)
-        status = _scalar_attr(g, "status", str, "recording")
-        n = _scalar_attr(g, "n_samples", float) if status != "recording" else None
+        status = scalar_attr(g, "status", str, "recording")
+        n = scalar_attr(g, "n_samples", float) if status != "recording" else None
         if n is None:  # still recording, or a writer that died: the common channel length
             n = min((h5py.h5d.open(g, c.encode()).shape[0] for c in ("t", "x", "y")
                      if g.links.exists(c.encode())), default=0)
         if status == "recording" and not opened.live_writer:
             status = "aborted"
             interrupted.append(name)
-        task = _scalar_attr(g, "task", str, "free")
+        task = scalar_attr(g, "task", str, "free")
         trials.append(TrialSummary(
             name=name, task=task, status=status,
-            started="" if brief else _scalar_attr(g, "started", str, ""),
-            ended="" if brief else _scalar_attr(g, "ended", str, ""),
+            started="" if brief else scalar_attr(g, "started", str, ""),
+            ended="" if brief else scalar_attr(g, "ended", str, ""),
             nominal_rate_hz=(math.nan if brief
-                             else _scalar_attr(g, "nominal_rate_hz", float, math.nan)),
-            input=_scalar_attr(g, "input", str, ""),
-            superseded_by=_scalar_attr(g, "superseded_by", str, ""),
-            n_samples=int(n), analysis_error=_scalar_attr(g, "analysis_error", str, ""),
+                             else scalar_attr(g, "nominal_rate_hz", float, math.nan)),
+            input=scalar_attr(g, "input", str, ""),
+            superseded_by=scalar_attr(g, "superseded_by", str, ""),
+            n_samples=int(n), analysis_error=scalar_attr(g, "analysis_error", str, ""),
             features=features, features_version=fversion,
-            protocol_task=protocol_task_of(task, _scalar_attr(g, "protocol_task", str),
-                                           _scalar_attr(g, "guide_shown", float)),
+            protocol_task=protocol_task_of(task, scalar_attr(g, "protocol_task", str),
+                                           scalar_attr(g, "guide_shown", float)),
         ))
     clinical = []
     group = f.get("clinical")
     for name in sorted(group) if group is not None else ():
         g = h5py.h5g.open(group.id, name.encode())
         clinical.append(ClinicalEntry(
-            scale=_scalar_attr(g, "scale", str, ""), date=_scalar_attr(g, "date", str, ""),
-            rater=_scalar_attr(g, "rater", str, ""),
-            items=json.loads(_scalar_attr(g, "items", str, "{}") or "{}"),
-            score=_scalar_attr(g, "score", float, math.nan), name=name,
+            scale=scalar_attr(g, "scale", str, ""), date=scalar_attr(g, "date", str, ""),
+            rater=scalar_attr(g, "rater", str, ""),
+            items=json.loads(scalar_attr(g, "items", str, "{}") or "{}"),
+            score=scalar_attr(g, "score", float, math.nan), name=name,
         ))
     events = []
     group = f.get("events")
     for name in sorted(group) if group is not None else ():
         g = h5py.h5g.open(group.id, name.encode())
         events.append(event_from_attrs(
-            _scalar_attr(g, "kind", str, ""), _scalar_attr(g, "date", str, ""),
-            _scalar_attr(g, "muscles", str, "[]"),
-            _scalar_attr(g, "dose_units", float, math.nan), _scalar_attr(g, "notes", str, ""),
-            _scalar_attr(g, "product", str),  # None if absent: an older event
-            _scalar_attr(g, "doses_units", str, "{}"),
+            scalar_attr(g, "kind", str, ""), scalar_attr(g, "date", str, ""),
+            scalar_attr(g, "muscles", str, "[]"),
+            scalar_attr(g, "dose_units", float, math.nan), scalar_attr(g, "notes", str, ""),
+            scalar_attr(g, "product", str),  # None if absent: an older event
+            scalar_attr(g, "doses_units", str, "{}"),
         ))
     note = recovery_note(path, opened.left_open, interrupted)
     return SessionSummary(
-        path=path, session_id=_scalar_attr(f, "session_id", str, ""),
-        patient_code=_scalar_attr(f, "patient_code", str, ""),
-        created=_scalar_attr(f, "created", str, ""), format_version=version,
+        path=path, session_id=scalar_attr(f, "session_id", str, ""),
+        patient_code=scalar_attr(f, "patient_code", str, ""),
+        created=scalar_attr(f, "created", str, ""), format_version=version,
         metadata=metadata, trials=tuple(trials), clinical=tuple(clinical),
         events=tuple(events), recovered_from_crash=bool(note), recovery=note,
     )
@@ -320,8 +262,6 @@ def study_summaries(folder: str | os.PathLike[str], patient_code: str | None = N
     InputError
         If the folder does not exist.
     """
-    from . import study_index as ix
-
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such study folder")

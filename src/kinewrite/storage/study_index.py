@@ -1,8 +1,7 @@
-"""A cache of session summaries in the study folder, so a study opens without reading
-every file again.
+"""A cache of session summaries in the study folder: a study opens without reading every file.
 
 ``<study>/.kinewrite-index.json`` maps each session file (path relative to the study) to its
-:class:`~kinewrite.storage.study.SessionSummary` and the file's identity when it was read
+:class:`~kinewrite.storage.summaries.SessionSummary` and the file's identity when it was read
 (size, modification and status-change times in ns, inode). A summary is used only while the
 file's identity is unchanged; any other file is read again and the index rewritten
 (atomically, through :mod:`kinewrite._atomic`: a temporary file of a unique name, 0600, then
@@ -18,13 +17,13 @@ used only if all of this holds, else ignored (and rewritten):
   :data:`MAX_INDEX_BYTES` (64 MiB, ~6,800 sessions of 5 trials); a larger index is not
   written either;
 - it carries an HMAC-SHA256 of its entries made with this user's key
-  (``<config>/index-key``, 0600, created on first use; ``<config>`` is
-  ``$KINEWRITE_CONFIG_DIR`` or ``~/.config/kinewrite``): entries written or edited by anyone
-  without the key are refused, so the index shows only numbers this user's kinewrite read
+  (``<config>/index-key``, 0600, created on first use; ``<config>``:
+  :func:`kinewrite.config.config_dir`): entries written or edited by anyone without the key
+  are refused, so the index shows only numbers this user's kinewrite read
   from the session files. A study shared by users with different keys still opens; each
   user's kinewrite then reads the files and rewrites the index;
 - each entry is checked field by field (the types of every
-  :class:`~kinewrite.storage.study.SessionSummary` field, trial, scale and event; a known
+  :class:`~kinewrite.storage.summaries.SessionSummary` field, trial, scale and event; a known
   task and status; nothing still recording), and against the file it names: the path is
   ``<code>/session-<created>-<id8>.h5`` with a valid patient code equal to the stored one
   and a name equal to the one the stored creation time and id give, and the file's identity
@@ -49,15 +48,14 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_bytes, private_folder
+from ..clinical.events import TreatmentEvent, event_from_attrs
+from ..clinical.scales import ClinicalEntry
+from ..config import config_dir
 from ..model import TASKS
 from .codes import validate_patient_code
-from .session import (
-    TRIAL_STATUSES,
-    ClinicalEntry,
-    TreatmentEvent,
-    event_from_attrs,
-    session_filename,
-)
+from .naming import session_filename
+from .schema import TRIAL_STATUSES
+from .summaries import SessionSummary, TrialSummary
 
 __all__ = ["INDEX_NAME", "MAX_INDEX_BYTES", "load_index", "name_matches", "save_index",
            "summary_from_json", "summary_to_json"]
@@ -104,10 +102,7 @@ def file_identity(path: Path) -> list[int]:
     return [int(st.st_size), int(st.st_mtime_ns), int(st.st_ctime_ns), int(st.st_ino)]
 
 
-# --------------------------------------------------------------------------- conversion
-
-
-def summary_to_json(summary: Any) -> dict[str, Any]:
+def summary_to_json(summary: SessionSummary) -> dict[str, Any]:
     """A :class:`SessionSummary` as JSON-ready data (NaN kept as JSON's NaN).
 
     Shallow copies of the dataclasses' fields (``dataclasses.asdict`` deep-copies every
@@ -120,11 +115,9 @@ def summary_to_json(summary: Any) -> dict[str, Any]:
     return data
 
 
-def summary_from_json(data: dict[str, Any], path: Path) -> Any:
+def summary_from_json(data: dict[str, Any], path: Path) -> SessionSummary:
     """The :class:`SessionSummary` back from :func:`summary_to_json` data (checked first by
     :func:`load_index` when it comes from an index file)."""
-    from .study import SessionSummary, TrialSummary
-
     trials = tuple(TrialSummary(**t) for t in data["trials"])
     clinical = tuple(ClinicalEntry(**c) for c in data["clinical"])
     events = tuple(_event(e) for e in data["events"])
@@ -279,12 +272,6 @@ def entry_ok(rel: Any, entry: Any) -> bool:
 # ---------------------------------------------------------------------------- the key
 
 
-def _config_dir() -> Path:
-    from ..acquisition.tasks import config_dir
-
-    return config_dir()
-
-
 def _read_small_file(path: Path, limit: int) -> tuple[bytes, os.stat_result] | None:
     """The bytes and status of `path` if it is a regular file (not a symlink, never waited
     on) of at most `limit` bytes, else None."""
@@ -325,7 +312,7 @@ def _index_key(create: bool) -> bytes | None:
     """This user's index key (32 random bytes, stored as hex); with `create`, a new one
     replaces a missing, malformed or not private one (readable by others, or not theirs).
     None if there is no usable key."""
-    path = _config_dir() / KEY_NAME
+    path = config_dir() / KEY_NAME
     found = _read_small_file(path, 64)
     if found is not None and _private(found[1]):
         try:
@@ -349,16 +336,13 @@ def _mac(key: bytes, payload: bytes) -> str:
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-# ----------------------------------------------------------------------- read and write
-
-
 def load_index(folder: Path) -> dict[str, dict[str, Any]]:
     """The index's usable entries (relative path -> {"identity", "brief", "summary"});
     empty if there is no usable index (see the module's docstring for what is checked; an
     entry that fails its checks is left out alone)."""
     key = _index_key(create=False)
     found = _read_small_file(folder / INDEX_NAME, MAX_INDEX_BYTES) if key else None
-    if found is None:
+    if key is None or found is None:
         return {}
     head, _, payload = found[0].partition(b"\n")
     try:
@@ -398,7 +382,7 @@ def save_index(folder: Path, entries: dict[str, dict[str, Any]]) -> bool:
 
 
 def cached_summary(entries: dict[str, dict[str, Any]], rel: str, path: Path,
-                   brief: bool = False) -> Any | None:
+                   brief: bool = False) -> SessionSummary | None:
     """The cached summary of `path` if its identity is unchanged (and, unless `brief`, it
     was not read brief), else None. `entries` come from :func:`load_index` (checked)."""
     entry = entries.get(rel)

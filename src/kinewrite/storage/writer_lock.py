@@ -1,6 +1,6 @@
 """Who is writing a session: an advisory lock beside the session file.
 
-A :class:`~kinewrite.storage.session.SessionWriter` holds an exclusive ``flock`` on
+A :class:`~kinewrite.storage.writer.SessionWriter` holds an exclusive ``flock`` on
 ``.<session file>.lock`` for as long as it lives, a whole visit long. The kernel releases it
 when the process dies, however it dies, so a lock file left behind by a crash is just an
 empty file: it never blocks anyone. Readers use it to tell a live writer (whose trial is
