@@ -8,8 +8,8 @@ process streams a 5-channel trial into it until the writer stops (``DiskSpaceErr
 trial ended as aborted, every sample kept) or HDF5 meets the full disk; a second process
 then reads the file. Each line says how the writer ended (stopped cleanly, or died with the
 signal) and whether the file still opens with its samples. It justifies the floor of
-``kinewrite simulate --min-free-mb`` (``kinewrite.cli.MIN_FREE_FLOOR_MB``) and is quoted in
-RELIABILITY.md. Needs root (mount); Linux.
+``kinewrite simulate --min-free-mb`` (``kinewrite.cli.simulate.MIN_FREE_FLOOR_MB``) and is
+quoted in RELIABILITY.md. Needs root (mount); Linux.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pytest
 
 from kinewrite import ANALYSIS_VERSION, extract_features, feature_names
 from kinewrite.cli import main
-from kinewrite.cli_export import Progress
+from kinewrite.cli.export import Progress
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import (
     ExportOptions,

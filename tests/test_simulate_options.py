@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kinewrite.cli import MIN_FREE_FLOOR_MB, build_parser
+from kinewrite.cli import build_parser
+from kinewrite.cli.simulate import MIN_FREE_FLOOR_MB
 from kinewrite.storage.schema import MIN_FREE_BYTES
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]

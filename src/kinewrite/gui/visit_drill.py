@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..acquisition.calibration import ScreenMapping
     from ..acquisition.qt_app import make_application
-    from ..cli_gui import run_app
+    from ..cli.gui import run_app
     from .main_window import MainWindow
 
     args.study.mkdir(parents=True, exist_ok=True)

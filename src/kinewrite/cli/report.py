@@ -16,12 +16,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._atomic import output_problem
-from ._cli_common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail, output_file_problem
-from .storage.codes import validate_patient_code
+from .._atomic import output_problem
+from ..storage.codes import validate_patient_code
+from .common import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    fail,
+    output_file_problem,
+    qt_library_problem,
+)
+
+__all__ = ["add_parser", "cmd_report"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``report`` on the ``kinewrite`` subcommand parser."""
     p = sub.add_parser(
         "report", help="write a patient's progress report (HTML or PDF, 2-3 A4 pages)",
         description="Write a patient's progress across visits: a plain-language summary, "
@@ -37,8 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .progress import ProgressError
-    from .report import build_report
+    from ..progress import ProgressError
+    from ..report import build_report
 
     code = validate_patient_code(args.patient)
     out = Path(args.output)
@@ -54,8 +64,6 @@ def cmd_report(args: argparse.Namespace) -> int:
             fail(problem)
         raise
     except ImportError as exc:  # Qt (the plots) cannot load: name the system package
-        from ._cli_common import qt_library_problem
-
         fail(f"{out}: report not written: {qt_library_problem(exc)}")
         return EXIT_INTERNAL
     except OSError as exc:

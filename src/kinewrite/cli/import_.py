@@ -1,6 +1,5 @@
 """``kinewrite import``: recordings from other tools (SVC, kinewrite CSV, InkML, MovAlyzeR HWR,
-a kinewrite BIDS motion dataset) into a study; HWR and BIDS are
-:mod:`kinewrite.cli_import_extra`.
+a kinewrite BIDS motion dataset) into a study; HWR and BIDS are at the end of this module.
 
 One invocation writes one new session for the patient, with one trial per file. Every file is
 read and validated first; if any is bad, nothing is written (one line per bad file on stderr,
@@ -16,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail, warn_if_name_like
-from ._signals import stop_requests
-from .errors import InputError
-from .formats import (
+from .._signals import stop_requests
+from ..errors import InputError
+from ..formats import (
     FORMATS,
     SVC_PRESSURE_LEVELS,
     SVC_PRESSURE_MAX,
@@ -37,19 +34,12 @@ from .formats import (
     read_recording_file,
     session_calibration,
 )
-from .model import TASKS
-from .storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
-from .storage.session import SessionBusyError, normalize_created
+from ..model import TASKS
+from ..storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
+from ..storage.session import SessionBusyError, normalize_created
+from .common import EXIT_BAD_INPUT, EXIT_OK, fail, positive, warn_if_name_like
 
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
+__all__ = ["add_parser", "read_hwr_all", "run", "run_bids"]
 
 
 def _levels(text: str) -> int:
@@ -73,6 +63,7 @@ def _created(text: str) -> str:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register ``import`` on the ``kinewrite`` subcommand parser."""
     p = sub.add_parser(
         "import", help="import SVC, CSV, InkML or HWR recordings (or a BIDS dataset) into a "
                        "study",
@@ -86,14 +77,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="format of every file (default: by extension, else by content); "
                         "hwr: MovAlyzeR (needs --rate-hz); bids: FILE is a BIDS motion "
                         "dataset written by kinewrite export --format bids")
-    p.add_argument("--rate-hz", type=_positive_float, metavar="R",
+    p.add_argument("--rate-hz", type=positive, metavar="R",
                    help="HWR: the sampling rate of the recordings in Hz (the file has no "
                         "time column)")
     p.add_argument("--task", choices=TASKS,
                    help="task of every trial (default: the CSV header's, else free)")
     p.add_argument("--x-first", action="store_true",
                    help="SVC: the first column is x (default: y first, as in PaHaW)")
-    p.add_argument("--device-units-per-mm", type=_positive_float, metavar="N",
+    p.add_argument("--device-units-per-mm", type=positive, metavar="N",
                    help="resolution of coordinates without physical units (SVC default "
                         f"{SVC_UNITS_PER_MM:g}, Wacom Intuos 4; InkML channels without units)")
     p.add_argument("--pressure-levels", type=_levels, metavar="N",
@@ -124,8 +115,6 @@ def _read_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
         fail("--rate-hz applies to --format hwr only (other formats carry their time stamps)")
         return None
     if args.format == "hwr":
-        from .cli_import_extra import read_hwr_all
-
         return read_hwr_all(args)
     trials, ok = [], True
     for path in args.files:
@@ -195,8 +184,6 @@ def run(args: argparse.Namespace) -> int:
         fail(f"{study}: cannot read the study folder ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     if args.format == "bids":
-        from .cli_import_extra import run_bids
-
         return run_bids(args, study, code)
     trials = _read_all(args)
     if trials is None:
@@ -218,5 +205,70 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         fail(f"{study}: cannot write the session ({exc.strerror or exc}); the study is "
              "unchanged")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+# ------------------------------------------------------------------------------ hwr, bids
+# ``kinewrite import --format hwr`` (MovAlyzeR) and ``--format bids`` (a kinewrite BIDS motion
+# dataset). Same guarantees: everything read and checked first, one line per bad file, exit 2,
+# each session written whole or not at all.
+
+
+def read_hwr_all(args: argparse.Namespace) -> list[ImportedTrial] | None:
+    """Every HWR file read; None (after one line per bad file) if any is bad."""
+    from ..formats.hwr import read_hwr_file
+
+    if args.rate_hz is None:
+        fail("--format hwr needs --rate-hz R: MovAlyzeR files have no time column (the rate "
+             "is the experiment's setting)")
+        return None
+    if args.x_first or args.time_unit:
+        fail("--x-first and --time-unit do not apply to HWR files (columns x y z, no time)")
+        return None
+    trials, ok = [], True
+    for path in args.files:
+        try:
+            trials.append(read_hwr_file(path, args.rate_hz, args.device_units_per_mm,
+                                        args.pressure_levels))
+        except InputError as exc:
+            fail(str(exc))
+            ok = False
+    return trials if ok else None
+
+
+def run_bids(args: argparse.Namespace, study: Path, code: str) -> int:
+    """Import the subject of `code` from the BIDS dataset given as the one FILE."""
+    from ..formats.bids_reader import import_bids
+
+    if len(args.files) != 1:
+        fail("--format bids takes one dataset folder, got "
+             f"{len(args.files)} paths")
+        return EXIT_BAD_INPUT
+    given = [name for name, value in (("--task", args.task), ("--date", args.date),
+                                      ("--x-first", args.x_first),
+                                      ("--device-units-per-mm", args.device_units_per_mm),
+                                      ("--pressure-levels", args.pressure_levels),
+                                      ("--time-unit", args.time_unit),
+                                      ("--rate-hz", args.rate_hz)) if value]
+    if given:
+        fail(f"{', '.join(given)} do not apply to --format bids (the dataset states tasks, "
+             "dates and units)")
+        return EXIT_BAD_INPUT
+    try:
+        with _stop_at_checkpoints() as checkpoint:
+            results = import_bids(args.files[0], study, code, reimport=args.reimport,
+                                  keep_source_name=args.keep_source_name,
+                                  checkpoint=checkpoint)
+            for result in results:
+                _report(result)
+    except (InputError, InvalidCodeError, SessionBusyError) as exc:
+        fail(str(exc))
+        return EXIT_BAD_INPUT
+    except _Terminated as exc:
+        fail(f"{study}: import interrupted ({exc.args[0]}); sessions printed above are "
+             "whole, the rest was not written: run the same command again")
+        return 128 + int(getattr(signal, exc.args[0]))
+    except OSError as exc:
+        fail(f"{study}: cannot write the session ({exc.strerror or exc})")
         return EXIT_BAD_INPUT
     return EXIT_OK

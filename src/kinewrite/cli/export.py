@@ -8,8 +8,9 @@
     kinewrite export STUDY --strokes -o OUT.csv|OUT.parquet     (one row per stroke)
     kinewrite export STUDY --format bids -o DIR                 (a BIDS motion dataset)
 
-``--strokes`` and ``--format bids`` are :mod:`kinewrite.cli_export_extra`
-(``docs/export.md``).
+``--strokes`` and ``--format bids`` are at the end of this module (``docs/export.md``): the
+BIDS motion dataset is :mod:`kinewrite.storage.bids`, the stroke table
+:mod:`kinewrite.storage.export_strokes`; both read the study only and write all or nothing.
 
 One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
@@ -42,10 +43,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from ._atomic import output_problem
-from ._cli_common import EXIT_BAD_INPUT, EXIT_OK, fail
+from .._atomic import output_problem
+from .common import EXIT_BAD_INPUT, EXIT_OK, fail
 
-__all__ = ["Progress", "add_parser", "run"]
+__all__ = ["Progress", "add_parser", "run", "run_extra"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -173,10 +174,8 @@ def _clock(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``kinewrite export``; returns the exit code."""
     if args.format == "bids" or args.strokes:
-        from . import cli_export_extra
-
-        return cli_export_extra.run(args)
-    from .storage import export
+        return run_extra(args)
+    from ..storage import export
 
     out = Path(args.output)
     kind = export.output_format(out)
@@ -232,3 +231,74 @@ def _collect(args: argparse.Namespace, paths: list[Path], options: Any,
         progress.close()
         if client is not None:
             client.close()
+
+# ------------------------------------------------------------------------------ bids, strokes
+
+
+def run_extra(args: argparse.Namespace) -> int:
+    """Run the BIDS or stroke export; returns the exit code."""
+    if args.format == "bids" and args.strokes:
+        fail("--strokes writes one table; it does not combine with --format bids (the BIDS "
+             "dataset's derivatives hold the trial features)")
+        return EXIT_BAD_INPUT
+    if args.scheduler or args.isolate or args.metadata or args.recompute:
+        fail("--scheduler, --isolate, --metadata and --recompute apply to the trial table "
+             "only")
+        return EXIT_BAD_INPUT
+    if args.format == "bids":
+        return _bids(args)
+    return _strokes(args)
+
+
+def _bids(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..storage.bids import export_bids
+
+    if args.tasks:
+        fail("--tasks does not apply to --format bids (a dataset holds every task)")
+        return EXIT_BAD_INPUT
+    out = Path(args.output)
+    try:
+        summary = export_bids(args.study, out, include_superseded=args.include_superseded)
+    except InputError as exc:
+        for line in getattr(exc, "problems", None) or (str(exc),):
+            fail(line)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        fail(output_problem(out, exc))
+        return EXIT_BAD_INPUT
+    print(f"{out}: BIDS dataset of {summary.subjects} subjects, {summary.sessions} sessions, "
+          f"{summary.motion_files} motion files")
+    for problem in summary.problems:
+        fail(problem)
+    if summary.problems:
+        fail(f"{len(summary.problems)} trial(s) with invalid samples are not in {out}")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _strokes(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from ..storage.export import output_format, require_pyarrow, write_table
+    from ..storage.export_strokes import study_strokes
+
+    out = Path(args.output)
+    try:
+        kind = output_format(out)
+        if kind == "parquet":
+            require_pyarrow()
+        if not out.parent.is_dir():
+            fail(f"{out}: folder {out.parent} does not exist")
+            return EXIT_BAD_INPUT
+        frame = study_strokes(args.study, tasks=args.tasks,
+                              include_superseded=args.include_superseded)
+        write_table(frame, out)
+    except InputError as exc:
+        fail(str(exc))
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        fail(output_problem(out, exc))
+        return EXIT_BAD_INPUT
+    trials = frame[["session_id", "trial"]].drop_duplicates().shape[0]
+    print(f"{out}: {len(frame)} strokes of {trials} trials")
+    return EXIT_OK

@@ -1,14 +1,19 @@
-"""Pieces every ``kinewrite`` subcommand shares: exit codes and the one-line error."""
+"""Pieces every ``kinewrite`` subcommand shares: the exit codes, the one-line error, the checks
+of an output file or folder made before any work, the free-disk check, the name-like patient
+code warning, argparse's positive and bounded numbers and the reason Qt cannot start. No Qt here."""
 
 from __future__ import annotations
 
+import argparse
 import errno
+import math
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from ._atomic import output_problem, private_folder, temp_beside
+from .._atomic import output_problem, private_folder, temp_beside
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -17,7 +22,7 @@ def warn_if_name_like(code: str) -> None:
     """One ``kinewrite: warning:`` line on stderr if a (valid) patient code looks like a name
     or a date of birth (:func:`kinewrite.storage.codes.name_like_reason`, the GUI's rule
     too); it never refuses."""
-    from .storage.codes import name_like_reason
+    from ..storage.codes import name_like_reason
 
     reason = name_like_reason(code)
     if reason:
@@ -28,6 +33,49 @@ def fail(message: str) -> None:
     """Print one line on stderr, prefixed ``kinewrite:``."""
     first = message.splitlines()[0] if message else "error"
     print(f"kinewrite: {first}", file=sys.stderr)
+
+
+def format_number(v: float) -> str:
+    """`v` with 4 significant digits; NaN as ``n/a``."""
+    if isinstance(v, float) and math.isnan(v):
+        return "n/a"
+    return f"{v:.4g}"
+
+
+def bounded(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+            kind: type = float, unit: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite number of `kind` within [low, high] (low excluded when
+    `low_open`); anything else is one line naming the option, exit 2."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"not {'an integer' if kind is int else 'a number'}: {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if low is not None and (value <= low if low_open else value < low):
+            word = "above" if low_open else "at least"
+            raise argparse.ArgumentTypeError(f"must be {word} {low:g}{unit}, got {text!r}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g}{unit}, got {text!r}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def positive(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
 
 
 def output_file_problem(path: str | os.PathLike[str]) -> str | None:
