@@ -106,3 +106,17 @@ def test_hwr_needs_the_rate_and_refuses_bad_files_writing_nothing(study, tmp_pat
         main(["import", str(good), "--format", "hwr", "--rate-hz", "0",
               "--study", str(study), "--patient", "ML-01"])
     assert exc.value.code == 2 and "--rate-hz" in capsys.readouterr().err
+
+
+def test_a_bad_line_is_named_by_its_line_number(study, tmp_path, capsys):
+    """numpy counts the rows of its two errors differently; the message names the line."""
+    short = tmp_path / "short.hwr"
+    short.write_text("1 2 3\n4 5\n6 7 8\n")  # line 2 has two numbers
+    word = tmp_path / "word.hwr"
+    word.write_text("1 2 3\n4 5 x\n")  # line 2 holds a word
+    for path in (short, word):
+        assert main(["import", str(path), "--format", "hwr", "--rate-hz", "200",
+                     "--study", str(study), "--patient", "ML-01"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and path.name in err[0] and "at line 2" in err[0], err
+    assert list(study.iterdir()) == []

@@ -199,11 +199,14 @@ def test_a_file_left_open_by_an_old_writer_is_read_unchanged_then_repaired(tmp_p
     assert "left open by a writer that stopped" in s.recovery and "\n" not in s.recovery
     study = open_study(tmp_path)
     assert study.problems == [] and study.patients == ["WC-017"]  # the patient is there
+    note = f"kinewrite: note: {s.recovery}"  # what happened, one line, in every reader
     r = subprocess.run([*CLI, "analyze", str(path)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [note]
     r = subprocess.run([*CLI, "export", str(tmp_path), "-o", str(tmp_path / "f.csv")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == [note]
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # readers changed nothing
     assert read_superblock(path).open_for_write
     with SessionWriter.open(path) as w:  # the next write repairs it

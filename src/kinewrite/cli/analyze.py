@@ -56,6 +56,8 @@ def _analyze_session(path: str, task: str | None, isolate_s: float | None = None
         session = load_isolated(path, timeout_s=isolate_s, reader=load_with_cache)
     else:
         session = load_with_cache(path)
+    if session.recovery:  # a file a dead writer left: read unchanged, said in one line
+        print(f"kinewrite: note: {session.recovery}", file=sys.stderr)
     for trial in session.trials:  # a damaged trial is the file's one line, as in export
         check_trial(path, trial.name, trial.task, trial.status)
         check_channels(path, trial.name, trial.channels)

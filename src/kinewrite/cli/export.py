@@ -199,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
     rows, problems = _collect(args, paths, options, export)
     for problem in problems:
         fail(problem)
+    for note in dict.fromkeys(row["_recovery"] for row in rows if row.get("_recovery")):
+        print(f"kinewrite: note: {note}", file=sys.stderr)  # a file a dead writer left
     if len(problems) == len(paths):
         fail(f"{args.study}: no readable session file; nothing exported")
         return EXIT_BAD_INPUT

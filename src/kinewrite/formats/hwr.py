@@ -74,7 +74,9 @@ def _rows(data: bytes, name: str) -> np.ndarray:
             rows = np.loadtxt(io.StringIO(text), dtype=np.float64, ndmin=2, comments=None)
     except ValueError as exc:
         detail = str(exc).splitlines()[0].split("; use `usecols`")[0] if str(exc) else ""
-        detail = re.sub(r"at row (\d+)", lambda m: f"at line {int(m[1]) + 1}", detail)
+        # numpy counts rows from 0 in a conversion error, from 1 in a column-count one
+        first = 1 if detail.startswith("could not convert") else 0
+        detail = re.sub(r"at row (\d+)", lambda m: f"at line {int(m[1]) + first}", detail)
         raise InputError(f"{name}: HWR lines must be 3 or 5 numbers (x y z [azimuth "
                          f"altitude]) ({detail})") from None
     if rows.shape[1] not in (3, 5):
