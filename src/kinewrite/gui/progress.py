@@ -34,13 +34,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QFont
+from PyQt6.QtGui import QFont, QPalette
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -69,7 +71,7 @@ from .plots import (
 )
 from .text import PlainLabel, escape, plain_tooltip, rich_label
 
-__all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png"]
+__all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png", "technical_unit"]
 
 _FEATURE = {f.name: f for f in FEATURES}
 
@@ -89,8 +91,11 @@ DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
 }
 #: Preferred first task: the sentence is what patients complain about.
 _TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
-CLINICAL = (("ADDS", "ADDS: arm disability", "%", "higher is better"),
-            ("WCRS", "WCRS: cramp rating", "points", "lower is better"))
+#: The clinical scales plotted: (scale, what it rates, unit, which way is better); the
+#: title says the scale and its direction, the axis what it rates (short enough for the
+#: height of a plot on a small screen).
+CLINICAL = (("ADDS", "arm disability", "%", "higher is better"),
+            ("WCRS", "cramp rating", "points", "lower is better"))
 _ROLE = Qt.ItemDataRole.UserRole
 #: How a visit without a detected tremor is marked (never as a 0 mm point).
 NO_TREMOR_TEXT = "no tremor detected (no amplitude)"
@@ -103,6 +108,9 @@ NOT_MEASURED_TEXT = "not measured in these visits"
 #: How a visit recorded with a mouse is marked (a hollow point).
 MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
+#: The least height (px) of one plot on screen: room for its title, axes, a band of
+#: treatment labels and legend, and the data under them.
+PLOT_MIN_PX = 160
 
 
 def _technical_text(name: str, task: str | None) -> str:
@@ -110,7 +118,7 @@ def _technical_text(name: str, task: str | None) -> str:
     f = _FEATURE.get(name)
     if f is None:
         return name
-    lines = [f"{name}  [{unit_text(f.unit)}]", f.definition,
+    lines = [f"{name}  [{technical_unit(name)}]", f.definition,
              f"Source: {REFERENCES.get(f.reference, f.reference)}"]
     ref = reference_for(name, task)
     ideal = ideal_for(name)
@@ -123,6 +131,13 @@ def _technical_text(name: str, task: str | None) -> str:
     if f.family == "pressure" and f.unit == "1":
         lines.append("Uncalibrated: a fraction of the tablet's range, not newtons.")
     return "\n".join(lines)
+
+
+def technical_unit(name: str) -> str:
+    """A feature's unit exactly as the registry gives it (``"Hz"``, ``"mm/s"``; ``"1"`` for
+    a count or a ratio, the SI unit of a dimensionless quantity): what "Technical names"
+    shows, never a plain-language word such as "ratio" or "count"."""
+    return _FEATURE[name].unit
 
 
 def _unit_words(name: str, calibrated: bool = False) -> str:
@@ -209,9 +224,8 @@ class ProgressView(QWidget):
         self.technical.setToolTip("Show the registry names (with units) instead of plain labels")
         self.technical.toggled.connect(self._relabel)
         top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addWidget(self.banner)
-        top.addStretch(1)
+        top.addWidget(self.title, 1)  # the title takes the free width: 2 lines, not 4
+        top.addWidget(self.banner, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(PlainLabel("Task:"))
         top.addWidget(self.task_combo)
         top.addWidget(self.technical)
@@ -224,7 +238,13 @@ class ProgressView(QWidget):
                                          "and definition."))
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setStyleSheet("background:#f4f4f4; padding:6px; border:1px solid #ddd")
+        # the palette's own pair of roles (Base behind Text), not fixed colours: readable in
+        # a light and a dark palette alike
+        self.details.setAutoFillBackground(True)
+        self.details.setBackgroundRole(QPalette.ColorRole.Base)
+        self.details.setForegroundRole(QPalette.ColorRole.Text)
+        self.details.setFrameShape(QFrame.Shape.StyledPanel)
+        self.details.setMargin(6)
         self.details.setMinimumHeight(150)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         side = QWidget()
@@ -242,8 +262,12 @@ class ProgressView(QWidget):
         self.clinical.setBackground("w")
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
-        splitter.addWidget(self.plots)
-        splitter.addWidget(self.clinical)
+        # each plot keeps a readable height (PLOT_MIN_PX): on a small screen the plots
+        # scroll rather than shrink until their treatment labels and legends have no room
+        plots_area, self._plots_box = _scrolled(self.plots)
+        clinical_area, self._clinical_box = _scrolled(self.clinical)
+        splitter.addWidget(plots_area)
+        splitter.addWidget(clinical_area)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 1)
@@ -256,6 +280,10 @@ class ProgressView(QWidget):
             "A hollow point: recorded with a mouse (timing and pressure not comparable). "
             "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
+        #: The treatments' key: each one's number (as on its line), name and date in full.
+        self.event_key = PlainLabel("")
+        self.event_key.setWordWrap(True)
+        self.event_key.setVisible(False)
         self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
         self.message.setWordWrap(True)
@@ -264,6 +292,7 @@ class ProgressView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.event_key)
         layout.addWidget(self.caption)
         if study_dir is not None:
             self.set_study(study_dir)
@@ -404,7 +433,7 @@ class ProgressView(QWidget):
     def _label(self, name: str) -> str:
         if self.technical.isChecked():
             f = _FEATURE.get(name)
-            return f"{name} ({unit_text(f.unit)})" if f else name
+            return f"{name} ({technical_unit(name)})" if f else name
         return plain_label(name)
 
     def _fill_features(self) -> None:
@@ -473,13 +502,24 @@ class ProgressView(QWidget):
         self.mouse_visits = {}
         self.not_measured = []
         self.change_notes = {}
+        self.event_key.setText("")
+        self.event_key.setVisible(False)
+        self._plots_box.setMinimumHeight(0)
+        self._clinical_box.setMinimumHeight(0)
         p, task = self.progress, self.task
         if p is None or task is None:
             return
         analysis = p.task_of(task)
         chosen = self._chosen.get(task, [])
+        self._plots_box.setMinimumHeight(
+            PLOT_MIN_PX * math.ceil(len(chosen) / self.columns))
+        self._clinical_box.setMinimumHeight(
+            PLOT_MIN_PX * math.ceil(len(CLINICAL) / self.columns))
         events = p.events.dropna(subset=["date"])
         ev_x = epoch_seconds(events["date"].to_numpy())
+        key = self.event_key_text(events, ev_x)
+        self.event_key.setText(key)
+        self.event_key.setVisible(bool(key))
         session_x = epoch_seconds(p.table["session_time"].to_numpy())
         clin = p.clinical.dropna(subset=["date"])
         all_x = np.concatenate([session_x, ev_x, epoch_seconds(clin["date"].to_numpy())])
@@ -500,9 +540,16 @@ class ProgressView(QWidget):
                     title += f"  ·  {note}"
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
-                            left=(self._label(name) if self.technical.isChecked()
-                                  else "value", _unit_words(name, self._calibrated(task))),
-                            bottom=("session date", "UTC"), date_axis=True)
+                            # the title names the measure; the axis says "value" and
+                            # its unit (a long name would run past the plot's height)
+                            left=((f"value ({technical_unit(name)})", None)
+                                  if self.technical.isChecked()
+                                  else ("value", _unit_words(name, self._calibrated(task)))),
+                            # the plots share their dates: the axis is named once, under
+                            # the last row (the others keep that height for their data)
+                            bottom=(("session date", "UTC") if row // self.columns
+                                    == (len(chosen) - 1) // self.columns else None),
+                            date_axis=True)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
             if self._not_measured(p, task, name, y):
@@ -532,12 +579,11 @@ class ProgressView(QWidget):
                 plot.setXLink(first)
             self.feature_plots[name] = plot
             self._series[name] = self._read_back(curve)
-        for row, (scale, title, unit, hint) in enumerate(CLINICAL):
+        for row, (scale, rates, unit, hint) in enumerate(CLINICAL):
             entries = clin[clin["scale"] == scale]
             plot = new_plot(self.clinical, row // self.columns, row % self.columns,
-                            title=title, font_pt=self.font_pt,
-                            left=(f"{scale}, {hint}", unit),
-                            bottom=("date", "UTC"), date_axis=True)
+                            title=f"{scale}, {hint}", font_pt=self.font_pt,
+                            left=(rates, unit), bottom=("date", "UTC"), date_axis=True)
             cx = epoch_seconds(entries["date"].to_numpy())
             cy = entries["score"].to_numpy(dtype=np.float64)
             curve = plot.plot(cx, cy, pen=pg.mkPen((90, 90, 90), width=2), symbol="s",
@@ -548,7 +594,7 @@ class ProgressView(QWidget):
             else:
                 top = float(np.nanmax(cy)) if cy.size and np.isfinite(cy).any() else 1.0
                 plot.setYRange(0, max(top, 1.0), padding=0.1)
-            self._add_events(plot, events, ev_x, label=False, x_range=x_range)
+            self._add_clinical_events(plot, events, ev_x)
             plot.setXRange(*x_range, padding=0)
             if first is not None:
                 plot.setXLink(first)
@@ -603,17 +649,44 @@ class ProgressView(QWidget):
         """Treatment lines; with `label`, their labels in a band above the data
         (:class:`~kinewrite.gui.event_labels.EventLabels`: inside the view, off the
         points, the full text in the tooltip)."""
-        labels = EventLabels(plot, self.font_pt - 1) if label else None
+        # the band above the data holds the labels (first plot) and the legend (any plot)
+        labels = EventLabels(plot, self.font_pt - 1)
+        number = 0
         for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
             if not math.isfinite(x):
                 continue
+            number += 1
             line = add_event_marker(plot, x, kind, None)
-            line.setToolTip(plain_tooltip(text))
-            if labels is not None:
-                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]))
+            line.setToolTip(plain_tooltip(f"{number}: {text}"))
+            if label:
+                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]),
+                           number=number)
                 self._markers.append((float(x), text))
-        if labels is not None:
-            self._event_labels.append(labels)
+        labels.place()
+        self._event_labels.append(labels)
+
+    @staticmethod
+    def _add_clinical_events(plot: pg.PlotItem, events, ev_x: np.ndarray) -> None:
+        """The treatment lines of a scale's plot (numbered in their tooltips, as in the
+        key)."""
+        number = 0
+        for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
+            if math.isfinite(x):
+                number += 1
+                line = add_event_marker(plot, x, kind, None)
+                line.setToolTip(plain_tooltip(f"{number}: {text}"))
+
+    @staticmethod
+    def event_key_text(events, ev_x: np.ndarray) -> str:
+        """The key under the plots: each treatment's number (as on its line's label), name
+        and date, in full."""
+        parts = []
+        for x, date, text in zip(ev_x, events["date"], events["label"], strict=True):
+            if math.isfinite(x):
+                parts.append(f"{len(parts) + 1} = {text} ({str(date)[:10]})")
+        if not parts:
+            return ""
+        return "Treatments (dashed lines): " + ";  ".join(parts)
 
     @staticmethod
     def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
@@ -781,5 +854,23 @@ def render_progress_png(study_dir: str | os.PathLike[str], patient: str,
 def _legend(plot: pg.PlotItem) -> pg.LegendItem:
     """The plot's legend (top right, light background): pyqtgraph keeps one per plot and
     returns it again, so the marks of one plot share it."""
-    return plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                          brush=pg.mkBrush(255, 255, 255, 220))
+    legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                            brush=pg.mkBrush(255, 255, 255, 220), verSpacing=-4)
+    legend.layout.setContentsMargins(4, 1, 4, 1)  # pyqtgraph's 9 px doubles its height
+    return legend
+
+
+def _scrolled(plots: QWidget) -> tuple[QScrollArea, QWidget]:
+    """`plots` in a box (its minimum height is set per drawing) in a vertical scroll area:
+    the plots take the area's height when it is enough and scroll when not. Returns the
+    area and the box."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(plots)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(box)
+    return area, box
