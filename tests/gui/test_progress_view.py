@@ -470,19 +470,24 @@ def _drawn_contrast(widget):
 def test_definition_box_is_readable_in_a_light_and_a_dark_palette(qtbot, dark):
     from PyQt6.QtWidgets import QApplication
 
-    view = ProgressView(SAMPLE, "SIM-001")
-    qtbot.addWidget(view)
-    if dark:
-        view.setPalette(_dark_palette())
-    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    view.resize(1280, 800)
-    view.show()
-    items = [view.feature_list.item(i) for i in range(view.feature_list.count())]
-    view.feature_list.setCurrentItem(
-        next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == "stroke_frequency_hz"))
-    QApplication.processEvents()
-    assert "stroke_frequency_hz" in view.details.text()
-    assert _drawn_contrast(view.details) >= 4.5  # WCAG AA for body text
+    app = QApplication.instance()
+    before = app.palette()
+    if dark:  # as a system in dark mode gives it: the whole application's palette
+        app.setPalette(_dark_palette())
+    try:
+        view = ProgressView(SAMPLE, "SIM-001")
+        qtbot.addWidget(view)
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        view.resize(1280, 800)
+        view.show()
+        items = [view.feature_list.item(i) for i in range(view.feature_list.count())]
+        view.feature_list.setCurrentItem(next(
+            i for i in items if i.data(Qt.ItemDataRole.UserRole) == "stroke_frequency_hz"))
+        QApplication.processEvents()
+        assert "stroke_frequency_hz" in view.details.text()
+        assert _drawn_contrast(view.details) >= 4.5  # WCAG AA for body text
+    finally:
+        app.setPalette(before)
 
 
 def _axis_labels(view):
@@ -543,3 +548,34 @@ def test_technical_names_show_registry_units_and_labels_do_not_overlap(qtbot, si
             for n2, s2, r2 in labels[i + 1:]:
                 assert not r1.intersects(r2), (n1, s1, n2, s2)
     assert checked == 8
+
+
+def test_titles_start_with_the_measure_and_fit_their_plot(qtbot):
+    """At 900 x 600 a title longer than its plot is shortened at its end (the full one is
+    its tooltip), never cut at both ends so that the measure's name is lost."""
+    import html
+    import re
+
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(900, 600)
+    view.show()
+    view.set_task("sentence")
+    for _ in range(3):
+        QApplication.processEvents()
+    shortened = 0
+    for name, plot in {**view.feature_plots, **view.clinical_plots}.items():
+        label = plot.titleLabel
+        text = label.item.toPlainText()
+        # the tooltip as read (a "<" in it is escaped), runs of spaces as HTML shows them
+        full = " ".join(html.unescape(re.sub(r"<[^>]+>", "", label.toolTip())).split())
+        assert text.rstrip("…") and full.startswith(text.rstrip("…")), (name, text, full)
+        if name in view.feature_plots:
+            assert text.startswith(plain_label(name)), (name, text)
+        shortened += text.endswith("…")
+        title = label.item.mapRectToScene(label.item.boundingRect())
+        assert plot.sceneBoundingRect().contains(title), (name, title)
+    assert shortened >= 1  # "writing rhythm · healthy writers 4.5–5 Hz · first to ..."
