@@ -579,3 +579,29 @@ def test_titles_start_with_the_measure_and_fit_their_plot(qtbot):
         title = label.item.mapRectToScene(label.item.boundingRect())
         assert plot.sceneBoundingRect().contains(title), (name, title)
     assert shortened >= 1  # "writing rhythm · healthy writers 4.5–5 Hz · first to ..."
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+def test_tremor_strip_tick_labels_do_not_overlap(qtbot, size):
+    """The tremor plot's own ticks (0 and up, none in the "no tremor" strip) stand at least
+    a line of text apart on screen."""
+    from PyQt6.QtGui import QFontMetricsF
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    view.set_task("sentence")
+    for _ in range(3):
+        QApplication.processEvents()
+    plot = view.feature_plots["tremor_amplitude_pp_mm"]
+    axis = plot.getAxis("left")
+    (ticks,) = axis._tickLevels  # the labelled ticks set by the view
+    values = [v for v, _ in ticks]
+    assert values[0] == 0.0 and len(values) >= 2
+    ys = [plot.vb.mapViewToScene(pg.Point(0.0, v)).y() for v in values]
+    line = QFontMetricsF(axis.style["tickFont"]).height()
+    gaps = np.abs(np.diff(ys))
+    assert gaps.min() >= line, (values, ys, line)

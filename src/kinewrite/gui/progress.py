@@ -773,10 +773,13 @@ class ProgressView(QWidget):
         bottom = y0 - 0.22 * span
         plot.setYRange(bottom, y1, padding=0)
         axis = plot.getAxis("left")
-        levels = axis.tickValues(max(y0, 0.0), y1, 200)[:1]  # the major ticks, labelled
-        axis.setTicks([[(float(v), text) for v, text in
-                        zip(values, axis.tickStrings(values, 1.0, spacing), strict=True)
-                        if v >= 0] for spacing, values in levels])
+        # two or three labelled ticks from 0 up: they fit the small plot a strip, a label
+        # band and a legend leave (pyqtgraph's own spacing crowded six into 60 px)
+        raw = max(y1 - max(y0, 0.0), 1e-12) / 2.5
+        magnitude = 10.0 ** math.floor(math.log10(raw))
+        step = next(m for m in (1.0, 2.0, 5.0, 10.0) if raw <= m * magnitude) * magnitude
+        values = np.arange(0.0, y1 + 1e-9 * step, step)
+        axis.setTicks([[(float(v), f"{v:.6g}") for v in values]])
         foot = bottom + 0.12 * span
         item = pg.ScatterPlotItem(xs[none], np.full(int(none.sum()), foot), symbol="x",
                                   size=11, pen=pg.mkPen(NO_TREMOR_COLOUR, width=2),
