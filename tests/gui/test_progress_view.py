@@ -65,9 +65,11 @@ def test_bands_markers_labels(qtbot):
         "Botulinum toxin 80 U onabotulinumtoxinA", "Pen-grip training"]
     assert str(view.event_markers()[0][0])[:10] == "2025-10-13"
     *upper, last = view.feature_plots.values()
-    for plot in (*upper, last, *view.clinical_plots.values()):
-        # a unit on every axis named; the measures share their dates, named once under the
-        # last of them
+    *upper_scale, last_scale = view.clinical_plots.values()
+    upper += upper_scale
+    for plot in (*upper, last, last_scale):
+        # a unit on every axis named; the plots of a column share their dates, named once
+        # under the last of them
         for side in ("left", "bottom") if plot not in upper else ("left",):
             label = plot.getAxis(side).labelText
             assert "(" in label and ")" in label, (side, label)
@@ -543,7 +545,7 @@ def test_technical_names_show_registry_units_and_labels_do_not_overlap(qtbot, si
             if name:
                 assert item.text() == f"{name} ({units[name]})"
         labels = _axis_labels(view)
-        assert len(labels) == len(names) + 1 + 4  # dates named once under the measures
+        assert len(labels) == len(names) + 1 + 3  # dates named once under each column
         for i, (n1, s1, r1) in enumerate(labels):
             for n2, s2, r2 in labels[i + 1:]:
                 assert not r1.intersects(r2), (n1, s1, n2, s2)

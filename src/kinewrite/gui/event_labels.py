@@ -27,6 +27,8 @@ __all__ = ["EventLabels"]
 GAP_PX = 3.0
 #: Height (px) the data keep at least; label rows that would leave less are hidden.
 MIN_DATA_PX = 40.0
+#: The largest symbol drawn on a point (the ring around a change beyond noise), px.
+SYMBOL_PX = 17.0
 
 
 class EventLabels:
@@ -133,6 +135,8 @@ class EventLabels:
             if legend is not None:
                 band = self._place_legend(legend, rows[:used_rows], line_h, width, height,
                                           band)
+            if band:  # a point's symbol at the top of the data stays under the band
+                band += SYMBOL_PX / 2
             lo, hi = self._data_range
             top = hi + band / (height - band) * (hi - lo) if band < height else hi
             vb.setYRange(lo, top, padding=0)

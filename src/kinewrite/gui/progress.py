@@ -92,8 +92,8 @@ DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
 #: Preferred first task: the sentence is what patients complain about.
 _TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
 #: The clinical scales plotted: (scale, what it rates, unit, which way is better); the
-#: title says the scale and its direction, the axis what it rates (short enough for the
-#: height of a plot on a small screen).
+#: title says what it rates and its direction, the axis the scale and unit (short enough
+#: for the height of a plot on a small screen).
 CLINICAL = (("ADDS", "arm disability", "%", "higher is better"),
             ("WCRS", "cramp rating", "points", "lower is better"))
 _ROLE = Qt.ItemDataRole.UserRole
@@ -108,9 +108,13 @@ NOT_MEASURED_TEXT = "not measured in these visits"
 #: How a visit recorded with a mouse is marked (a hollow point).
 MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
-#: The least height (px) of one plot on screen: room for its title, axes, a band of
-#: treatment labels and legend, and the data under them.
-PLOT_MIN_PX = 160
+#: The least height (px) of one plot on screen: room for its title, axes, a legend in the
+#: band above the data, and the data under it; the plot with the treatment labels has
+#: LABEL_ROW_PX more, the one with the date axis's name AXIS_LABEL_PX more. When the view
+#: is too small for these the plots scroll.
+PLOT_MIN_PX = 122
+LABEL_ROW_PX = 24
+AXIS_LABEL_PX = 22
 
 
 def _technical_text(name: str, task: str | None) -> str:
@@ -213,6 +217,11 @@ class ProgressView(QWidget):
         self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
                                   "padding:3px 8px; border-radius:3px")
         self.banner.setVisible(False)
+        # two short lines rather than one long: the title beside it keeps the width to stay
+        # on one or two lines at 900 px (four before)
+        self.banner.setWordWrap(True)
+        self.banner.setMinimumWidth(200)
+        self.banner.setMaximumWidth(230)
         self.task_combo = QComboBox()
         self.task_combo.setToolTip("The writing task whose sessions are plotted")
         # protocol task names ("Spiral without a guide") must not widen the whole view
@@ -260,6 +269,9 @@ class ProgressView(QWidget):
         self.plots.scene().sigMouseClicked.connect(self._on_plot_click)
         self.clinical = pg.GraphicsLayoutWidget()
         self.clinical.setBackground("w")
+        for grid in (self.plots, self.clinical):  # pyqtgraph's margins, narrower
+            grid.ci.layout.setContentsMargins(4, 4, 4, 4)
+            grid.ci.layout.setVerticalSpacing(4)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
         # each plot keeps a readable height (PLOT_MIN_PX): on a small screen the plots
@@ -511,10 +523,12 @@ class ProgressView(QWidget):
             return
         analysis = p.task_of(task)
         chosen = self._chosen.get(task, [])
-        self._plots_box.setMinimumHeight(
-            PLOT_MIN_PX * math.ceil(len(chosen) / self.columns))
-        self._clinical_box.setMinimumHeight(
-            PLOT_MIN_PX * math.ceil(len(CLINICAL) / self.columns))
+        screen = self.columns == 1  # the report's grid of small charts has its own size
+        if screen:  # the plots' least heights, and the layout's spacing and margins
+            self._plots_box.setMinimumHeight(_layout_overhead(self.plots, len(chosen)))
+            self._clinical_box.setMinimumHeight(
+                PLOT_MIN_PX * len(CLINICAL) + AXIS_LABEL_PX
+                + _layout_overhead(self.clinical, len(CLINICAL)))
         events = p.events.dropna(subset=["date"])
         ev_x = epoch_seconds(events["date"].to_numpy())
         key = self.event_key_text(events, ev_x)
@@ -550,6 +564,11 @@ class ProgressView(QWidget):
                             bottom=(("session date", "UTC") if row // self.columns
                                     == (len(chosen) - 1) // self.columns else None),
                             date_axis=True)
+            if screen:
+                least = (PLOT_MIN_PX + (LABEL_ROW_PX if row == 0 and len(events) else 0)
+                         + (AXIS_LABEL_PX if row == len(chosen) - 1 else 0))
+                plot.setMinimumHeight(least)
+                self._plots_box.setMinimumHeight(self._plots_box.minimumHeight() + least)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
             if self._not_measured(p, task, name, y):
@@ -582,8 +601,10 @@ class ProgressView(QWidget):
         for row, (scale, rates, unit, hint) in enumerate(CLINICAL):
             entries = clin[clin["scale"] == scale]
             plot = new_plot(self.clinical, row // self.columns, row % self.columns,
-                            title=f"{scale}, {hint}", font_pt=self.font_pt,
-                            left=(rates, unit), bottom=("date", "UTC"), date_axis=True)
+                            title=f"{rates}, {hint}", font_pt=self.font_pt,
+                            left=(scale, unit), date_axis=True,
+                            bottom=(("date", "UTC") if row // self.columns
+                                    == (len(CLINICAL) - 1) // self.columns else None))
             cx = epoch_seconds(entries["date"].to_numpy())
             cy = entries["score"].to_numpy(dtype=np.float64)
             curve = plot.plot(cx, cy, pen=pg.mkPen((90, 90, 90), width=2), symbol="s",
@@ -773,9 +794,10 @@ class ProgressView(QWidget):
         bottom = y0 - 0.22 * span
         plot.setYRange(bottom, y1, padding=0)
         axis = plot.getAxis("left")
-        # two or three labelled ticks from 0 up: they fit the small plot a strip, a label
-        # band and a legend leave (pyqtgraph's own spacing crowded six into 60 px)
-        raw = max(y1 - max(y0, 0.0), 1e-12) / 2.5
+        # two labelled ticks from 0 up (0 and a round value near the top): they fit the
+        # small plot that a strip, a label band and a legend leave (pyqtgraph's own spacing
+        # crowded six into 60 px)
+        raw = max(y1 - max(y0, 0.0), 1e-12) / 1.5
         magnitude = 10.0 ** math.floor(math.log10(raw))
         step = next(m for m in (1.0, 2.0, 5.0, 10.0) if raw <= m * magnitude) * magnitude
         values = np.arange(0.0, y1 + 1e-9 * step, step)
@@ -861,6 +883,14 @@ def _legend(plot: pg.PlotItem) -> pg.LegendItem:
                             brush=pg.mkBrush(255, 255, 255, 220), verSpacing=-4)
     legend.layout.setContentsMargins(4, 1, 4, 1)  # pyqtgraph's 9 px doubles its height
     return legend
+
+
+def _layout_overhead(plots: pg.GraphicsLayoutWidget, rows: int) -> int:
+    """Height (px) a plot grid of `rows` rows takes besides its plots: the spacing between
+    rows and the margins around them."""
+    layout = plots.ci.layout
+    _left, top, _right, bottom = layout.getContentsMargins()
+    return math.ceil(top + bottom + max(rows - 1, 0) * max(layout.verticalSpacing(), 0.0))
 
 
 def _scrolled(plots: QWidget) -> tuple[QScrollArea, QWidget]:
