@@ -288,7 +288,8 @@ def _assert_labels_inside_and_clear(view):
     return n
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+# (900, 470): what the main window at 900 x 600 leaves the view (menu, study bar, tabs)
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600), (900, 470)])
 def test_treatment_labels_stay_inside_and_hide_no_point(qtbot, size):
     from PyQt6.QtWidgets import QApplication
 
@@ -342,7 +343,8 @@ def _symbol_rects(plot):
     return out
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+# (900, 470): what the main window at 900 x 600 leaves the view (menu, study bar, tabs)
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600), (900, 470)])
 def test_legends_cover_no_data_point(qtbot, size):
     from PyQt6.QtWidgets import QApplication
 
