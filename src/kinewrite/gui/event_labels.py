@@ -62,7 +62,7 @@ class EventLabels:
         item = pg.TextItem(prefix + text, color=colour, anchor=(0, 0),
                            fill=pg.mkBrush(255, 255, 255, 220))
         item.setFont(self.font)
-        item.setToolTip(plain_tooltip(text))
+        item.setToolTip(plain_tooltip(prefix + text))  # whole, as a shortened label starts
         self.plot.addItem(item, ignoreBounds=True)
         self.items.append(item)
         self._events.append((x, prefix + text, prefix.strip()))
