@@ -5,15 +5,20 @@ training work?". For one task, each chosen feature is plotted over the session d
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
 the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
 source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
-as dashed vertical lines, labelled in a band above the data (never over a point, inside the
-view, shortened with an ellipsis when there is no room). The clinical scales (ADDS %, WCRS
-points) are plotted beside, on the same dates.
+as dashed vertical lines, labelled with their number and name in a band above the data
+(never over a point, inside the view, shortened with an ellipsis when there is no room, down
+to the number) and named in full, with their dates, in a key under the plots. Each plot's
+legend sits in that band too, never over a point. On a small screen every plot keeps a
+readable height (:data:`PLOT_MIN_PX`) and the plots scroll. The clinical scales (ADDS %,
+WCRS points) are plotted beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
-list shows them for the selected feature, the tooltip too, and "Technical names" switches
-every label. The numbers are the features cached in the session files (no recomputation):
-:meth:`ProgressView.plotted_series` returns exactly what is drawn, for tests.
+list shows them for the selected feature (in the palette's text and base colours, readable
+in a dark palette), the tooltip too, and "Technical names" switches every label to the
+registry's name and unit (:func:`technical_unit`). The numbers are the features cached in
+the session files (no recomputation): :meth:`ProgressView.plotted_series` returns exactly
+what is drawn, for tests.
 
 The task list holds *protocol tasks* (a spiral traced on a guide and one drawn free are two
 entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
