@@ -4,6 +4,11 @@ Runs the real app offscreen and drives it as a therapist would, with a synthetic
 simulated trials through real tablet events::
 
     .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
+        [--only 12-review 13-progress]
+
+``--only`` writes just the named screenshots (the app is still driven through every step,
+which the later screens need); the others keep their files, so a change to one screen
+regenerates only its pictures.
 
 Uses a temporary study and configuration folder (your settings are not touched); the review
 and progress screens show the bundled simulated study (``data/samples/study``) when present.
@@ -42,9 +47,15 @@ def settle(app: QApplication, rounds: int = 8) -> None:
         app.processEvents()
 
 
+#: The screenshots to write (file stems); empty: all of them.
+ONLY: set[str] = set()
+
+
 def shoot(app: QApplication, widget: QWidget, out: Path, name: str) -> Path:
     settle(app)
     path = out / name
+    if ONLY and path.stem not in ONLY:
+        return path
     if not widget.grab().save(str(path)):
         raise OSError(f"{path}: could not write the PNG")
     print(path)
@@ -69,7 +80,11 @@ def live(app: QApplication, wf) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--only", nargs="+", default=[], metavar="NAME",
+                        help="write only these screenshots (e.g. 13-progress; default: all)")
     args = parser.parse_args(argv)
+    ONLY.clear()
+    ONLY.update(Path(name).stem for name in args.only)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="kinewrite-shots-"))

@@ -65,10 +65,16 @@ def test_bands_markers_labels(qtbot):
     assert [label for _, label in view.event_markers()] == [
         "Botulinum toxin 80 U onabotulinumtoxinA", "Pen-grip training"]
     assert str(view.event_markers()[0][0])[:10] == "2025-10-13"
-    for plot in (*view.feature_plots.values(), *view.clinical_plots.values()):
-        for side in ("left", "bottom"):
+    *upper, last = view.feature_plots.values()
+    *upper_scale, last_scale = view.clinical_plots.values()
+    upper += upper_scale
+    for plot in (*upper, last, last_scale):
+        # a unit on every axis named; the plots of a column share their dates, named once
+        # under the last of them
+        for side in ("left", "bottom") if plot not in upper else ("left",):
             label = plot.getAxis(side).labelText
-            assert "(" in label and ")" in label, (side, label)  # a unit on every axis
+            assert "(" in label and ")" in label, (side, label)
+    assert not [p for p in upper if p.getAxis("bottom").labelText]
     assert "(Hz)" in rhythm.getAxis("left").labelText
     assert view.banner.isVisible() or not view.isVisible()
     assert view.progress.simulated
@@ -284,7 +290,8 @@ def _assert_labels_inside_and_clear(view):
     return n
 
 
-@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+# (900, 470): what the main window at 900 x 600 leaves the view (menu, study bar, tabs)
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600), (900, 470)])
 def test_treatment_labels_stay_inside_and_hide_no_point(qtbot, size):
     from PyQt6.QtWidgets import QApplication
 
@@ -299,8 +306,70 @@ def test_treatment_labels_stay_inside_and_hide_no_point(qtbot, size):
         for _ in range(3):
             QApplication.processEvents()
         n += _assert_labels_inside_and_clear(view)
-    if size[1] >= 800:  # room for them: both treatments labelled on every task
-        assert n >= 2 * len(view.progress.tasks)
+        # every treatment line has a visible label, inside the view box, that starts with
+        # its number in the key under the plots, even on a small laptop's screen
+        plot = next(iter(view.feature_plots.values()))
+        box = plot.vb.sceneBoundingRect()
+        labels = [i for i in plot.items if isinstance(i, pg.TextItem) and i.isVisible()
+                  and i.toPlainText().strip() and i.toPlainText() != "no tremor detected"]
+        markers = view.event_markers()
+        assert len(markers) == 2
+        for number, (_date, text) in enumerate(markers, start=1):
+            (label,) = [i for i in labels if i.toPlainText().split()[0] == str(number)]
+            assert box.contains(label.sceneBoundingRect()), (key, number)
+            assert f"{number} = {text}" in view.event_key.text()
+        assert view.event_key.isVisible() or not view.isVisible()
+    assert n >= 2 * len(view.progress.tasks)
+
+
+def _symbol_rects(plot):
+    """Scene rectangles of every data point's symbol of a plot (curves, crosses, rings)."""
+    from PyQt6.QtCore import QRectF
+
+    out = []
+    for item in plot.items:
+        if isinstance(item, pg.PlotDataItem):
+            x, y = item.getData()
+            size = item.opts.get("symbolSize", 0) if item.opts.get("symbol") else 0
+        elif isinstance(item, pg.ScatterPlotItem):
+            x, y = item.getData()
+            size = item.opts.get("size", 0)
+        else:
+            continue
+        if x is None or not size:
+            continue
+        for px, py in zip(np.asarray(x, float), np.asarray(y, float), strict=True):
+            if np.isfinite(px) and np.isfinite(py):
+                c = plot.vb.mapViewToScene(pg.Point(px, py))
+                out.append(QRectF(c.x() - size / 2, c.y() - size / 2, size, size))
+    return out
+
+
+# (900, 470): what the main window at 900 x 600 leaves the view (menu, study bar, tabs)
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600), (900, 470)])
+def test_legends_cover_no_data_point(qtbot, size):
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    legends = 0
+    for key in view.progress.tasks:
+        view.set_task(key)
+        for _ in range(3):
+            QApplication.processEvents()
+        for name, plot in view.feature_plots.items():
+            if plot.legend is None or not plot.legend.items:
+                continue
+            assert plot.legend.isVisible(), (key, name)  # shown, not hidden to pass
+            rect = plot.legend.sceneBoundingRect()
+            assert plot.vb.sceneBoundingRect().contains(rect), (key, name)
+            for symbol in _symbol_rects(plot):
+                assert not rect.intersects(symbol), (key, name, rect, symbol)
+            legends += 1
+    assert legends >= len(view.progress.tasks)  # rings or crosses on every task
 
 
 def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
@@ -365,3 +434,180 @@ def test_a_measure_without_any_value_shows_a_text_not_empty_axes(qtbot):
     view.set_task("sentence")
     view.set_features(["tremor_amplitude_pp_mm"])
     assert view.not_measured == []
+
+
+def _dark_palette():
+    from PyQt6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, rgb in ((roles.Window, (45, 45, 45)), (roles.WindowText, (230, 230, 230)),
+                      (roles.Base, (30, 30, 30)), (roles.AlternateBase, (50, 50, 50)),
+                      (roles.Text, (230, 230, 230)), (roles.Button, (50, 50, 50)),
+                      (roles.ButtonText, (230, 230, 230)), (roles.Mid, (90, 90, 90))):
+        palette.setColor(role, QColor(*rgb))
+    return palette
+
+
+def _luminance(rgb):
+    """WCAG relative luminance of an sRGB colour (0..255 per channel)."""
+    c = np.asarray(rgb, float) / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2])
+
+
+def _drawn_contrast(widget):
+    """WCAG contrast ratio of the text drawn in `widget` against its background, measured
+    on the rendered pixels: the background is the most common colour, the text the pixel
+    of most different luminance from it."""
+    image = widget.grab().toImage()
+    pixels = np.array([[image.pixelColor(x, y).getRgb()[:3]
+                        for x in range(8, image.width() - 8, 2)]
+                       for y in range(8, image.height() - 8, 2)]).reshape(-1, 3)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
+    background = _luminance(colours[np.argmax(counts)])
+    lums = np.array([_luminance(c) for c in colours])
+    text = lums[np.argmax(np.abs(lums - background))]
+    hi, lo = max(text, background), min(text, background)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_definition_box_is_readable_in_a_light_and_a_dark_palette(qtbot, dark):
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    before = app.palette()
+    if dark:  # as a system in dark mode gives it: the whole application's palette
+        app.setPalette(_dark_palette())
+    try:
+        view = ProgressView(SAMPLE, "SIM-001")
+        qtbot.addWidget(view)
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        view.resize(1280, 800)
+        view.show()
+        items = [view.feature_list.item(i) for i in range(view.feature_list.count())]
+        view.feature_list.setCurrentItem(next(
+            i for i in items if i.data(Qt.ItemDataRole.UserRole) == "stroke_frequency_hz"))
+        QApplication.processEvents()
+        assert "stroke_frequency_hz" in view.details.text()
+        assert _drawn_contrast(view.details) >= 4.5  # WCAG AA for body text
+    finally:
+        app.setPalette(before)
+
+
+def _axis_labels(view):
+    """(plot name, side, rect in `view`'s pixels) of every visible axis label of its plots
+    (the measures and the scales are two scenes side by side)."""
+    out = []
+    for name, plot in {**view.feature_plots, **view.clinical_plots}.items():
+        graphics = plot.scene().views()[0]
+        for side in ("left", "bottom"):
+            axis = plot.getAxis(side)
+            if axis.isVisible() and axis.label.isVisible() and axis.labelText:
+                scene = axis.label.mapRectToScene(axis.label.boundingRect())
+                rect = graphics.mapFromScene(scene).boundingRect()
+                rect.moveTopLeft(graphics.viewport().mapTo(view, rect.topLeft()))
+                out.append((name, side, rect))
+    return out
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+def test_technical_names_show_registry_units_and_labels_do_not_overlap(qtbot, size):
+    import re
+
+    from PyQt6.QtWidgets import QApplication
+
+    from kinewrite.analysis.features import FEATURES
+
+    units = {f.name: f.unit for f in FEATURES}
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    view.technical.setChecked(True)
+    checked = 0
+    for key, names in (("sentence", ["stroke_frequency_hz", "pen_lifts", "pressure_mean",
+                                     "tremor_amplitude_pp_mm"]),
+                       ("spiral_guided", ["spiral_smoothness_1", "speed_mean_mm_s",
+                                          "pressure_mean_N", "stroke_count"])):
+        view.set_task(key)
+        view.set_features(names)
+        for _ in range(3):
+            QApplication.processEvents()
+        for name in names:
+            plot = view.feature_plots[name]
+            assert plot.titleLabel.text.startswith(f"{name} ({units[name]})")
+            # the axis's unit is the registry's (a count's is 1, never "ratio")
+            (unit,) = re.fullmatch(r"value \((.+)\)", plot.getAxis("left").labelText).groups()
+            assert unit == units[name], (name, unit)
+            checked += 1
+        items = [view.feature_list.item(i) for i in range(view.feature_list.count())]
+        for item in items:
+            name = item.data(Qt.ItemDataRole.UserRole)
+            if name:
+                assert item.text() == f"{name} ({units[name]})"
+        labels = _axis_labels(view)
+        assert len(labels) == len(names) + 1 + 3  # dates named once under each column
+        for i, (n1, s1, r1) in enumerate(labels):
+            for n2, s2, r2 in labels[i + 1:]:
+                assert not r1.intersects(r2), (n1, s1, n2, s2)
+    assert checked == 8
+
+
+def test_titles_start_with_the_measure_and_fit_their_plot(qtbot):
+    """At 900 x 600 a title longer than its plot is shortened at its end (the full one is
+    its tooltip), never cut at both ends so that the measure's name is lost."""
+    import html
+    import re
+
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(900, 600)
+    view.show()
+    view.set_task("sentence")
+    for _ in range(3):
+        QApplication.processEvents()
+    shortened = 0
+    for name, plot in {**view.feature_plots, **view.clinical_plots}.items():
+        label = plot.titleLabel
+        text = label.item.toPlainText()
+        # the tooltip as read (a "<" in it is escaped), runs of spaces as HTML shows them
+        full = " ".join(html.unescape(re.sub(r"<[^>]+>", "", label.toolTip())).split())
+        assert text.rstrip("…") and full.startswith(text.rstrip("…")), (name, text, full)
+        if name in view.feature_plots:
+            assert text.startswith(plain_label(name)), (name, text)
+        shortened += text.endswith("…")
+        title = label.item.mapRectToScene(label.item.boundingRect())
+        assert plot.sceneBoundingRect().contains(title), (name, title)
+    assert shortened >= 1  # "writing rhythm · healthy writers 4.5–5 Hz · first to ..."
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (900, 600)])
+def test_tremor_strip_tick_labels_do_not_overlap(qtbot, size):
+    """The tremor plot's own ticks (0 and up, none in the "no tremor" strip) stand at least
+    a line of text apart on screen."""
+    from PyQt6.QtGui import QFontMetricsF
+    from PyQt6.QtWidgets import QApplication
+
+    view = ProgressView(SAMPLE, "SIM-001")
+    qtbot.addWidget(view)
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    view.resize(*size)
+    view.show()
+    view.set_task("sentence")
+    for _ in range(3):
+        QApplication.processEvents()
+    plot = view.feature_plots["tremor_amplitude_pp_mm"]
+    axis = plot.getAxis("left")
+    (ticks,) = axis._tickLevels  # the labelled ticks set by the view
+    values = [v for v, _ in ticks]
+    assert values[0] == 0.0 and len(values) >= 2
+    ys = [plot.vb.mapViewToScene(pg.Point(0.0, v)).y() for v in values]
+    line = QFontMetricsF(axis.style["tickFont"]).height()
+    gaps = np.abs(np.diff(ys))
+    assert gaps.min() >= line, (values, ys, line)

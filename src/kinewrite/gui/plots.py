@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PyQt6.QtGui import QFont
+from PyQt6.QtGui import QFont, QFontMetricsF
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from .._atomic import atomic_write_bytes
@@ -30,6 +30,7 @@ __all__ = [
     "add_reference",
     "ensure_app",
     "epoch_seconds",
+    "fit_title",
     "label_axis",
     "new_plot",
     "png_bytes",
@@ -117,14 +118,44 @@ def new_plot(layout: pg.GraphicsLayout, row: int, col: int, *, title: str | None
     style_plot(plot, font_pt)
     plot.showGrid(x=True, y=True, alpha=0.25)
     if title:
-        plot.titleLabel.updateMin = _relaxed_min(plot.titleLabel)
-        plot.setTitle(escape(title), color="#1e1e1e", size=f"{font_pt + 1}pt")
+        fit_title(plot, title, font_pt + 1)
     if left:
         label_axis(plot, "left", *left, font_pt=font_pt)
     if bottom:
         label_axis(plot, "bottom", *bottom, font_pt=font_pt)
     plot.getAxis("left").setWidth(int(font_pt * 6.5))  # room for ticks and the label
     return plot
+
+
+def fit_title(plot: pg.PlotItem, title: str, size_pt: float) -> None:
+    """Title `plot` with `title` (plain text), spanning the plot's whole width (over its
+    left axis too) and shortened with an ellipsis at its end to that width whenever the plot
+    is resized: its start, which names the measure, is always seen, and never cut at both
+    ends as a centred title wider than its plot is. The full title is the tooltip."""
+    label = plot.titleLabel
+    label.updateMin = _relaxed_min(label)
+    layout = plot.layout
+    layout.removeItem(label)
+    layout.addItem(label, 0, 0, 1, 3)
+    font = QFont()
+    font.setPointSizeF(size_pt)
+    metrics = QFontMetricsF(font)
+    label.setToolTip(plain_tooltip(title))
+    shown: list[str] = []
+
+    def refit(*_args) -> None:
+        width = plot.width() - 12.0
+        if width <= 1:
+            return
+        text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, width)
+        if shown and shown[0] == text:
+            return
+        shown[:] = [text]
+        plot.setTitle(escape(text), color="#1e1e1e", size=f"{size_pt}pt")
+
+    plot.setTitle(escape(title), color="#1e1e1e", size=f"{size_pt}pt")
+    plot.vb.sigResized.connect(refit)
+    refit()
 
 
 def _relaxed_min(label: pg.LabelItem):

@@ -5,15 +5,20 @@ training work?". For one task, each chosen feature is plotted over the session d
 point per session: the last complete trial of the task, see :mod:`kinewrite.progress`), with
 the healthy-writer range of :mod:`kinewrite.analysis.reference` as a green band only where a
 source gives one for that task, and treatment events (botulinum toxin, pen-grip training)
-as dashed vertical lines, labelled in a band above the data (never over a point, inside the
-view, shortened with an ellipsis when there is no room). The clinical scales (ADDS %, WCRS
-points) are plotted beside, on the same dates.
+as dashed vertical lines, labelled with their number and name in a band above the data
+(never over a point, inside the view, shortened with an ellipsis when there is no room, down
+to the number) and named in full, with their dates, in a key under the plots. Each plot's
+legend sits in that band too, never over a point. On a small screen every plot keeps a
+readable height (:data:`PLOT_MIN_PX`) and the plots scroll. The clinical scales (ADDS %,
+WCRS points) are plotted beside, on the same dates.
 
 Features carry plain labels ("writing rhythm", "tremor", "pen pressure"); the technical
 name, unit, definition and reference are one click away: the details panel under the feature
-list shows them for the selected feature, the tooltip too, and "Technical names" switches
-every label. The numbers are the features cached in the session files (no recomputation):
-:meth:`ProgressView.plotted_series` returns exactly what is drawn, for tests.
+list shows them for the selected feature (in the palette's text and base colours, readable
+in a dark palette), the tooltip too, and "Technical names" switches every label to the
+registry's name and unit (:func:`technical_unit`). The numbers are the features cached in
+the session files (no recomputation): :meth:`ProgressView.plotted_series` returns exactly
+what is drawn, for tests.
 
 The task list holds *protocol tasks* (a spiral traced on a guide and one drawn free are two
 entries). Pen pressure is plotted in N where the sessions have a stylus profile, else as a
@@ -34,13 +39,15 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QFont
+from PyQt6.QtGui import QFont, QPalette
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -69,7 +76,7 @@ from .plots import (
 )
 from .text import PlainLabel, escape, plain_tooltip, rich_label
 
-__all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png"]
+__all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png", "technical_unit"]
 
 _FEATURE = {f.name: f for f in FEATURES}
 
@@ -89,8 +96,11 @@ DEFAULT_FEATURES: dict[str, tuple[str, ...]] = {
 }
 #: Preferred first task: the sentence is what patients complain about.
 _TASK_PREFERENCE = ("sentence", "spiral", "loops", "circles", "lines", "free")
-CLINICAL = (("ADDS", "ADDS: arm disability", "%", "higher is better"),
-            ("WCRS", "WCRS: cramp rating", "points", "lower is better"))
+#: The clinical scales plotted: (scale, what it rates, unit, which way is better); the
+#: title says what it rates and its direction, the axis the scale and unit (short enough
+#: for the height of a plot on a small screen).
+CLINICAL = (("ADDS", "arm disability", "%", "higher is better"),
+            ("WCRS", "cramp rating", "points", "lower is better"))
 _ROLE = Qt.ItemDataRole.UserRole
 #: How a visit without a detected tremor is marked (never as a 0 mm point).
 NO_TREMOR_TEXT = "no tremor detected (no amplitude)"
@@ -103,6 +113,13 @@ NOT_MEASURED_TEXT = "not measured in these visits"
 #: How a visit recorded with a mouse is marked (a hollow point).
 MOUSE_TEXT = "recorded with a mouse: timing and pressure not comparable"
 DAY_S = 86400.0
+#: The least height (px) of one plot on screen: room for its title, axes, a legend in the
+#: band above the data, and the data under it; the plot with the treatment labels has
+#: LABEL_ROW_PX more, the one with the date axis's name AXIS_LABEL_PX more. When the view
+#: is too small for these the plots scroll.
+PLOT_MIN_PX = 122
+LABEL_ROW_PX = 24
+AXIS_LABEL_PX = 22
 
 
 def _technical_text(name: str, task: str | None) -> str:
@@ -110,7 +127,7 @@ def _technical_text(name: str, task: str | None) -> str:
     f = _FEATURE.get(name)
     if f is None:
         return name
-    lines = [f"{name}  [{unit_text(f.unit)}]", f.definition,
+    lines = [f"{name}  [{technical_unit(name)}]", f.definition,
              f"Source: {REFERENCES.get(f.reference, f.reference)}"]
     ref = reference_for(name, task)
     ideal = ideal_for(name)
@@ -123,6 +140,13 @@ def _technical_text(name: str, task: str | None) -> str:
     if f.family == "pressure" and f.unit == "1":
         lines.append("Uncalibrated: a fraction of the tablet's range, not newtons.")
     return "\n".join(lines)
+
+
+def technical_unit(name: str) -> str:
+    """A feature's unit exactly as the registry gives it (``"Hz"``, ``"mm/s"``; ``"1"`` for
+    a count or a ratio, the SI unit of a dimensionless quantity): what "Technical names"
+    shows, never a plain-language word such as "ratio" or "count"."""
+    return _FEATURE[name].unit
 
 
 def _unit_words(name: str, calibrated: bool = False) -> str:
@@ -198,6 +222,11 @@ class ProgressView(QWidget):
         self.banner.setStyleSheet("background:#b00020; color:white; font-weight:bold; "
                                   "padding:3px 8px; border-radius:3px")
         self.banner.setVisible(False)
+        # two short lines rather than one long: the title beside it keeps the width to stay
+        # on one or two lines at 900 px (four before)
+        self.banner.setWordWrap(True)
+        self.banner.setMinimumWidth(200)
+        self.banner.setMaximumWidth(230)
         self.task_combo = QComboBox()
         self.task_combo.setToolTip("The writing task whose sessions are plotted")
         # protocol task names ("Spiral without a guide") must not widen the whole view
@@ -209,9 +238,8 @@ class ProgressView(QWidget):
         self.technical.setToolTip("Show the registry names (with units) instead of plain labels")
         self.technical.toggled.connect(self._relabel)
         top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addWidget(self.banner)
-        top.addStretch(1)
+        top.addWidget(self.title, 1)  # the title takes the free width: 2 lines, not 4
+        top.addWidget(self.banner, 0, Qt.AlignmentFlag.AlignVCenter)
         top.addWidget(PlainLabel("Task:"))
         top.addWidget(self.task_combo)
         top.addWidget(self.technical)
@@ -224,7 +252,13 @@ class ProgressView(QWidget):
                                          "and definition."))
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details.setStyleSheet("background:#f4f4f4; padding:6px; border:1px solid #ddd")
+        # the palette's own pair of roles (Base behind Text), not fixed colours: readable in
+        # a light and a dark palette alike
+        self.details.setAutoFillBackground(True)
+        self.details.setBackgroundRole(QPalette.ColorRole.Base)
+        self.details.setForegroundRole(QPalette.ColorRole.Text)
+        self.details.setFrameShape(QFrame.Shape.StyledPanel)
+        self.details.setMargin(6)
         self.details.setMinimumHeight(150)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         side = QWidget()
@@ -240,10 +274,17 @@ class ProgressView(QWidget):
         self.plots.scene().sigMouseClicked.connect(self._on_plot_click)
         self.clinical = pg.GraphicsLayoutWidget()
         self.clinical.setBackground("w")
+        for grid in (self.plots, self.clinical):  # pyqtgraph's margins, narrower
+            grid.ci.layout.setContentsMargins(4, 4, 4, 4)
+            grid.ci.layout.setVerticalSpacing(4)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
-        splitter.addWidget(self.plots)
-        splitter.addWidget(self.clinical)
+        # each plot keeps a readable height (PLOT_MIN_PX): on a small screen the plots
+        # scroll rather than shrink until their treatment labels and legends have no room
+        plots_area, self._plots_box = _scrolled(self.plots)
+        clinical_area, self._clinical_box = _scrolled(self.clinical)
+        splitter.addWidget(plots_area)
+        splitter.addWidget(clinical_area)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 3)
         splitter.setStretchFactor(2, 1)
@@ -256,6 +297,10 @@ class ProgressView(QWidget):
             "A hollow point: recorded with a mouse (timing and pressure not comparable). "
             "Dashed vertical lines mark treatments.")
         self.caption.setWordWrap(True)
+        #: The treatments' key: each one's number (as on its line), name and date in full.
+        self.event_key = PlainLabel("")
+        self.event_key.setWordWrap(True)
+        self.event_key.setVisible(False)
         self.message = PlainLabel("")  # file names and why they could not be read
         self.message.setStyleSheet("color:#b00020")
         self.message.setWordWrap(True)
@@ -264,6 +309,7 @@ class ProgressView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        layout.addWidget(self.event_key)
         layout.addWidget(self.caption)
         if study_dir is not None:
             self.set_study(study_dir)
@@ -404,7 +450,7 @@ class ProgressView(QWidget):
     def _label(self, name: str) -> str:
         if self.technical.isChecked():
             f = _FEATURE.get(name)
-            return f"{name} ({unit_text(f.unit)})" if f else name
+            return f"{name} ({technical_unit(name)})" if f else name
         return plain_label(name)
 
     def _fill_features(self) -> None:
@@ -473,13 +519,26 @@ class ProgressView(QWidget):
         self.mouse_visits = {}
         self.not_measured = []
         self.change_notes = {}
+        self.event_key.setText("")
+        self.event_key.setVisible(False)
+        self._plots_box.setMinimumHeight(0)
+        self._clinical_box.setMinimumHeight(0)
         p, task = self.progress, self.task
         if p is None or task is None:
             return
         analysis = p.task_of(task)
         chosen = self._chosen.get(task, [])
+        screen = self.columns == 1  # the report's grid of small charts has its own size
+        if screen:  # the plots' least heights, and the layout's spacing and margins
+            self._plots_box.setMinimumHeight(_layout_overhead(self.plots, len(chosen)))
+            self._clinical_box.setMinimumHeight(
+                PLOT_MIN_PX * len(CLINICAL) + AXIS_LABEL_PX
+                + _layout_overhead(self.clinical, len(CLINICAL)))
         events = p.events.dropna(subset=["date"])
         ev_x = epoch_seconds(events["date"].to_numpy())
+        key = self.event_key_text(events, ev_x)
+        self.event_key.setText(key)
+        self.event_key.setVisible(bool(key))
         session_x = epoch_seconds(p.table["session_time"].to_numpy())
         clin = p.clinical.dropna(subset=["date"])
         all_x = np.concatenate([session_x, ev_x, epoch_seconds(clin["date"].to_numpy())])
@@ -500,9 +559,21 @@ class ProgressView(QWidget):
                     title += f"  ·  {note}"
             plot = new_plot(self.plots, row // self.columns, row % self.columns, title=title,
                             font_pt=self.font_pt,
-                            left=(self._label(name) if self.technical.isChecked()
-                                  else "value", _unit_words(name, self._calibrated(task))),
-                            bottom=("session date", "UTC"), date_axis=True)
+                            # the title names the measure; the axis says "value" and
+                            # its unit (a long name would run past the plot's height)
+                            left=((f"value ({technical_unit(name)})", None)
+                                  if self.technical.isChecked()
+                                  else ("value", _unit_words(name, self._calibrated(task)))),
+                            # the plots share their dates: the axis is named once, under
+                            # the last row (the others keep that height for their data)
+                            bottom=(("session date", "UTC") if row // self.columns
+                                    == (len(chosen) - 1) // self.columns else None),
+                            date_axis=True)
+            if screen:
+                least = (PLOT_MIN_PX + (LABEL_ROW_PX if row == 0 and len(events) else 0)
+                         + (AXIS_LABEL_PX if row == len(chosen) - 1 else 0))
+                plot.setMinimumHeight(least)
+                self._plots_box.setMinimumHeight(self._plots_box.minimumHeight() + least)
             x, y = p.series(task, name)
             xs = epoch_seconds(x)
             if self._not_measured(p, task, name, y):
@@ -532,12 +603,13 @@ class ProgressView(QWidget):
                 plot.setXLink(first)
             self.feature_plots[name] = plot
             self._series[name] = self._read_back(curve)
-        for row, (scale, title, unit, hint) in enumerate(CLINICAL):
+        for row, (scale, rates, unit, hint) in enumerate(CLINICAL):
             entries = clin[clin["scale"] == scale]
             plot = new_plot(self.clinical, row // self.columns, row % self.columns,
-                            title=title, font_pt=self.font_pt,
-                            left=(f"{scale}, {hint}", unit),
-                            bottom=("date", "UTC"), date_axis=True)
+                            title=f"{rates}, {hint}", font_pt=self.font_pt,
+                            left=(scale, unit), date_axis=True,
+                            bottom=(("date", "UTC") if row // self.columns
+                                    == (len(CLINICAL) - 1) // self.columns else None))
             cx = epoch_seconds(entries["date"].to_numpy())
             cy = entries["score"].to_numpy(dtype=np.float64)
             curve = plot.plot(cx, cy, pen=pg.mkPen((90, 90, 90), width=2), symbol="s",
@@ -548,7 +620,7 @@ class ProgressView(QWidget):
             else:
                 top = float(np.nanmax(cy)) if cy.size and np.isfinite(cy).any() else 1.0
                 plot.setYRange(0, max(top, 1.0), padding=0.1)
-            self._add_events(plot, events, ev_x, label=False, x_range=x_range)
+            self._add_clinical_events(plot, events, ev_x)
             plot.setXRange(*x_range, padding=0)
             if first is not None:
                 plot.setXLink(first)
@@ -603,17 +675,44 @@ class ProgressView(QWidget):
         """Treatment lines; with `label`, their labels in a band above the data
         (:class:`~kinewrite.gui.event_labels.EventLabels`: inside the view, off the
         points, the full text in the tooltip)."""
-        labels = EventLabels(plot, self.font_pt - 1) if label else None
+        # the band above the data holds the labels (first plot) and the legend (any plot)
+        labels = EventLabels(plot, self.font_pt - 1)
+        number = 0
         for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
             if not math.isfinite(x):
                 continue
+            number += 1
             line = add_event_marker(plot, x, kind, None)
-            line.setToolTip(plain_tooltip(text))
-            if labels is not None:
-                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]))
+            line.setToolTip(plain_tooltip(f"{number}: {text}"))
+            if label:
+                labels.add(float(x), text, EVENT_COLOURS.get(kind, EVENT_COLOURS["other"]),
+                           number=number)
                 self._markers.append((float(x), text))
-        if labels is not None:
-            self._event_labels.append(labels)
+        labels.place()
+        self._event_labels.append(labels)
+
+    @staticmethod
+    def _add_clinical_events(plot: pg.PlotItem, events, ev_x: np.ndarray) -> None:
+        """The treatment lines of a scale's plot (numbered in their tooltips, as in the
+        key)."""
+        number = 0
+        for x, kind, text in zip(ev_x, events["kind"], events["label"], strict=True):
+            if math.isfinite(x):
+                number += 1
+                line = add_event_marker(plot, x, kind, None)
+                line.setToolTip(plain_tooltip(f"{number}: {text}"))
+
+    @staticmethod
+    def event_key_text(events, ev_x: np.ndarray) -> str:
+        """The key under the plots: each treatment's number (as on its line's label), name
+        and date, in full."""
+        parts = []
+        for x, date, text in zip(ev_x, events["date"], events["label"], strict=True):
+            if math.isfinite(x):
+                parts.append(f"{len(parts) + 1} = {text} ({str(date)[:10]})")
+        if not parts:
+            return ""
+        return "Treatments (dashed lines): " + ";  ".join(parts)
 
     @staticmethod
     def _mark_real_changes(plot: pg.PlotItem, p: Progress, task: str, name: str,
@@ -700,10 +799,14 @@ class ProgressView(QWidget):
         bottom = y0 - 0.22 * span
         plot.setYRange(bottom, y1, padding=0)
         axis = plot.getAxis("left")
-        levels = axis.tickValues(max(y0, 0.0), y1, 200)[:1]  # the major ticks, labelled
-        axis.setTicks([[(float(v), text) for v, text in
-                        zip(values, axis.tickStrings(values, 1.0, spacing), strict=True)
-                        if v >= 0] for spacing, values in levels])
+        # two labelled ticks from 0 up (0 and a round value near the top): they fit the
+        # small plot that a strip, a label band and a legend leave (pyqtgraph's own spacing
+        # crowded six into 60 px)
+        raw = max(y1 - max(y0, 0.0), 1e-12) / 1.5
+        magnitude = 10.0 ** math.floor(math.log10(raw))
+        step = next(m for m in (1.0, 2.0, 5.0, 10.0) if raw <= m * magnitude) * magnitude
+        values = np.arange(0.0, y1 + 1e-9 * step, step)
+        axis.setTicks([[(float(v), f"{v:.6g}") for v in values]])
         foot = bottom + 0.12 * span
         item = pg.ScatterPlotItem(xs[none], np.full(int(none.sum()), foot), symbol="x",
                                   size=11, pen=pg.mkPen(NO_TREMOR_COLOUR, width=2),
@@ -781,5 +884,31 @@ def render_progress_png(study_dir: str | os.PathLike[str], patient: str,
 def _legend(plot: pg.PlotItem) -> pg.LegendItem:
     """The plot's legend (top right, light background): pyqtgraph keeps one per plot and
     returns it again, so the marks of one plot share it."""
-    return plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
-                          brush=pg.mkBrush(255, 255, 255, 220))
+    legend = plot.addLegend(offset=(-10, 10), labelTextColor=(30, 30, 30),
+                            brush=pg.mkBrush(255, 255, 255, 220), verSpacing=-4)
+    legend.layout.setContentsMargins(4, 1, 4, 1)  # pyqtgraph's 9 px doubles its height
+    return legend
+
+
+def _layout_overhead(plots: pg.GraphicsLayoutWidget, rows: int) -> int:
+    """Height (px) a plot grid of `rows` rows takes besides its plots: the spacing between
+    rows and the margins around them."""
+    layout = plots.ci.layout
+    _left, top, _right, bottom = layout.getContentsMargins()
+    return math.ceil(top + bottom + max(rows - 1, 0) * max(layout.verticalSpacing(), 0.0))
+
+
+def _scrolled(plots: QWidget) -> tuple[QScrollArea, QWidget]:
+    """`plots` in a box (its minimum height is set per drawing) in a vertical scroll area:
+    the plots take the area's height when it is enough and scroll when not. Returns the
+    area and the box."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(plots)
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(box)
+    return area, box
