@@ -42,6 +42,8 @@ def test_self_contained_and_printable(report):
     for b64 in images:
         svg = base64.b64decode(b64)
         assert b"<svg" in svg and b"<text" in svg  # vector, with its text as text
+        # the points are vector paths too: no raster image of pyqtgraph's symbol atlas
+        assert b"<image" not in svg and b"<path" in svg
     assert report.count("<svg class='ink'") == 2 * 6  # first and latest of each protocol task
 
 

@@ -27,6 +27,7 @@ import contextlib
 import html
 import math
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -215,17 +216,38 @@ def _svg_of(widget, width: int, height: int) -> bytes:
 
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
+    # SVG 1.1 keeps the plots' clipping (a band or a point outside a view stays hidden)
+    generator = QSvgGenerator(QSvgGenerator.SvgVersion.Svg11)
     generator.setOutputDevice(buffer)
     generator.setSize(QSize(width, height))
     generator.setViewBox(QRect(0, 0, width, height))
     generator.setResolution(96)
+    items = [i for i in widget.scene().items() if hasattr(i, "setExportMode")]
+    for item in items:  # pyqtgraph's export mode: scatter symbols painted as paths, not
+        item.setExportMode(True, {"antialias": True})  # copied from its raster atlas
     painter = QPainter(generator)
     try:
         widget.render(painter)
     finally:
         painter.end()
-    return bytes(buffer.data())
+        for item in items:
+            item.setExportMode(False)
+    return _portable(bytes(buffer.data()))
+
+
+def _portable(svg: bytes) -> bytes:
+    """Qt's SVG drawn the same by browsers and by :class:`QSvgRenderer` (the PDF): each
+    ``<rect>`` as a path (Chromium leaves out a rect at x ~ 1.7e9 s, a date in seconds since
+    1970, in a scaled group) and an empty clip path as a clip to nothing (``d=""`` is
+    invalid)."""
+    def path(m: re.Match[bytes]) -> bytes:
+        x, y, w, h = (float(v) for v in m.groups())
+        return (f'<path d="M{x:.10g},{y:.10g} L{x + w:.10g},{y:.10g} L{x + w:.10g},'
+                f'{y + h:.10g} L{x:.10g},{y + h:.10g} Z"/>').encode()
+
+    svg = re.sub(rb'<rect (?:vector-effect="[a-z-]+" )?x="([^"]+)" y="([^"]+)" '
+                 rb'width="([^"]+)" height="([^"]+)"/>', path, svg)
+    return svg.replace(b' d=""', b' d="M0,0 Z"')
 
 
 def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART_WIDTH_PX,
@@ -252,9 +274,24 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     view.show()
 
     def grab(widget, name: str, height: int, width: int = width_px) -> None:
-        widget.setFixedSize(width, height)
-        for _ in range(3):
-            app.processEvents()
+        for plot in (*view.feature_plots.values(), *view.clinical_plots.values()):
+            if plot.legend is not None:  # the report's legend stands above the charts
+                plot.legend.hide()
+            plot.getAxis("bottom").showLabel(False)  # the ticks are the visits' months
+            left = plot.getAxis("left")  # the unit only: a rotated label sets a minimum
+            unit = left.labelText.rpartition(" (")[2].rstrip(")")  # height over the chart's
+            left.setLabel(unit, **left.labelStyle)
+            left.setWidth(round(font_pt * 4.8))  # room for 3-digit ticks and the unit
+            y0, y1 = plot.vb.viewRange()[1]
+            for band in (i for i in plot.items if hasattr(i, "setRegion")):
+                lo, hi = band.getRegion()  # the healthy band within the view: an SVG
+                band.setRegion((max(lo, y0), min(hi, y1)))  # renderer may not clip it
+        # resized each time: the same size is no resize, and the redrawn layout would keep
+        # its preferred height, taller than the chart (the axis cut off below)
+        for h in (height + 1, height):
+            widget.setFixedSize(width, h)
+            for _ in range(3):
+                app.processEvents()
         out[name] = _svg_of(widget, width, height)
 
     try:
@@ -264,6 +301,8 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
                 view.set_task(task)
                 view.set_features(_charted(p, task))
                 grab(view.plots, task, CHART_HEIGHT_PX)
+            for scale, plot in view.clinical_plots.items():  # the names; the note under
+                plot.setTitle(scale, color="#1e1e1e", size=f"{font_pt + 1}pt")  # says more
             grab(view.clinical, "clinical", 210, width=380)  # beside the scales' table
     finally:
         view.close()
@@ -300,7 +339,8 @@ def _data_uri(svg: bytes) -> str:
 def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.0,
             max_points: int = 2500) -> str:
     """Pen-down ink of a trial as an inline SVG (one polyline per pen-down run), scaled to
-    fit width_mm x height_mm with its aspect kept; y up as on the tablet.
+    fit width_mm x height_mm with its aspect kept; y up as on the tablet ("" when the pen
+    never touched).
 
     Runs are found with array operations; at most `max_points` points are kept (every k-th
     sample), enough for a printed thumbnail.
@@ -310,7 +350,7 @@ def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.
     x, y, down = (np.asarray(a) for a in (x_mm, y_mm, pen_down))
     keep = down.astype(bool) & np.isfinite(x) & np.isfinite(y)
     if not keep.any():
-        return "<p class='meta'>no ink (the pen never touched)</p>"
+        return ""
     step = max(1, int(np.ceil(keep.sum() / max_points)))
     idx = np.flatnonzero(keep)[::step]
     # a new run where consecutive kept samples were not consecutive pen-down samples
@@ -332,22 +372,137 @@ def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.
             + "".join(lines) + "</g></svg>")
 
 
-def _ink_of(p: Progress, task: str, i: int) -> str:
-    """The handwriting of `task` at visit `i` (its row's trial), as inline SVG."""
+def _ink_of(p: Progress, task: str, i: int) -> tuple[str, str]:
+    """The handwriting of `task` at visit `i` (its row's trial): (inline SVG, "") or ("",
+    why there is none)."""
     from .storage.session import load_session
 
     rows = p.rows(task)
     row = rows.iloc[i]
     session = next((s for s in p.sessions if s.session_id == row["session_id"]), None)
     if session is None:
-        return ""
+        return "", "handwriting not shown: its session is not in the report"
     try:
         trial = load_session(session.path).trial(f"{int(row['trial']):03d}")
         rec = trial.recording
     except (OSError, KeyError, ValueError) as exc:
-        return f"<p class='meta'>handwriting not shown: {html.escape(str(exc)[:80])}</p>"
+        return "", f"handwriting not shown: {str(exc)[:80]}"
     down = rec.pen_down if rec.pen_down is not None else [True] * rec.t.size
-    return ink_svg(rec.x, rec.y, down)
+    svg = ink_svg(rec.x, rec.y, down)
+    return svg, "" if svg else "no ink (the pen never touched)"
+
+
+def ink_rows(p: Progress) -> tuple[str, str, list[tuple[str, list[tuple[str, str]]]]]:
+    """The handwriting of each protocol task at the first and the latest visit.
+
+    Returns
+    -------
+    (first date, latest date, rows)
+        A row is (task's plain name, [first cell, latest cell]); a cell is (inline SVG or "",
+        a note: the visit's date where it is not the column's, "one visit so far", or why
+        there is no ink).
+    """
+    d0, d1 = str(p.table["session_date"].iloc[0]), str(p.table["session_date"].iloc[-1])
+    out = []
+    for task in p.tasks:
+        rows = p.rows(task)
+        cells = []
+        for i, head in ((0, d0), (-1, d1)):
+            if i == -1 and len(rows) == 1:
+                cells.append(("", "one visit so far"))
+                continue
+            date = str(rows.iloc[i]["session_date"])
+            svg, problem = _ink_of(p, task, i)
+            cells.append((svg, problem or ("" if date == head else date)))
+        out.append((task_label(task, p.task_of(task)), cells))
+    return d0, d1, out
+
+
+#: The texts of the report, in the HTML file and in the PDF (:mod:`kinewrite.report_pdf`).
+BANNER_TEXT = ("SIMULATED DATA: no person wrote these trials. For demonstration only; not a "
+               "clinical record.")
+INTRO_TEXT = (
+    "Each measure compares the first visit with the latest. A change is \u201cbeyond "
+    "measurement noise\u201d when it is larger than the smallest change this patient\u2019s "
+    "own repeated trials (and visits before treatment) can detect (MDC95); otherwise it is "
+    "\u201cwithin noise\u201d. \u201cHealthy writers\u201d is the range a published source "
+    "gives for people without writer\u2019s cramp on that task, where one exists. Pen "
+    "pressure is in newtons when the stylus was calibrated, otherwise a share of the "
+    "tablet\u2019s range (uncalibrated).")
+ONE_VISIT_TEXT = "There is one visit so far: the change shows from the second visit on."
+SUMMARY_HEAD = ("Measure", "Task", "First visit", "Latest visit", "Change", "Healthy writers")
+SCALES_HEAD = ("Date", "ADDS %", "WCRS points", "Rater")
+TREATMENTS_HEAD = ("Date", "Treatment", "Product", "Muscles (dose)", "Notes")
+SCALES_TEXT = ("ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no disability, higher is "
+               "better. WCRS (Writer\u2019s Cramp Rating Scale, Wissel 1996): 0 is no cramp, "
+               "lower is better. Dashed lines mark treatments.")
+#: The charts' legend: (mark, text); marks "band", "botulinum", "grip" are drawn, the others
+#: are characters.
+LEGEND = (("band", "healthy writers"), ("botulinum", "botulinum toxin"),
+          ("grip", "pen-grip training"),
+          ("\u00d7", "under a date, below the zero line: no tremor detected in that visit (no "
+                 "amplitude, not 0 mm)"),
+          ("\u25ef", "around a point: changed from the visit before by more than the "
+                 "measurement noise (MDC95)"))
+MOUSE_LEGEND = ("\u25cb", "hollow point: recorded with a mouse (timing and pressure not "
+                "comparable)")
+FOOTER_TEXT = ("Made by kinewrite from the features stored in the session files (the numbers "
+               "of kinewrite export). Patients are identified by a code only. Healthy-writer "
+               "ranges, their sources and every measure\u2019s definition: kinewrite\u2019s "
+               "docs/science.md and docs/features.md (Reference bands); measurement noise: "
+               "docs/measurement-error.md.")
+
+
+def meta_text(p: Progress, generated: str) -> str:
+    """The line under the title: visits, tasks, when and by which kinewrite."""
+    first, last = p.table["session_date"].iloc[0], p.table["session_date"].iloc[-1]
+    tasks = ", ".join(task_label(k, p.task_of(k)) for k in p.tasks)
+    return (f"{len(p.sessions)} sessions from {first} to {last} \u00b7 tasks: {tasks} \u00b7 "
+            f"generated {generated} by kinewrite {__version__}")
+
+
+def change_text(p: Progress, row: dict[str, str]) -> str:
+    """A summary row's change, "one visit" with one visit, never blank."""
+    return row["change"] or ("one visit" if len(p.sessions) == 1 else "\u2013")
+
+
+def mouse_text(p: Progress) -> str:
+    """The sentence naming the visits recorded with a mouse ("" when there is none)."""
+    mouse = p.recorded_with_mouse()
+    if not mouse.size:
+        return ""
+    return (f"Recorded with a mouse, not the tablet pen: {', '.join(mouse)}. Timing and "
+            f"pressure of {'this visit' if mouse.size == 1 else 'these visits'} are not "
+            "comparable with the tablet visits (hollow points in the charts).")
+
+
+def treatment_rows(p: Progress) -> list[tuple[str, ...]]:
+    """The treatments, one row each, in the order of :data:`TREATMENTS_HEAD`."""
+    return [tuple(str(ev[c]) for c in ("date_text", "label", "product", "muscles", "notes"))
+            for _, ev in p.events.iterrows()]
+
+
+def scale_rows(p: Progress) -> list[tuple[str, str, str, str]]:
+    """The clinical scales, one row a date (the day's last score of each), as
+    :data:`SCALES_HEAD`."""
+    rows = []
+    for date, group in p.clinical.groupby("date_text", sort=True):
+        score = {sc: g["score"].iloc[-1] for sc, g in group.groupby("scale")}
+        adds, wcrs = (f"{score[sc]:.1f}" if sc in score else "" for sc in ("ADDS", "WCRS"))
+        rows.append((str(date), adds, wcrs, ", ".join(sorted({r for r in group["rater"] if r}))))
+    return rows
+
+
+def chart_captions(p: Progress) -> dict[str, list[tuple[str, str]]]:
+    """Per protocol task: (plain name, one sentence) of its charted measures, each measure
+    explained once, under its first chart."""
+    explained: set[str] = set()
+    out = {}
+    for task in p.tasks:
+        fresh = [n for n in _charted(p, task) if n not in explained]
+        explained.update(fresh)
+        out[task] = [(plain_label(n), plain_caption(n)) for n in fresh]
+    return out
 
 
 _CSS = """
@@ -401,34 +556,19 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
     """The report as one HTML string (images embedded)."""
     e = html.escape
     generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = p.table
-    first, last = table["session_date"].iloc[0], table["session_date"].iloc[-1]
-    banner = ('<div class="banner">SIMULATED DATA: no person wrote these trials. '
-              'For demonstration only; not a clinical record.</div>') if p.simulated else ""
+    banner = f'<div class="banner">{e(BANNER_TEXT)}</div>' if p.simulated else ""
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Progress report {e(p.patient_code)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>Handwriting progress report: patient {e(p.patient_code)}</h1>",
-        f'<p class="meta">{len(p.sessions)} sessions from {e(first)} to {e(last)} · '
-        f"tasks: {e(', '.join(task_label(k, p.task_of(k)) for k in p.tasks))} · "
-        f"generated {e(generated)} by kinewrite "
-        f"{e(__version__)}</p>", banner,
-        "<h2>Am I getting better?</h2>",
-        "<p>Each measure compares the first visit with the latest. A change is "
-        "&ldquo;beyond measurement noise&rdquo; when it is larger than the smallest change "
-        "this patient&rsquo;s own repeated trials (and visits before treatment) can detect "
-        "(MDC95); otherwise it is &ldquo;within noise&rdquo;. &ldquo;Healthy "
-        "writers&rdquo; is the range a published source gives for people without "
-        "writer&rsquo;s cramp on that task, where one exists. Pen pressure is in newtons "
-        "when the stylus was calibrated, otherwise a share of the tablet&rsquo;s range "
-        "(uncalibrated).</p>" + ("<p class='note'>There is one visit so far: the change "
-        "shows from the second visit on.</p>" if len(p.sessions) == 1 else ""),
+        f'<p class="meta">{e(meta_text(p, generated))}</p>', banner,
+        "<h2>Am I getting better?</h2>", f"<p>{e(INTRO_TEXT)}</p>"
+        + (f"<p class='note'>{e(ONE_VISIT_TEXT)}</p>" if len(p.sessions) == 1 else ""),
         '<table class="fixed"><colgroup><col style="width:15%"><col style="width:13%">'
         '<col style="width:14%"><col style="width:14%"><col style="width:30%">'
         '<col style="width:14%"></colgroup>'
-        '<tr><th>Measure</th><th>Task</th><th>First visit</th><th>Latest visit</th>'
-        "<th>Change</th><th>Healthy writers</th></tr>",
+        "<tr>" + "".join(f"<th>{e(h)}</th>" for h in SUMMARY_HEAD) + "</tr>",
     ]
     for row in summary_lines(p):
         cls = {"better": "better", "worse": "worse"}.get(row["change"], "")
@@ -438,84 +578,62 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
             f"<tr><td>{e(row['measure'])}</td><td>{e(row['task_label'])}</td><td>"
             f"{e(row['first'])}<br><span class='meta'>{e(row['first_date'])}</span></td><td>"
             f"{e(row['last'])}<br><span class='meta'>{e(row['last_date'])}</span></td>"
-            f"<td><span class='{cls}'>"
-            f"{e(row['change'] or ('one visit' if len(p.sessions) == 1 else '–'))}</span>"
+            f"<td><span class='{cls}'>{e(change_text(p, row))}</span>"
             f"{noise}</td><td>{e(row['healthy'])}</td></tr>")
     parts.append("</table>")
-    mouse = p.recorded_with_mouse()
-    if mouse.size:
-        parts.append(f"<p class='note mouse'>Recorded with a mouse, not the tablet pen: "
-                     f"{e(', '.join(mouse))}. Timing and pressure of "
-                     f"{'this visit' if mouse.size == 1 else 'these visits'} are not "
-                     "comparable with the tablet visits (hollow points in the charts).</p>")
+    if mouse_text(p):
+        parts.append(f"<p class='note mouse'>{e(mouse_text(p))}</p>")
     parts.append("<h2>Treatments</h2>")
     if p.events.empty:
         parts.append("<p>No treatment recorded.</p>")
     else:
-        parts.append("<table><tr><th>Date</th><th>Treatment</th><th>Product</th>"
-                     "<th>Muscles (dose)</th><th>Notes</th></tr>")
-        for _, ev in p.events.iterrows():
-            parts.append(f"<tr><td>{e(ev['date_text'])}</td><td>{e(ev['label'])}</td>"
-                         f"<td>{e(ev['product'])}</td><td>{e(ev['muscles'])}</td>"
-                         f"<td>{e(ev['notes'])}</td></tr>")
+        parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in TREATMENTS_HEAD)
+                     + "</tr>")
+        for cells in treatment_rows(p):
+            parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
     parts.append("<h2>Clinical scales</h2>")
     if p.clinical.empty:
         parts.append("<p>No clinical scale recorded.</p>")
     else:
         parts.append("<table class='side'><tr><td class='side-table'>")
-        parts.append("<table><tr><th>Date</th><th>ADDS %</th><th>WCRS points</th>"
-                     "<th>Rater</th></tr>")
-        for date, group in p.clinical.groupby("date_text", sort=True):
-            score = {sc: g["score"].iloc[-1] for sc, g in group.groupby("scale")}
-            cells = "".join(f"<td class='num'>{score[sc]:.1f}</td>" if sc in score
-                            else "<td></td>" for sc in ("ADDS", "WCRS"))
-            raters = ", ".join(sorted({r for r in group["rater"] if r}))
+        parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in SCALES_HEAD)
+                     + "</tr>")
+        for date, adds, wcrs, raters in scale_rows(p):
+            cells = "".join(f"<td class='num'>{v}</td>" if v else "<td></td>"
+                            for v in (adds, wcrs))
             parts.append(f"<tr><td class='num'>{e(date)}</td>{cells}<td>{e(raters)}</td></tr>")
         parts.append("</table></td><td class='side-chart'>")
         if "clinical" in images:
             parts.append(f"<img alt='ADDS and WCRS over time' "
                          f"src='{_data_uri(images['clinical'])}'>")
         parts.append("</td></tr></table>")
-        parts.append("<p class='meta'>ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no "
-                     "disability, higher is better. WCRS (Writer&rsquo;s Cramp Rating Scale, "
-                     "Wissel 1996): 0 is no cramp, lower is better. Dashed lines mark "
-                     "treatments.</p>")
-    legend = ("<p class='legend'><span><span class='swatch' style='background:"
-              "rgba(120,190,120,0.45)'></span> healthy writers</span>"
-              "<span><span class='swatch' style='border-top:2px dashed #9434a0'></span> "
-              "botulinum toxin</span><span><span class='swatch' style='border-top:2px dashed "
-              "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
-              "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
-              "</span><span>&#9711; around a point: changed from the visit before by more "
-              "than the measurement noise (MDC95)</span>"
-              + ("<span>&#9675; hollow point: recorded with a mouse (timing and pressure "
-                 "not comparable)</span>" if p.recorded_with_mouse().size else "")
-              + "</p>")
+        parts.append(f"<p class='meta'>{e(SCALES_TEXT)}</p>")
+    swatch = {"band": "background:rgba(120,190,120,0.45)",
+              "botulinum": "border-top:2px dashed #9434a0",
+              "grip": "border-top:2px dashed #d66e00"}
+    legend = "<p class='legend'>" + "".join(
+        f"<span><span class='swatch' style='{swatch[mark]}'></span> {e(text)}</span>"
+        if mark in swatch else f"<span>{e(mark)} {e(text)}</span>"
+        for mark, text in (*LEGEND, *((MOUSE_LEGEND,) if mouse_text(p) else ()))) + "</p>"
     n = len(p.sessions)
     parts.append(f"<section class='progress'>{banner}<h2>Progress of each task</h2>"
                  f"<p>Each point is one visit ({n} visit{'s' if n != 1 else ''}).</p>{legend}")
-    explained: set[str] = set()
+    captions_of = chart_captions(p)
     for task in p.tasks:
         title = task_label(task, p.task_of(task))
         parts.append(f"<div class='task'><h3>{e(title)}</h3>")
         if task in images:
-            # each measure is explained once, under its first chart
-            fresh = [n for n in _charted(p, task) if n not in explained]
-            explained.update(fresh)
-            captions = " ".join(f"<b>{e(plain_label(n))}</b>: {e(plain_caption(n))}"
-                                for n in fresh)
+            captions = " ".join(f"<b>{e(label)}</b>: {e(text)}"
+                                for label, text in captions_of[task])
             parts.append(f"<figure><img alt='{e(title)}: progress' "
                          f"src='{_data_uri(images[task])}'><figcaption>{captions}"
                          "</figcaption></figure>")
         parts.append("</div>")
     parts.append("</section>")
     parts.append(_handwriting(p, banner))
-    parts.append("<footer>Made by kinewrite from the features stored in the session files "
-                 "(the numbers of <code>kinewrite export</code>). Patients are identified by "
-                 "a code only. Healthy-writer ranges, their sources and every measure's "
-                 "definition: kinewrite's docs/science.md and docs/features.md (Reference "
-                 "bands); measurement noise: docs/measurement-error.md.</footer></body></html>")
+    parts.append("<footer>" + e(FOOTER_TEXT).replace(
+        "kinewrite export", "<code>kinewrite export</code>") + "</footer></body></html>")
     return "\n".join(x for x in parts if x)
 
 
@@ -523,22 +641,15 @@ def _handwriting(p: Progress, banner: str) -> str:
     """The handwriting of each task at the first and the latest visit, side by side (a
     visit's date beside its ink only where it is not the visit of the column's head)."""
     e = html.escape
-    d0, d1 = str(p.table["session_date"].iloc[0]), str(p.table["session_date"].iloc[-1])
+    d0, d1, rows = ink_rows(p)
     out = [f"<section class='ink-section'>{banner}<h2>Handwriting: first and latest visit</h2>",
            f"<table class='inks'><tr><th>Task</th><th>First visit, {e(d0)}</th>"
            f"<th>Latest visit, {e(d1)}</th></tr>"]
-    for task in p.tasks:
-        rows = p.rows(task)
-        cells = []
-        for i, head in ((0, d0), (-1, d1)):
-            if i == -1 and len(rows) == 1:
-                cells.append("<span class='meta'>one visit so far</span>")
-                continue
-            date = str(rows.iloc[i]["session_date"])
-            note = "" if date == head else f"<span class='meta'>{e(date)}</span>"
-            cells.append(_ink_of(p, task, i) + note)
-        out.append(f"<tr><td>{e(task_label(task, p.task_of(task)))}</td><td>{cells[0]}</td>"
-                   f"<td>{cells[1]}</td></tr>")
+    for label, cells in rows:
+        html_cells = [svg + (f"<span class='meta'>{e(note)}</span>" if note else "")
+                      for svg, note in cells]
+        out.append(f"<tr><td>{e(label)}</td><td>{html_cells[0]}</td>"
+                   f"<td>{html_cells[1]}</td></tr>")
     out.append("</table></section>")
     return "\n".join(out)
 
