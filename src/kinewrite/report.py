@@ -242,6 +242,8 @@ def _portable(svg: bytes) -> bytes:
     invalid)."""
     def path(m: re.Match[bytes]) -> bytes:
         x, y, w, h = (float(v) for v in m.groups())
+        if max(abs(x), abs(w)) < 1e6:  # QSvgRenderer strokes a path here that it does not
+            return m.group(0)  # stroke as a rect
         return (f'<path d="M{x:.10g},{y:.10g} L{x + w:.10g},{y:.10g} L{x + w:.10g},'
                 f'{y + h:.10g} L{x:.10g},{y + h:.10g} Z"/>').encode()
 
@@ -676,11 +678,9 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
         problems.extend(p.problems)
     out = Path(out_html)
     images = render_plots(p)
-    text = report_html(p, images)
     if out.suffix.lower() == ".pdf":
         from .report_pdf import write_pdf
 
-        write_pdf(text, out)
-        return out
-    atomic_write_text(out, text)  # a unique temporary name, removed if the write fails
-    return out
+        return write_pdf(p, images, out)
+    atomic_write_text(out, report_html(p, images))  # a unique temporary name, removed if
+    return out  # the write fails
