@@ -279,7 +279,7 @@ def test_one_visit_says_so(tmp_path):
 def test_mouse_recorded_visit_is_named_in_the_report(mouse_study):
     """One tablet and one mouse visit: the report's summary names the mouse visit (Qt-free:
     the charts, drawn with Qt, are checked in tests/gui/test_progress_view.py)."""
-    from kinewrite.report import report_html
+    from kinewrite.report_html import report_html
 
     p = load_progress(mouse_study, "WC-032")
     assert list(p.recorded_with_mouse()) == ["2025-02-03"]
@@ -290,3 +290,14 @@ def test_mouse_recorded_visit_is_named_in_the_report(mouse_study):
     tablet_only = load_progress(mouse_study, "WC-032")
     tablet_only.table = tablet_only.table[tablet_only.table["input"] != "mouse"]
     assert "Recorded with a mouse" not in report_html(tablet_only, {})
+
+
+def test_the_report_model_and_html_import_no_qt():
+    """What the report says and its HTML writer are Qt-free; Qt draws the charts and the PDF
+    (report_charts, report_pdf) only when a report is written."""
+    code = ("import sys, kinewrite.report, kinewrite.report_html, kinewrite.report_ink\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith(('PyQt', "
+            "'pyqtgraph')))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "", out.stdout

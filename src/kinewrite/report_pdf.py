@@ -43,6 +43,7 @@ from ._pdf_pages import (
 )
 from .gui.plots import BAND_BRUSH, EVENT_COLOURS, ensure_app
 from .progress import Progress, task_label
+from .report_ink import ink_rows
 
 __all__ = ["write_pdf"]
 
@@ -150,7 +151,7 @@ def _progress(pages: Pages, p: Progress, images: dict[str, bytes]) -> None:
 
 
 def _handwriting(pages: Pages, p: Progress) -> None:
-    d0, d1, rows = rp.ink_rows(p)
+    d0, d1, rows = ink_rows(p)
     pages.heading("Handwriting: first and latest visit", keep_mm=25)
     cells = []
     for label, pair in rows:
