@@ -138,15 +138,23 @@ def test_errors_exit_2_one_line(tmp_path):
 
 def test_chart_text_prints_at_9_pt_or_more(report):
     """Each chart's smallest text, at the width it is printed (the A4 text width, 186 mm, or
-    55 % of it for the scales beside their table), is >= 9 pt."""
+    less for the scales beside their table) in the HTML and in the PDF, is >= 9 pt."""
+    from kinewrite.report_pdf import SCALES_TABLE, TEXT_WIDTH_MM
+
     images = re.findall(r"src='data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)'", report)
     for k, b64 in enumerate(images):
         svg = base64.b64decode(b64).decode()
         view_w = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
-        printed_mm = 186.0 * (0.55 if k == 0 else 1.0)  # the scales' chart comes first
-        sizes = [float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)]
-        smallest_pt = min(sizes) * 72 / 96 * printed_mm / (view_w * 25.4 / 96)
-        assert smallest_pt >= 9.0, (k, smallest_pt)
+        # the scales' chart comes first: 55 % of the text width in the HTML, the rest of its
+        # line beside the table in the PDF
+        html_mm = 186.0 * (0.55 if k == 0 else 1.0)
+        pdf_mm = (TEXT_WIDTH_MM * (1 - SCALES_TABLE) - 2) if k == 0 else TEXT_WIDTH_MM
+        # the <text> elements' sizes (a group's font-size is Qt's default font, no text)
+        sizes = [float(v) for v in re.findall(r'<text[^>]*font-size="([\d.]+)"', svg)]
+        assert len(sizes) >= 6, k
+        for printed_mm in (html_mm, pdf_mm):
+            smallest_pt = min(sizes) * 72 / 96 * printed_mm / (view_w * 25.4 / 96)
+            assert smallest_pt >= 9.0, (k, printed_mm, smallest_pt)
 
 
 def _page_count(pdf: bytes) -> int:
@@ -261,7 +269,7 @@ def test_one_visit_pdf_says_so(tmp_path):
     assert r.returncode == 0, r.stderr
     flat = " ".join(_pdf_text(out).split())
     assert "There is one visit so far" in flat and "one visit so far" in flat
-    assert "1 sessions from 2025-09-08 to 2025-09-08" in flat or "1 session" in flat
+    assert "1 session from 2025-09-08 to 2025-09-08" in flat
     assert 1 <= _pdf_pages(out) <= 3
 
 

@@ -244,8 +244,9 @@ def meta_text(p: Progress, generated: str) -> str:
     """The line under the title: visits, tasks, when and by which kinewrite."""
     first, last = p.table["session_date"].iloc[0], p.table["session_date"].iloc[-1]
     tasks = ", ".join(task_label(k, p.task_of(k)) for k in p.tasks)
-    return (f"{len(p.sessions)} sessions from {first} to {last} \u00b7 tasks: {tasks} \u00b7 "
-            f"generated {generated} by kinewrite {__version__}")
+    n = len(p.sessions)
+    return (f"{n} session{'s' if n != 1 else ''} from {first} to {last} \u00b7 tasks: "
+            f"{tasks} \u00b7 generated {generated} by kinewrite {__version__}")
 
 
 def change_text(p: Progress, row: dict[str, str]) -> str:
@@ -315,11 +316,12 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
     out = Path(out_html)
     from .report_charts import render_plots  # Qt
 
-    images = render_plots(p)
     if out.suffix.lower() == ".pdf":
+        from .report_pdf import CHART_HEIGHT_PX as pdf_height
         from .report_pdf import write_pdf
 
-        return write_pdf(p, images, out)
+        return write_pdf(p, render_plots(p, height_px=pdf_height), out)
+    images = render_plots(p)
     from .report_html import report_html
 
     atomic_write_text(out, report_html(p, images))  # a unique temporary name, removed if

@@ -67,13 +67,14 @@ def _portable(svg: bytes) -> bytes:
 
 
 def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART_WIDTH_PX,
-                 font_pt: float = 12.0) -> dict[str, bytes]:
+                 font_pt: float = 12.0, height_px: int = CHART_HEIGHT_PX) -> dict[str, bytes]:
     """SVG charts of the report: one per task (its first :data:`CHARTED` key measures side by
     side) and one of the clinical scales; name -> SVG document.
 
     Renders the Progress view's plots offscreen with Qt (imported here only), painted as
     vector graphics (:class:`QSvgGenerator`). `out_dir` is not used (kept for callers of the
-    PNG version). Each plot is drawn for print: no in-chart legend (the report's stands above
+    PNG version). A task's chart is `height_px` tall (the PDF's are taller than the HTML's).
+    Each plot is drawn for print: no in-chart legend (the report's stands above
     the charts), no date-axis title (the ticks are months), the y label its unit only.
     """
     from PyQt6.QtCore import Qt
@@ -117,7 +118,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
             for task in p.tasks:
                 view.set_task(task)
                 view.set_features(_charted(p, task))
-                grab(view.plots, task, CHART_HEIGHT_PX)
+                grab(view.plots, task, height_px)
             for scale, plot in view.clinical_plots.items():  # the names; the note under
                 plot.setTitle(scale, color="#1e1e1e", size=f"{font_pt + 1}pt")  # says more
             grab(view.clinical, "clinical", 210, width=380)  # beside the scales' table

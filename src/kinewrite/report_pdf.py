@@ -47,6 +47,9 @@ from .report_ink import ink_rows
 
 __all__ = ["write_pdf"]
 
+#: Height of a task's chart in px (the HTML's are 128): on the PDF's A4 pages there is room for
+#: taller plots, with more y ticks and the treatments' labels.
+CHART_HEIGHT_PX = 140
 #: How a summary row's change is coloured (bold), as in the HTML.
 CHANGE_COLOUR = {"better": "#1a7f37", "worse": "#b00020"}
 #: Width of the clinical scales' table, a share of the text width; the chart beside it takes
