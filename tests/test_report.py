@@ -309,3 +309,14 @@ def test_the_report_model_and_html_import_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "", out.stdout
+
+
+def test_pdf_names_the_mouse_visit(mouse_study, tmp_path):
+    """The PDF says which visit was recorded with a mouse, and its legend the hollow point."""
+    from kinewrite.report import build_report
+
+    out = build_report(mouse_study, "WC-032", tmp_path / "mouse.pdf")
+    flat = " ".join(_pdf_text(out).split())
+    assert "Recorded with a mouse, not the tablet pen: 2025-02-03. Timing" in flat
+    assert "hollow point: recorded with a mouse" in flat
+    assert "SIMULATED" not in flat  # tablet visits written as a person's: no banner

@@ -39,6 +39,8 @@ BODY_PT, SMALL_PT, TABLE_PT, FOOT_PT, H1_PT, H2_PT, H3_PT = 10.5, 9.5, 9.0, 9.0,
 FONT = "DejaVu Sans"
 INK, GREY, RULE, BORDER = "#1e1e1e", "#555555", "#bbbbbb", "#cccccc"
 HEAD_BG, NOTE_BG, BANNER_BG = "#f0f0f0", "#fff7d6", "#b00020"
+#: A table cell's padding left and right, mm.
+PAD_X_MM = 1.2
 
 
 def _font(pt: float) -> QFont:
@@ -245,7 +247,7 @@ class Pages:
 
     def _row(self, cells: list[Cell], x_mm: float, widths: list[float], pt: float,
              fill: str | None, right: frozenset[int], draw: bool = True) -> float:
-        pad_x, pad_y = 1.2, 0.7
+        pad_x, pad_y = PAD_X_MM, 0.7
         h = max(self._cell_height(c, pt, w - 2 * pad_x) for c, w in zip(cells, widths,
                                                                         strict=True))
         h += 2 * pad_y
@@ -267,6 +269,18 @@ class Pages:
         self.y += h
         return h
 
+    def _fit(self, widths: list[float], rows: list[list[Cell]], pt: float) -> list[float]:
+        """`widths` with each column at least as wide as its longest word (plus padding),
+        the width taken from the widest column: a word is not broken inside."""
+        need = [max((self.width(word, pt) + 2 * PAD_X_MM + 0.5 for row in rows
+                     for item in row[col] if not isinstance(item, Svg)
+                     for word in "".join(span.text for span in item).split()), default=0.0)
+                for col in range(len(widths))]
+        out = [max(w, n) for w, n in zip(widths, need, strict=True)]
+        widest = max(range(len(out)), key=out.__getitem__)
+        out[widest] -= sum(out) - sum(widths)
+        return out if out[widest] >= need[widest] else widths
+
     def table(self, head: tuple[str, ...] | list[str], rows: list[list[Cell]],
               fractions: list[float], x_mm: float = MARGINS_MM[0],
               width_mm: float = TEXT_WIDTH_MM, pt: float = TABLE_PT,
@@ -275,7 +289,7 @@ class Pages:
         """A table with a grey header row, repeated on each page it runs onto; a row is
         never split between pages. Returns its height on one page (without `draw`, the
         height only)."""
-        widths = [f * width_mm / sum(fractions) for f in fractions]
+        widths = self._fit([f * width_mm / sum(fractions) for f in fractions], rows, pt)
         header = [[plain(h, INK, True)] for h in head]
         head_h = self._row(header, x_mm, widths, pt, None, right, draw=False)
         heights = [self._row(r, x_mm, widths, pt, None, right, draw=False) for r in rows]
