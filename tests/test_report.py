@@ -3,14 +3,16 @@ banner for simulated data, one-line errors with exit code 2."""
 
 import base64
 import re
+import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
 
 from kinewrite.analysis.reference import reference_for
-from kinewrite.progress import load_progress
+from kinewrite.progress import load_progress, task_label
 from kinewrite.report import _healthy_text, _value, summary_lines
 from kinewrite.trial_features import finish_trial
 
@@ -43,6 +45,8 @@ def test_self_contained_and_printable(report):
     for b64 in images:
         svg = base64.b64decode(b64)
         assert b"<svg" in svg and b"<text" in svg  # vector, with its text as text
+        # the points are vector paths too: no raster image of pyqtgraph's symbol atlas
+        assert b"<image" not in svg and b"<path" in svg
     assert report.count("<svg class='ink'") == 2 * 6  # first and latest of each protocol task
 
 
@@ -136,15 +140,23 @@ def test_errors_exit_2_one_line(tmp_path):
 
 def test_chart_text_prints_at_9_pt_or_more(report):
     """Each chart's smallest text, at the width it is printed (the A4 text width, 186 mm, or
-    55 % of it for the scales beside their table), is >= 9 pt."""
+    less for the scales beside their table) in the HTML and in the PDF, is >= 9 pt."""
+    from kinewrite.report_pdf import SCALES_TABLE, TEXT_WIDTH_MM
+
     images = re.findall(r"src='data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)'", report)
     for k, b64 in enumerate(images):
         svg = base64.b64decode(b64).decode()
         view_w = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
-        printed_mm = 186.0 * (0.55 if k == 0 else 1.0)  # the scales' chart comes first
-        sizes = [float(v) for v in re.findall(r'font-size="([\d.]+)"', svg)]
-        smallest_pt = min(sizes) * 72 / 96 * printed_mm / (view_w * 25.4 / 96)
-        assert smallest_pt >= 9.0, (k, smallest_pt)
+        # the scales' chart comes first: 55 % of the text width in the HTML, the rest of its
+        # line beside the table in the PDF
+        html_mm = 186.0 * (0.55 if k == 0 else 1.0)
+        pdf_mm = (TEXT_WIDTH_MM * (1 - SCALES_TABLE) - 2) if k == 0 else TEXT_WIDTH_MM
+        # the <text> elements' sizes (a group's font-size is Qt's default font, no text)
+        sizes = [float(v) for v in re.findall(r'<text[^>]*font-size="([\d.]+)"', svg)]
+        assert len(sizes) >= 6, k
+        for printed_mm in (html_mm, pdf_mm):
+            smallest_pt = min(sizes) * 72 / 96 * printed_mm / (view_w * 25.4 / 96)
+            assert smallest_pt >= 9.0, (k, printed_mm, smallest_pt)
 
 
 def _page_count(pdf: bytes) -> int:
@@ -165,31 +177,106 @@ def test_a_typical_patient_prints_on_2_or_3_a4_pages(report, tmp_path):
     assert 2 <= _page_count(pdf.read_bytes()) <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14, open: Qt's QTextDocument lays the report out "
-                   "on 7 A4 pages with the 6 protocol tasks (no side-by-side charts), not 2-3")
-def test_report_writes_a_pdf_directly_on_2_or_3_pages(tmp_path):
-    out = tmp_path / "report.pdf"
+@pytest.fixture(scope="module")
+def pdf_report(tmp_path_factory):
+    """The sample patient's report written as a PDF by ``kinewrite report -o x.pdf``."""
+    folder = tmp_path_factory.mktemp("pdf")
+    out = folder / "report.pdf"
     r = run("report", "--study", str(SAMPLE), "--patient", "SIM-001", "-o", str(out))
     assert r.returncode == 0, r.stderr
-    assert 2 <= _page_count(out.read_bytes()) <= 3
+    assert r.stdout.strip() == str(out)
+    assert not list(folder.glob(".*.tmp"))  # the temporary file renamed, none left
+    return out
 
 
-def test_report_writes_a_pdf_directly(tmp_path):
-    out = tmp_path / "report.pdf"
-    r = run("report", "--study", str(SAMPLE), "--patient", "SIM-001", "-o", str(out))
+def _pdf_pages(pdf: Path) -> int:
+    """Pages of `pdf` by poppler's pdfinfo, else by counting its page objects."""
+    if shutil.which("pdfinfo"):
+        r = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, timeout=60)
+        return int(re.search(r"^Pages:\s+(\d+)", r.stdout, re.M).group(1))
+    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf.read_bytes()))
+
+
+def _pdf_text(pdf: Path) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("needs pdftotext (Debian package poppler-utils)")
+    r = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                       timeout=60)
     assert r.returncode == 0, r.stderr
-    data = out.read_bytes()
-    assert data.startswith(b"%PDF") and _page_count(data) >= 2
-    assert not list(tmp_path.glob(".*.tmp"))
+    return r.stdout
 
 
-def test_one_visit_says_so(tmp_path):
-    import shutil
+def test_report_writes_a_pdf_directly_on_2_or_3_pages(pdf_report):
+    data = pdf_report.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert 2 <= _pdf_pages(pdf_report) <= 3
+    assert re.search(rb"/MediaBox\s*\[0 0 595", data)  # A4: 595 x 842 pt
 
+
+def test_pdf_says_what_the_html_says(pdf_report):
+    """Real text: the patient, the sections, the task and chart titles, the summary's plain
+    names and numbers (those of the HTML report), the footer's sources; no snake_case."""
+    text = _pdf_text(pdf_report)
+    flat = " ".join(text.split()).replace("/ ", "/")  # "docs/" may end a line
+    p = load_progress(SAMPLE, "SIM-001")
+    for words in ("Handwriting progress report: patient SIM-001", "Am I getting better?",
+                  "Treatments", "Clinical scales", "Progress of each task",
+                  "Handwriting: first and latest visit", "Botulinum toxin 80 U",
+                  "docs/science.md", "SIMULATED DATA", "Latest visit, 2026-02-09",
+                  "beyond measurement noise", "page 1 of"):
+        assert words in flat, words
+    for key in p.tasks:  # a heading per protocol task, its charts' titles as text
+        assert task_label(key, p.task_of(key)) in flat, key
+    for title in ("tremor", "pen pressure", "writing rhythm", "smooth strokes",
+                  "writing speed", "ADDS", "WCRS"):
+        assert re.search(rf"^{title}$", text, re.M), title  # a chart's own title line
+    dense = re.sub(r"\s", "", text)  # pdftotext guesses spaces: "< 1 N" may read "<1N"
+    for row in summary_lines(p):
+        for key in ("measure", "first", "last", "healthy", "noise"):
+            assert re.sub(r"\s", "", row[key]) in dense, (key, row[key])
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+
+
+def test_pdf_charts_and_handwriting_are_vector(pdf_report):
+    """The charts and the handwriting are painted as paths (QSvgRenderer into the PDF
+    painter): the pages' content streams hold thousands of path operators and the file
+    no more images than the handwriting's 2 a protocol task (none, drawn as paths)."""
+    data = pdf_report.read_bytes()
+    images = len(re.findall(rb"/Subtype\s*/Image\b", data))
+    assert images <= 2 * 6
+    ops = 0
+    for stream in re.findall(rb"/Filter\s*/FlateDecode.*?stream\r?\n(.*?)\r?\nendstream",
+                             data, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue  # not a content stream (a font, an image)
+        ops += len(re.findall(rb"\s[lc]\n", content))  # lineto, curveto
+    assert ops > 5000, ops  # 7 charts (lines, symbols, grids) and 12 handwriting samples
+    assert len(data) < 2_000_000  # vector: small (rasters at print resolution would not be)
+
+
+def _one_visit_study(tmp_path: Path) -> Path:
     study = tmp_path / "study"
     (study / "SIM-001").mkdir(parents=True)
     first = sorted((SAMPLE / "SIM-001").glob("session-*.h5"))[0]
     shutil.copy(first, study / "SIM-001" / first.name)
+    return study
+
+
+def test_one_visit_pdf_says_so(tmp_path):
+    out = tmp_path / "one.pdf"
+    r = run("report", "--study", str(_one_visit_study(tmp_path)), "--patient", "SIM-001",
+            "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    flat = " ".join(_pdf_text(out).split())
+    assert "There is one visit so far" in flat and "one visit so far" in flat
+    assert "1 session from 2025-09-08 to 2025-09-08" in flat
+    assert 1 <= _pdf_pages(out) <= 3
+
+
+def test_one_visit_says_so(tmp_path):
+    study = _one_visit_study(tmp_path)
     out = tmp_path / "one.html"
     r = run("report", "--study", str(study), "--patient", "SIM-001", "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -202,7 +289,7 @@ def test_one_visit_says_so(tmp_path):
 def test_mouse_recorded_visit_is_named_in_the_report(mouse_study):
     """One tablet and one mouse visit: the report's summary names the mouse visit (Qt-free:
     the charts, drawn with Qt, are checked in tests/gui/test_progress_view.py)."""
-    from kinewrite.report import report_html
+    from kinewrite.report_html import report_html
 
     p = load_progress(mouse_study, "WC-032")
     assert list(p.recorded_with_mouse()) == ["2025-02-03"]
@@ -213,3 +300,25 @@ def test_mouse_recorded_visit_is_named_in_the_report(mouse_study):
     tablet_only = load_progress(mouse_study, "WC-032")
     tablet_only.table = tablet_only.table[tablet_only.table["input"] != "mouse"]
     assert "Recorded with a mouse" not in report_html(tablet_only, {})
+
+
+def test_the_report_model_and_html_import_no_qt():
+    """What the report says and its HTML writer are Qt-free; Qt draws the charts and the PDF
+    (report_charts, report_pdf) only when a report is written."""
+    code = ("import sys, kinewrite.report, kinewrite.report_html, kinewrite.report_ink\n"
+            "print(','.join(sorted(m for m in sys.modules if m.startswith(('PyQt', "
+            "'pyqtgraph')))))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "", out.stdout
+
+
+def test_pdf_names_the_mouse_visit(mouse_study, tmp_path):
+    """The PDF says which visit was recorded with a mouse, and its legend the hollow point."""
+    from kinewrite.report import build_report
+
+    out = build_report(mouse_study, "WC-032", tmp_path / "mouse.pdf")
+    flat = " ".join(_pdf_text(out).split())
+    assert "Recorded with a mouse, not the tablet pen: 2025-02-03. Timing" in flat
+    assert "hollow point: recorded with a mouse" in flat
+    assert "SIMULATED" not in flat  # tablet visits written as a person's: no banner

@@ -1,10 +1,12 @@
-"""A patient's progress report: one self-contained HTML file, printable on 2-3 A4 pages.
+"""A patient's progress report, printable on 2-3 A4 pages: what it says (this module, no Qt).
 
-``kinewrite report --study DIR --patient CODE -o report.html`` writes it (``-o report.pdf``
-writes a PDF, see :mod:`kinewrite.report_pdf`). Everything is inside the file: the charts are
-vector SVG images embedded as ``data:`` URIs, the handwriting is inline SVG, the style sheet
-is inline, and nothing is fetched from the network, so it can be mailed, archived or printed
-as it is.
+``kinewrite report --study DIR --patient CODE -o report.html`` writes one self-contained
+HTML file (:mod:`kinewrite.report_html`: vector charts, inline style, nothing fetched from
+the network, so it can be mailed, archived or printed as it is); ``-o report.pdf`` writes a
+PDF laid out directly with Qt (:mod:`kinewrite.report_pdf`). Both are written from the
+pieces here (the summary rows, the treatments and scales, the chart captions, the texts),
+the handwriting of :mod:`kinewrite.report_ink` and the charts of
+:mod:`kinewrite.report_charts`, so they say the same.
 
 Contents: a plain-language summary (first and latest visit of each key measure, whether the
 change is beyond the patient's own measurement noise, beside the healthy-writer range where a
@@ -17,19 +19,13 @@ summary and drawn hollow in the charts. Data that no person wrote (trial input
 
 The numbers are those of :func:`kinewrite.progress.load_progress` (the features cached in the
 session files, i.e. the numbers ``kinewrite export`` gives). Qt is imported only to draw the
-plots, inside :func:`render_plots`.
+charts and the PDF, by :func:`build_report`.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import html
 import math
 import os
-import warnings
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ._atomic import atomic_write_text
@@ -38,8 +34,7 @@ from .analysis.features import FEATURES, feature_names
 from .analysis.reference import ideal_for, plain_caption, plain_label, reference_for
 from .progress import Progress, load_progress, task_label
 
-__all__ = ["KEY_MEASURES", "build_report", "key_measures", "render_plots", "report_html",
-           "summary_lines"]
+__all__ = ["KEY_MEASURES", "build_report", "key_measures", "summary_lines"]
 
 _FEATURE = {f.name: f for f in FEATURES}
 
@@ -206,346 +201,101 @@ CHART_WIDTH_PX, CHART_HEIGHT_PX = 700, 128
 #: Key measures charted per task (the first ones of :data:`KEY_MEASURES`).
 CHARTED = 2
 
-
-def _svg_of(widget, width: int, height: int) -> bytes:
-    """`widget` painted into an SVG document (vector paths and text) of width x height px."""
-    from PyQt6.QtCore import QBuffer, QIODevice, QRect, QSize
-    from PyQt6.QtGui import QPainter
-    from PyQt6.QtSvg import QSvgGenerator
-
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(QSize(width, height))
-    generator.setViewBox(QRect(0, 0, width, height))
-    generator.setResolution(96)
-    painter = QPainter(generator)
-    try:
-        widget.render(painter)
-    finally:
-        painter.end()
-    return bytes(buffer.data())
-
-
-def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART_WIDTH_PX,
-                 font_pt: float = 12.0) -> dict[str, bytes]:
-    """SVG charts of the report: one per task (its first :data:`CHARTED` key measures side by
-    side) and one of the clinical scales; name -> SVG document.
-
-    Renders the Progress view's plots offscreen with Qt (imported here only), painted as
-    vector graphics (:class:`QSvgGenerator`). `out_dir` is not used (kept for callers of the
-    PNG version).
-    """
-    from PyQt6.QtCore import Qt
-
-    from .gui.plots import ensure_app
-    from .gui.progress import ProgressView
-
-    app = ensure_app()
-    out: dict[str, bytes] = {}
-    view = ProgressView()
-    view.columns, view.font_pt, view.short_titles = 2, font_pt, True
-    view.study_dir, view.patient = p.study_dir, p.patient_code
-    view.progress = p
-    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    view.show()
-
-    def grab(widget, name: str, height: int, width: int = width_px) -> None:
-        widget.setFixedSize(width, height)
-        for _ in range(3):
-            app.processEvents()
-        out[name] = _svg_of(widget, width, height)
-
-    try:
-        with _quiet_all_nan_bounds():
-            view._fill_tasks(p.tasks)
-            for task in p.tasks:
-                view.set_task(task)
-                view.set_features(_charted(p, task))
-                grab(view.plots, task, CHART_HEIGHT_PX)
-            grab(view.clinical, "clinical", 210, width=380)  # beside the scales' table
-    finally:
-        view.close()
-        view.deleteLater()
-    return out
-
-
-@contextlib.contextmanager
-def _quiet_all_nan_bounds() -> Iterator[None]:
-    """Silence the one RuntimeWarning pyqtgraph gives while the report's plots are drawn.
-
-    A measure that is NaN in every session (not measured in the task, or no tremor detected
-    in any visit) is plotted as a series of gaps; when the view computes its range,
-    pyqtgraph's ``ScatterPlotItem.dataBounds`` calls ``numpy.nanmin`` on the all-NaN points
-    and numpy warns "All-NaN slice encountered". The cause is inside pyqtgraph (0.14.0 does
-    not guard the all-NaN case) and the data are right, so only that message, issued from
-    pyqtgraph's modules, is filtered, and only here (a warning changes nothing drawn).
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="All-NaN slice encountered",
-                                category=RuntimeWarning, module=r"pyqtgraph\.")
-        yield
-
-
 def _charted(p: Progress, task: str) -> list[str]:
     """The key measures charted for protocol task `task` (pen pressure in N when calibrated)."""
     return [n for n in key_measures(p, task) if n in feature_names(p.task_of(task))][:CHARTED]
 
-
-def _data_uri(svg: bytes) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def ink_svg(x_mm, y_mm, pen_down, width_mm: float = 84.0, height_mm: float = 12.0,
-            max_points: int = 2500) -> str:
-    """Pen-down ink of a trial as an inline SVG (one polyline per pen-down run), scaled to
-    fit width_mm x height_mm with its aspect kept; y up as on the tablet.
-
-    Runs are found with array operations; at most `max_points` points are kept (every k-th
-    sample), enough for a printed thumbnail.
-    """
-    import numpy as np
-
-    x, y, down = (np.asarray(a) for a in (x_mm, y_mm, pen_down))
-    keep = down.astype(bool) & np.isfinite(x) & np.isfinite(y)
-    if not keep.any():
-        return "<p class='meta'>no ink (the pen never touched)</p>"
-    step = max(1, int(np.ceil(keep.sum() / max_points)))
-    idx = np.flatnonzero(keep)[::step]
-    # a new run where consecutive kept samples were not consecutive pen-down samples
-    breaks = np.flatnonzero(np.diff(np.cumsum(~keep)[idx]) > 0) + 1
-    px, py = x[idx], y[idx]
-    x0, x1, y0, y1 = px.min(), px.max(), py.min(), py.max()
-    span = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
-    scale = min(width_mm / span[0], height_mm / span[1])
-    w, h = span[0] * scale, span[1] * scale
-    sx = np.round((px - x0) * scale, 2)
-    sy = np.round((y1 - py) * scale, 2)
-    lines = []
-    for a, b in zip(np.r_[0, breaks], np.r_[breaks, idx.size], strict=True):
-        pts = " ".join(f"{u:g},{v:g}" for u, v in zip(sx[a:b], sy[a:b], strict=True))
-        lines.append(f"<polyline points='{pts}'/>")
-    return (f"<svg class='ink' xmlns='http://www.w3.org/2000/svg' width='{w:.1f}mm' "
-            f"height='{h:.1f}mm' viewBox='0 0 {w:.2f} {h:.2f}'><g fill='none' stroke='#1e3a8a' "
-            f"stroke-width='0.35' stroke-linejoin='round' stroke-linecap='round'>"
-            + "".join(lines) + "</g></svg>")
+#: The texts of the report, in the HTML file and in the PDF (:mod:`kinewrite.report_pdf`).
+BANNER_TEXT = ("SIMULATED DATA: no person wrote these trials. For demonstration only; not a "
+               "clinical record.")
+INTRO_TEXT = (
+    "Each measure compares the first visit with the latest. A change is \u201cbeyond "
+    "measurement noise\u201d when it is larger than the smallest change this patient\u2019s "
+    "own repeated trials (and visits before treatment) can detect (MDC95); otherwise it is "
+    "\u201cwithin noise\u201d. \u201cHealthy writers\u201d is the range a published source "
+    "gives for people without writer\u2019s cramp on that task, where one exists. Pen "
+    "pressure is in newtons when the stylus was calibrated, otherwise a share of the "
+    "tablet\u2019s range (uncalibrated).")
+ONE_VISIT_TEXT = "There is one visit so far: the change shows from the second visit on."
+SUMMARY_HEAD = ("Measure", "Task", "First visit", "Latest visit", "Change", "Healthy writers")
+SCALES_HEAD = ("Date", "ADDS %", "WCRS points", "Rater")
+TREATMENTS_HEAD = ("Date", "Treatment", "Product", "Muscles (dose)", "Notes")
+SCALES_TEXT = ("ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no disability, higher is "
+               "better. WCRS (Writer\u2019s Cramp Rating Scale, Wissel 1996): 0 is no cramp, "
+               "lower is better. Dashed lines mark treatments.")
+#: The charts' legend: (mark, text); marks "band", "botulinum", "grip" are drawn, the others
+#: are characters.
+LEGEND = (("band", "healthy writers"), ("botulinum", "botulinum toxin"),
+          ("grip", "pen-grip training"),
+          ("\u00d7", "under a date, below the zero line: no tremor detected in that visit (no "
+                 "amplitude, not 0 mm)"),
+          ("\u25ef", "around a point: changed from the visit before by more than the "
+                 "measurement noise (MDC95)"))
+MOUSE_LEGEND = ("\u25cb", "hollow point: recorded with a mouse (timing and pressure not "
+                "comparable)")
+FOOTER_TEXT = ("Made by kinewrite from the features stored in the session files (the numbers "
+               "of kinewrite export). Patients are identified by a code only. Healthy-writer "
+               "ranges, their sources and every measure\u2019s definition: kinewrite\u2019s "
+               "docs/science.md and docs/features.md (Reference bands); measurement noise: "
+               "docs/measurement-error.md.")
 
 
-def _ink_of(p: Progress, task: str, i: int) -> str:
-    """The handwriting of `task` at visit `i` (its row's trial), as inline SVG."""
-    from .storage.reader import load_session
-
-    rows = p.rows(task)
-    row = rows.iloc[i]
-    session = next((s for s in p.sessions if s.session_id == row["session_id"]), None)
-    if session is None:
-        return ""
-    try:
-        trial = load_session(session.path).trial(f"{int(row['trial']):03d}")
-        rec = trial.recording
-    except (OSError, KeyError, ValueError) as exc:
-        return f"<p class='meta'>handwriting not shown: {html.escape(str(exc)[:80])}</p>"
-    down = rec.pen_down if rec.pen_down is not None else [True] * rec.t.size
-    return ink_svg(rec.x, rec.y, down)
-
-
-_CSS = """
-@page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm; }
-* { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 10.5pt;
-       color: #1e1e1e; margin: 0 auto; max-width: 186mm; line-height: 1.35; }
-h1 { font-size: 17pt; margin: 0 0 2mm 0; }
-h2 { font-size: 13pt; margin: 4mm 0 1.5mm 0; border-bottom: 1px solid #bbb;
-     page-break-after: avoid; }
-h3 { font-size: 11pt; margin: 4mm 0 1mm 0; }
-.meta { color: #555; font-size: 9.5pt; }
-.banner { background: #b00020; color: #fff; font-weight: bold; padding: 0.8mm 2mm;
-          margin: 1mm 0; font-size: 9pt; border-radius: 1mm; -webkit-print-color-adjust: exact;
-          print-color-adjust: exact; }
-table { border-collapse: collapse; width: 100%; margin: 2mm 0; font-size: 9.5pt;
-        page-break-inside: avoid; }
-th, td { border: 1px solid #ccc; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-td.num { text-align: right; white-space: nowrap; }
-table.fixed { table-layout: fixed; }
-table.fixed td { overflow-wrap: anywhere; }
-.better { color: #1a7f37; font-weight: bold; }
-.worse { color: #b00020; font-weight: bold; }
-.tech { color: #666; font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
-figure { margin: 1mm 0; page-break-inside: avoid; }
-figure img { width: 100%; height: auto; border: 1px solid #ddd; display: block; }
-figcaption { font-size: 9.5pt; color: #333; margin-top: 1mm; }
-div.task { page-break-inside: avoid; }
-table.side, table.side > tbody > tr > td { border: none; padding: 0; }
-td.side-table { width: 45%; padding-right: 2mm !important; }
-td.side-chart img { width: 100%; height: auto; display: block; }
-div.task h3 { margin: 2mm 0 0 0; }
-td .meta, td.num { white-space: nowrap; }
-td .noise { white-space: normal; }  /* "beyond measurement noise (MDC95 …)" wraps */
-.note { background: #fff7d6; padding: 1mm 2mm; -webkit-print-color-adjust: exact;
-        print-color-adjust: exact; }
-table.inks td { vertical-align: middle; padding: 0.5mm 1.5mm; }
-table.inks td:first-child { width: 22%; }
-table.inks { page-break-inside: auto; }
-table.inks tr { page-break-inside: avoid; }
-svg.ink { max-width: 84mm; max-height: 12mm; display: block; }
-.legend span { display: inline-block; margin-right: 5mm; }
-.swatch { display: inline-block; width: 8mm; height: 3mm; vertical-align: middle;
-          -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-footer { margin-top: 3mm; font-size: 8.5pt; color: #666; }
-"""
-
-
-def report_html(p: Progress, images: dict[str, bytes], generated: str | None = None) -> str:
-    """The report as one HTML string (images embedded)."""
-    e = html.escape
-    generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    table = p.table
-    first, last = table["session_date"].iloc[0], table["session_date"].iloc[-1]
-    banner = ('<div class="banner">SIMULATED DATA: no person wrote these trials. '
-              'For demonstration only; not a clinical record.</div>') if p.simulated else ""
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Progress report {e(p.patient_code)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Handwriting progress report: patient {e(p.patient_code)}</h1>",
-        f'<p class="meta">{len(p.sessions)} sessions from {e(first)} to {e(last)} · '
-        f"tasks: {e(', '.join(task_label(k, p.task_of(k)) for k in p.tasks))} · "
-        f"generated {e(generated)} by kinewrite "
-        f"{e(__version__)}</p>", banner,
-        "<h2>Am I getting better?</h2>",
-        "<p>Each measure compares the first visit with the latest. A change is "
-        "&ldquo;beyond measurement noise&rdquo; when it is larger than the smallest change "
-        "this patient&rsquo;s own repeated trials (and visits before treatment) can detect "
-        "(MDC95); otherwise it is &ldquo;within noise&rdquo;. &ldquo;Healthy "
-        "writers&rdquo; is the range a published source gives for people without "
-        "writer&rsquo;s cramp on that task, where one exists. Pen pressure is in newtons "
-        "when the stylus was calibrated, otherwise a share of the tablet&rsquo;s range "
-        "(uncalibrated).</p>" + ("<p class='note'>There is one visit so far: the change "
-        "shows from the second visit on.</p>" if len(p.sessions) == 1 else ""),
-        '<table class="fixed"><colgroup><col style="width:15%"><col style="width:13%">'
-        '<col style="width:14%"><col style="width:14%"><col style="width:30%">'
-        '<col style="width:14%"></colgroup>'
-        '<tr><th>Measure</th><th>Task</th><th>First visit</th><th>Latest visit</th>'
-        "<th>Change</th><th>Healthy writers</th></tr>",
-    ]
-    for row in summary_lines(p):
-        cls = {"better": "better", "worse": "worse"}.get(row["change"], "")
-        noise = (f"<br><span class='meta noise'>{e(row['noise'])}</span>" if row["noise"]
-             else "")
-        parts.append(
-            f"<tr><td>{e(row['measure'])}</td><td>{e(row['task_label'])}</td><td>"
-            f"{e(row['first'])}<br><span class='meta'>{e(row['first_date'])}</span></td><td>"
-            f"{e(row['last'])}<br><span class='meta'>{e(row['last_date'])}</span></td>"
-            f"<td><span class='{cls}'>"
-            f"{e(row['change'] or ('one visit' if len(p.sessions) == 1 else '–'))}</span>"
-            f"{noise}</td><td>{e(row['healthy'])}</td></tr>")
-    parts.append("</table>")
-    mouse = p.recorded_with_mouse()
-    if mouse.size:
-        parts.append(f"<p class='note mouse'>Recorded with a mouse, not the tablet pen: "
-                     f"{e(', '.join(mouse))}. Timing and pressure of "
-                     f"{'this visit' if mouse.size == 1 else 'these visits'} are not "
-                     "comparable with the tablet visits (hollow points in the charts).</p>")
-    parts.append("<h2>Treatments</h2>")
-    if p.events.empty:
-        parts.append("<p>No treatment recorded.</p>")
-    else:
-        parts.append("<table><tr><th>Date</th><th>Treatment</th><th>Product</th>"
-                     "<th>Muscles (dose)</th><th>Notes</th></tr>")
-        for _, ev in p.events.iterrows():
-            parts.append(f"<tr><td>{e(ev['date_text'])}</td><td>{e(ev['label'])}</td>"
-                         f"<td>{e(ev['product'])}</td><td>{e(ev['muscles'])}</td>"
-                         f"<td>{e(ev['notes'])}</td></tr>")
-        parts.append("</table>")
-    parts.append("<h2>Clinical scales</h2>")
-    if p.clinical.empty:
-        parts.append("<p>No clinical scale recorded.</p>")
-    else:
-        parts.append("<table class='side'><tr><td class='side-table'>")
-        parts.append("<table><tr><th>Date</th><th>ADDS %</th><th>WCRS points</th>"
-                     "<th>Rater</th></tr>")
-        for date, group in p.clinical.groupby("date_text", sort=True):
-            score = {sc: g["score"].iloc[-1] for sc, g in group.groupby("scale")}
-            cells = "".join(f"<td class='num'>{score[sc]:.1f}</td>" if sc in score
-                            else "<td></td>" for sc in ("ADDS", "WCRS"))
-            raters = ", ".join(sorted({r for r in group["rater"] if r}))
-            parts.append(f"<tr><td class='num'>{e(date)}</td>{cells}<td>{e(raters)}</td></tr>")
-        parts.append("</table></td><td class='side-chart'>")
-        if "clinical" in images:
-            parts.append(f"<img alt='ADDS and WCRS over time' "
-                         f"src='{_data_uri(images['clinical'])}'>")
-        parts.append("</td></tr></table>")
-        parts.append("<p class='meta'>ADDS (Arm Dystonia Disability Scale, Fahn): 100 % is no "
-                     "disability, higher is better. WCRS (Writer&rsquo;s Cramp Rating Scale, "
-                     "Wissel 1996): 0 is no cramp, lower is better. Dashed lines mark "
-                     "treatments.</p>")
-    legend = ("<p class='legend'><span><span class='swatch' style='background:"
-              "rgba(120,190,120,0.45)'></span> healthy writers</span>"
-              "<span><span class='swatch' style='border-top:2px dashed #9434a0'></span> "
-              "botulinum toxin</span><span><span class='swatch' style='border-top:2px dashed "
-              "#d66e00'></span> pen-grip training</span><span>&times; under a date, below "
-              "the zero line: no tremor detected in that visit (no amplitude, not 0 mm)"
-              "</span><span>&#9711; around a point: changed from the visit before by more "
-              "than the measurement noise (MDC95)</span>"
-              + ("<span>&#9675; hollow point: recorded with a mouse (timing and pressure "
-                 "not comparable)</span>" if p.recorded_with_mouse().size else "")
-              + "</p>")
+def meta_text(p: Progress, generated: str) -> str:
+    """The line under the title: visits, tasks, when and by which kinewrite."""
+    first, last = p.table["session_date"].iloc[0], p.table["session_date"].iloc[-1]
+    tasks = ", ".join(task_label(k, p.task_of(k)) for k in p.tasks)
     n = len(p.sessions)
-    parts.append(f"<section class='progress'>{banner}<h2>Progress of each task</h2>"
-                 f"<p>Each point is one visit ({n} visit{'s' if n != 1 else ''}).</p>{legend}")
+    return (f"{n} session{'s' if n != 1 else ''} from {first} to {last} \u00b7 tasks: "
+            f"{tasks} \u00b7 generated {generated} by kinewrite {__version__}")
+
+
+def change_text(p: Progress, row: dict[str, str]) -> str:
+    """A summary row's change, "one visit" with one visit, never blank."""
+    return row["change"] or ("one visit" if len(p.sessions) == 1 else "\u2013")
+
+
+def mouse_text(p: Progress) -> str:
+    """The sentence naming the visits recorded with a mouse ("" when there is none)."""
+    mouse = p.recorded_with_mouse()
+    if not mouse.size:
+        return ""
+    return (f"Recorded with a mouse, not the tablet pen: {', '.join(mouse)}. Timing and "
+            f"pressure of {'this visit' if mouse.size == 1 else 'these visits'} are not "
+            "comparable with the tablet visits (hollow points in the charts).")
+
+
+def treatment_rows(p: Progress) -> list[tuple[str, ...]]:
+    """The treatments, one row each, in the order of :data:`TREATMENTS_HEAD`."""
+    return [tuple(str(ev[c]) for c in ("date_text", "label", "product", "muscles", "notes"))
+            for _, ev in p.events.iterrows()]
+
+
+def scale_rows(p: Progress) -> list[tuple[str, str, str, str]]:
+    """The clinical scales, one row a date (the day's last score of each), as
+    :data:`SCALES_HEAD`."""
+    rows = []
+    for date, group in p.clinical.groupby("date_text", sort=True):
+        score = {sc: g["score"].iloc[-1] for sc, g in group.groupby("scale")}
+        adds, wcrs = (f"{score[sc]:.1f}" if sc in score else "" for sc in ("ADDS", "WCRS"))
+        rows.append((str(date), adds, wcrs, ", ".join(sorted({r for r in group["rater"] if r}))))
+    return rows
+
+
+def chart_captions(p: Progress) -> dict[str, list[tuple[str, str]]]:
+    """Per protocol task: (plain name, one sentence) of its charted measures, each measure
+    explained once, under its first chart."""
     explained: set[str] = set()
+    out = {}
     for task in p.tasks:
-        title = task_label(task, p.task_of(task))
-        parts.append(f"<div class='task'><h3>{e(title)}</h3>")
-        if task in images:
-            # each measure is explained once, under its first chart
-            fresh = [n for n in _charted(p, task) if n not in explained]
-            explained.update(fresh)
-            captions = " ".join(f"<b>{e(plain_label(n))}</b>: {e(plain_caption(n))}"
-                                for n in fresh)
-            parts.append(f"<figure><img alt='{e(title)}: progress' "
-                         f"src='{_data_uri(images[task])}'><figcaption>{captions}"
-                         "</figcaption></figure>")
-        parts.append("</div>")
-    parts.append("</section>")
-    parts.append(_handwriting(p, banner))
-    parts.append("<footer>Made by kinewrite from the features stored in the session files "
-                 "(the numbers of <code>kinewrite export</code>). Patients are identified by "
-                 "a code only. Healthy-writer ranges, their sources and every measure's "
-                 "definition: kinewrite's docs/science.md and docs/features.md (Reference "
-                 "bands); measurement noise: docs/measurement-error.md.</footer></body></html>")
-    return "\n".join(x for x in parts if x)
-
-
-def _handwriting(p: Progress, banner: str) -> str:
-    """The handwriting of each task at the first and the latest visit, side by side (a
-    visit's date beside its ink only where it is not the visit of the column's head)."""
-    e = html.escape
-    d0, d1 = str(p.table["session_date"].iloc[0]), str(p.table["session_date"].iloc[-1])
-    out = [f"<section class='ink-section'>{banner}<h2>Handwriting: first and latest visit</h2>",
-           f"<table class='inks'><tr><th>Task</th><th>First visit, {e(d0)}</th>"
-           f"<th>Latest visit, {e(d1)}</th></tr>"]
-    for task in p.tasks:
-        rows = p.rows(task)
-        cells = []
-        for i, head in ((0, d0), (-1, d1)):
-            if i == -1 and len(rows) == 1:
-                cells.append("<span class='meta'>one visit so far</span>")
-                continue
-            date = str(rows.iloc[i]["session_date"])
-            note = "" if date == head else f"<span class='meta'>{e(date)}</span>"
-            cells.append(_ink_of(p, task, i) + note)
-        out.append(f"<tr><td>{e(task_label(task, p.task_of(task)))}</td><td>{cells[0]}</td>"
-                   f"<td>{cells[1]}</td></tr>")
-    out.append("</table></section>")
-    return "\n".join(out)
-
+        fresh = [n for n in _charted(p, task) if n not in explained]
+        explained.update(fresh)
+        out[task] = [(plain_label(n), plain_caption(n)) for n in fresh]
+    return out
 
 def build_report(study_dir: str | os.PathLike[str], patient: str,
                  out_html: str | os.PathLike[str], problems: list[str] | None = None) -> Path:
-    """Write the self-contained HTML report of `patient` to `out_html`.
+    """Write the report of `patient` to `out_html`: a PDF if it ends in ``.pdf``, else the
+    self-contained HTML file.
 
     The numbers are ``kinewrite export``'s rows of each session file
     (:func:`~kinewrite.progress.load_progress` with ``verify=True``): a session file that
@@ -564,12 +314,29 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
     if problems is not None:
         problems.extend(p.problems)
     out = Path(out_html)
-    images = render_plots(p)
-    text = report_html(p, images)
+    from .report_charts import render_plots  # Qt
+
     if out.suffix.lower() == ".pdf":
+        from .report_pdf import CHART_HEIGHT_PX as pdf_height
         from .report_pdf import write_pdf
 
-        write_pdf(text, out)
-        return out
-    atomic_write_text(out, text)  # a unique temporary name, removed if the write fails
-    return out
+        return write_pdf(p, render_plots(p, height_px=pdf_height), out)
+    images = render_plots(p)
+    from .report_html import report_html
+
+    atomic_write_text(out, report_html(p, images))  # a unique temporary name, removed if
+    return out  # the write fails
+
+
+def __getattr__(name: str):
+    """The writers' names where they were before they had modules of their own
+    (``kinewrite.report.report_html``, ``render_plots``, ``_quiet_all_nan_bounds``)."""
+    if name == "report_html":
+        from .report_html import report_html
+
+        return report_html
+    if name in ("render_plots", "_quiet_all_nan_bounds"):
+        from . import report_charts
+
+        return getattr(report_charts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
