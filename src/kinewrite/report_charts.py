@@ -79,7 +79,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     """
     from PyQt6.QtCore import Qt
 
-    from .gui.plots import ensure_app
+    from .gui.plots import ensure_app, fit_title
     from .gui.progress import ProgressView
 
     app = ensure_app()
@@ -120,7 +120,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
                 view.set_features(_charted(p, task))
                 grab(view.plots, task, height_px)
             for scale, plot in view.clinical_plots.items():  # the names; the note under
-                plot.setTitle(scale, color="#1e1e1e", size=f"{font_pt + 1}pt")  # says more
+                fit_title(plot, scale, font_pt + 1)  # says more
             grab(view.clinical, "clinical", 210, width=380)  # beside the scales' table
     finally:
         view.close()

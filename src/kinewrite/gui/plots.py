@@ -131,31 +131,39 @@ def fit_title(plot: pg.PlotItem, title: str, size_pt: float) -> None:
     """Title `plot` with `title` (plain text), spanning the plot's whole width (over its
     left axis too) and shortened with an ellipsis at its end to that width whenever the plot
     is resized: its start, which names the measure, is always seen, and never cut at both
-    ends as a centred title wider than its plot is. The full title is the tooltip."""
+    ends as a centred title wider than its plot is. The full title is the tooltip.
+
+    Called again on the same plot, it only changes the title (and size): the plot keeps one
+    resize handler, so a later title is never overwritten by an earlier one."""
     label = plot.titleLabel
-    label.updateMin = _relaxed_min(label)
-    layout = plot.layout
-    layout.removeItem(label)
-    layout.addItem(label, 0, 0, 1, 3)
-    font = QFont()
-    font.setPointSizeF(size_pt)
-    metrics = QFontMetricsF(font)
+    state = getattr(plot, "kinewrite_fitted_title", None)
+    if state is None:
+        state = {}
+        plot.kinewrite_fitted_title = state
+        label.updateMin = _relaxed_min(label)
+        layout = plot.layout
+        layout.removeItem(label)
+        layout.addItem(label, 0, 0, 1, 3)
+
+        def refit(*_args) -> None:
+            width = plot.width() - 12.0
+            if width <= 1:
+                return
+            font = QFont()
+            font.setPointSizeF(state["size_pt"])
+            text = QFontMetricsF(font).elidedText(state["title"],
+                                                  Qt.TextElideMode.ElideRight, width)
+            if state.get("shown") == text:
+                return
+            state["shown"] = text
+            plot.setTitle(escape(text), color="#1e1e1e", size=f"{state['size_pt']}pt")
+
+        state["refit"] = refit
+        plot.vb.sigResized.connect(refit)
+    state.update(title=title, size_pt=size_pt, shown=None)
     label.setToolTip(plain_tooltip(title))
-    shown: list[str] = []
-
-    def refit(*_args) -> None:
-        width = plot.width() - 12.0
-        if width <= 1:
-            return
-        text = metrics.elidedText(title, Qt.TextElideMode.ElideRight, width)
-        if shown and shown[0] == text:
-            return
-        shown[:] = [text]
-        plot.setTitle(escape(text), color="#1e1e1e", size=f"{size_pt}pt")
-
     plot.setTitle(escape(title), color="#1e1e1e", size=f"{size_pt}pt")
-    plot.vb.sigResized.connect(refit)
-    refit()
+    state["refit"]()
 
 
 def _relaxed_min(label: pg.LabelItem):
