@@ -93,7 +93,8 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
 
     def grab(widget, name: str, height: int, width: int = width_px) -> None:
         for plot in (*view.feature_plots.values(), *view.clinical_plots.values()):
-            if plot.legend is not None:  # the report's legend stands above the charts
+            if plot.legend is not None:  # the report's legend stands above the charts; an
+                plot.legend.clear()  # empty legend is never placed (shown) in the label band
                 plot.legend.hide()
             plot.getAxis("bottom").showLabel(False)  # the ticks are the visits' months
             left = plot.getAxis("left")  # the unit only: a rotated label sets a minimum

@@ -611,3 +611,31 @@ def test_tremor_strip_tick_labels_do_not_overlap(qtbot, size):
     line = QFontMetricsF(axis.style["tickFont"]).height()
     gaps = np.abs(np.diff(ys))
     assert gaps.min() >= line, (values, ys, line)
+
+
+def test_scale_charts_show_every_visit_where_the_report_draws_them(qtbot, monkeypatch):
+    """The report draws the scales' grid (380 x 210 px) where the measures' plots were; the
+    scales' plots were x-linked to the first measure's plot, and pyqtgraph lines overlapping
+    linked views up by screen position: the ADDS chart showed one month, its line running
+    off the chart. Every scale entry's date must lie inside its plot's x range when the
+    report paints it."""
+    import kinewrite.report_charts as charts
+    from kinewrite.progress import load_progress
+
+    seen: dict[str, tuple[tuple[float, float], np.ndarray]] = {}
+    paint = charts._svg_of
+
+    def svg_of(widget, width, height):
+        for item in widget.ci.items:
+            if isinstance(item, pg.PlotItem) and item.titleLabel.text:
+                curve = item.listDataItems()[0]
+                seen[item.titleLabel.text] = (tuple(item.vb.viewRange()[0]), curve.xData)
+        return paint(widget, width, height)
+
+    monkeypatch.setattr(charts, "_svg_of", svg_of)
+    charts.render_plots(load_progress(SAMPLE, "SIM-001"))
+    for scale in ("ADDS", "WCRS"):
+        (x_lo, x_hi), dates = next(v for k, v in seen.items() if k.endswith(f">{scale}</span>")
+                                   or k == scale)
+        assert len(dates) == 6, scale
+        assert ((dates >= x_lo) & (dates <= x_hi)).all(), (scale, x_lo, x_hi, dates)

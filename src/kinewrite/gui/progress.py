@@ -603,6 +603,7 @@ class ProgressView(QWidget):
                 plot.setXLink(first)
             self.feature_plots[name] = plot
             self._series[name] = self._read_back(curve)
+        first_scale: pg.PlotItem | None = None
         for row, (scale, rates, unit, hint) in enumerate(CLINICAL):
             entries = clin[clin["scale"] == scale]
             plot = new_plot(self.clinical, row // self.columns, row % self.columns,
@@ -622,8 +623,13 @@ class ProgressView(QWidget):
                 plot.setYRange(0, max(top, 1.0), padding=0.1)
             self._add_clinical_events(plot, events, ev_x)
             plot.setXRange(*x_range, padding=0)
-            if first is not None:
-                plot.setXLink(first)
+            # linked only to the scales' own first plot: pyqtgraph lines linked views up by
+            # their screen position where they overlap, and the scales' grid is a widget of
+            # its own (the report draws it where the measures' plots were: the dates shifted)
+            if first_scale is None:
+                first_scale = plot
+            else:
+                plot.setXLink(first_scale)
             if cy.size == 0:
                 text = pg.TextItem(f"no {scale} entry", color=(120, 120, 120),
                                    anchor=(0.5, 0.5))
