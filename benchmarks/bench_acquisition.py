@@ -67,8 +67,8 @@ from PyQt6.QtWidgets import QApplication
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import machine_info
 from kinewrite.acquisition.buffer import SampleBuffer
-from kinewrite.acquisition.canvas import TabletCanvas
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.canvas import TabletCanvas
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.acquisition.recorder import TrialRecorder
 from kinewrite.storage.writer import SessionWriter
 

@@ -21,8 +21,8 @@ import pytest
 
 from kinewrite import Recording, RecordingError, feature_names
 from kinewrite.analysis import preprocess as pp
+from kinewrite.gui.report_charts import quiet_all_nan_bounds
 from kinewrite.progress import ProgressError, load_progress
-from kinewrite.report import _quiet_all_nan_bounds
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.storage.schema import MAX_FEATURE_ROW, STATE_HOVER, STATE_TOUCH
@@ -347,7 +347,7 @@ def test_successful_report_prints_no_warning(tmp_path):
 def test_only_the_all_nan_warning_of_pyqtgraph_is_filtered():
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        with _quiet_all_nan_bounds():
+        with quiet_all_nan_bounds():
             for module, message in (("pyqtgraph.graphicsItems.ScatterPlotItem",
                                      "All-NaN slice encountered"),
                                     ("pyqtgraph.graphicsItems.ScatterPlotItem",

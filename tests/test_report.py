@@ -141,7 +141,7 @@ def test_errors_exit_2_one_line(tmp_path):
 def test_chart_text_prints_at_9_pt_or_more(report):
     """Each chart's smallest text, at the width it is printed (the A4 text width, 186 mm, or
     less for the scales beside their table) in the HTML and in the PDF, is >= 9 pt."""
-    from kinewrite.report_pdf import SCALES_TABLE, TEXT_WIDTH_MM
+    from kinewrite.gui.report_pdf import SCALES_TABLE, TEXT_WIDTH_MM
 
     images = re.findall(r"src='data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)'", report)
     for k, b64 in enumerate(images):
@@ -315,7 +315,7 @@ def test_the_report_model_and_html_import_no_qt():
 
 def test_pdf_names_the_mouse_visit(mouse_study, tmp_path):
     """The PDF says which visit was recorded with a mouse, and its legend the hollow point."""
-    from kinewrite.report import build_report
+    from kinewrite.gui.report_writer import build_report
 
     out = build_report(mouse_study, "WC-032", tmp_path / "mouse.pdf")
     flat = " ".join(_pdf_text(out).split())

@@ -31,7 +31,7 @@ import numpy as np
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from kinewrite.acquisition.calibration import ScreenMapping
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.calibration import CalibrationDialog
 from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
 from kinewrite.gui.main_window import MainWindow

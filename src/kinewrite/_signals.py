@@ -5,7 +5,7 @@ closed terminal SIGHUP. Python's default for SIGTERM and SIGHUP is to die on the
 would leave the streaming trial unclosed (its samples are safe, but it reads as interrupted).
 :func:`stop_requests` turns these signals into a request the recording loop sees between two
 blocks of samples: it then ends the trial as ``aborted`` (every sample kept, the reason
-stored) and closes the file. The Qt side (:func:`kinewrite.acquisition.qt_app.on_stop_signals`)
+stored) and closes the file. The Qt side (:func:`kinewrite.acquisition.qt.qt_app.on_stop_signals`)
 wakes the event loop for the same purpose. No Qt here.
 """
 

@@ -3,10 +3,10 @@
 ``kinewrite report --study DIR --patient CODE -o report.html`` writes one self-contained
 HTML file (:mod:`kinewrite.report_html`: vector charts, inline style, nothing fetched from
 the network, so it can be mailed, archived or printed as it is); ``-o report.pdf`` writes a
-PDF laid out directly with Qt (:mod:`kinewrite.report_pdf`). Both are written from the
+PDF laid out directly with Qt (:mod:`kinewrite.gui.report_pdf`). Both are written from the
 pieces here (the summary rows, the treatments and scales, the chart captions, the texts),
 the handwriting of :mod:`kinewrite.report_ink` and the charts of
-:mod:`kinewrite.report_charts`, so they say the same.
+:mod:`kinewrite.gui.report_charts`, so they say the same.
 
 Contents: a plain-language summary (first and latest visit of each key measure, whether the
 change is beyond the patient's own measurement noise, beside the healthy-writer range where a
@@ -19,22 +19,19 @@ summary and drawn hollow in the charts. Data that no person wrote (trial input
 
 The numbers are those of :func:`kinewrite.progress.load_progress` (the features cached in the
 session files, i.e. the numbers ``kinewrite export`` gives). Qt is imported only to draw the
-charts and the PDF, by :func:`build_report`.
+charts and the PDF, by :func:`kinewrite.gui.report_writer.build_report`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
-from ._atomic import atomic_write_text
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
 from .analysis.reference import ideal_for, plain_caption, plain_label, reference_for
-from .progress import Progress, load_progress, task_label
+from .progress import Progress, task_label
 
-__all__ = ["KEY_MEASURES", "build_report", "key_measures", "summary_lines"]
+__all__ = ["KEY_MEASURES", "charted_measures", "key_measures", "summary_lines"]
 
 _FEATURE = {f.name: f for f in FEATURES}
 
@@ -201,11 +198,11 @@ CHART_WIDTH_PX, CHART_HEIGHT_PX = 700, 128
 #: Key measures charted per task (the first ones of :data:`KEY_MEASURES`).
 CHARTED = 2
 
-def _charted(p: Progress, task: str) -> list[str]:
+def charted_measures(p: Progress, task: str) -> list[str]:
     """The key measures charted for protocol task `task` (pen pressure in N when calibrated)."""
     return [n for n in key_measures(p, task) if n in feature_names(p.task_of(task))][:CHARTED]
 
-#: The texts of the report, in the HTML file and in the PDF (:mod:`kinewrite.report_pdf`).
+#: The texts of the report, in the HTML file and in the PDF (:mod:`kinewrite.gui.report_pdf`).
 BANNER_TEXT = ("SIMULATED DATA: no person wrote these trials. For demonstration only; not a "
                "clinical record.")
 INTRO_TEXT = (
@@ -287,56 +284,15 @@ def chart_captions(p: Progress) -> dict[str, list[tuple[str, str]]]:
     explained: set[str] = set()
     out = {}
     for task in p.tasks:
-        fresh = [n for n in _charted(p, task) if n not in explained]
+        fresh = [n for n in charted_measures(p, task) if n not in explained]
         explained.update(fresh)
         out[task] = [(plain_label(n), plain_caption(n)) for n in fresh]
     return out
 
-def build_report(study_dir: str | os.PathLike[str], patient: str,
-                 out_html: str | os.PathLike[str], problems: list[str] | None = None) -> Path:
-    """Write the report of `patient` to `out_html`: a PDF if it ends in ``.pdf``, else the
-    self-contained HTML file.
-
-    The numbers are ``kinewrite export``'s rows of each session file
-    (:func:`~kinewrite.progress.load_progress` with ``verify=True``): a session file that
-    cannot be read or is damaged in any way is left out of the report, as the export
-    leaves it out, and its one-line problem is appended to `problems`.
-
-    Raises
-    ------
-    ProgressError
-        Unknown patient, empty study, or no readable session (one line; its ``problems``
-        name the files left out).
-    OSError
-        If the file cannot be written.
-    """
-    p = load_progress(study_dir, patient, verify=True)
-    if problems is not None:
-        problems.extend(p.problems)
-    out = Path(out_html)
-    from .report_charts import render_plots  # Qt
-
-    if out.suffix.lower() == ".pdf":
-        from .report_pdf import CHART_HEIGHT_PX as pdf_height
-        from .report_pdf import write_pdf
-
-        return write_pdf(p, render_plots(p, height_px=pdf_height), out)
-    images = render_plots(p)
-    from .report_html import report_html
-
-    atomic_write_text(out, report_html(p, images))  # a unique temporary name, removed if
-    return out  # the write fails
-
-
 def __getattr__(name: str):
-    """The writers' names where they were before they had modules of their own
-    (``kinewrite.report.report_html``, ``render_plots``, ``_quiet_all_nan_bounds``)."""
+    """``kinewrite.report.report_html`` where it was before it had a module of its own."""
     if name == "report_html":
         from .report_html import report_html
 
         return report_html
-    if name in ("render_plots", "_quiet_all_nan_bounds"):
-        from . import report_charts
-
-        return getattr(report_charts, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,9 +1,9 @@
 """The progress report as one self-contained HTML file (:func:`report_html`).
 
 The style sheet is inline and prints on A4 (``@page``); the charts are the SVG documents of
-:func:`kinewrite.report_charts.render_plots` embedded as ``data:`` URIs and the handwriting is
+:func:`kinewrite.gui.report_charts.render_plots` embedded as ``data:`` URIs and the handwriting is
 inline SVG, so nothing is fetched from the network. Its texts and rows are those of
-:mod:`kinewrite.report`, which the PDF (:mod:`kinewrite.report_pdf`) shares.
+:mod:`kinewrite.report`, which the PDF (:mod:`kinewrite.gui.report_pdf`) shares.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ import time
 import numpy as np
 import pytest
 
-from kinewrite.acquisition.audio import ToneOutput, multimedia_status
 from kinewrite.acquisition.feedback import PressureFeedback
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.audio import ToneOutput, multimedia_status
+from kinewrite.acquisition.qt.qt_app import make_application
 
 SR = 44100
 
@@ -46,9 +46,9 @@ def test_mode_off_never_starts(qtbot):
 CHILD = r"""
 import sys, time
 from PyQt6.QtCore import QTimer
-from kinewrite.acquisition.audio import ToneOutput
+from kinewrite.acquisition.qt.audio import ToneOutput
 from kinewrite.acquisition.feedback import PressureFeedback
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 
 app = make_application([])
 pressure = {"p": 0.45}  # 1 s above the threshold, 0.7 s below, 1 s higher

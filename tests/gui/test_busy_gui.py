@@ -27,8 +27,8 @@ from PyQt6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PyQt6.QtWidgets import QApplication
 
 from kinewrite.acquisition.buffer import SampleBuffer
-from kinewrite.acquisition.canvas import TabletCanvas
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.canvas import TabletCanvas
+from kinewrite.acquisition.qt.qt_app import make_application
 
 PAINT_S = 0.040
 N_EVENTS = 2000
@@ -116,8 +116,8 @@ def test_posted_tablet_stream_survives_slow_paints(qtbot):
 CHILD = r"""
 import os, subprocess, sys, time
 from kinewrite.acquisition.buffer import SampleBuffer
-from kinewrite.acquisition.canvas import TabletCanvas
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.canvas import TabletCanvas
+from kinewrite.acquisition.qt.qt_app import make_application
 from PyQt6.QtCore import Qt, QTimer
 
 compress = sys.argv[1] == "on"

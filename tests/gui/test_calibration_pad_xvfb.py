@@ -18,7 +18,7 @@ from test_record_xvfb import _xdo, pytestmark, xserver  # noqa: F401 (fixture, s
 _CHILD = r"""
 import sys, pathlib
 from PyQt6.QtCore import QTimer
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.calibration import CalibrationDialog
 from kinewrite.gui.pressure_pad import PressurePad
 app = make_application([sys.argv[0]])

@@ -12,8 +12,8 @@ from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QColor, QInputDevice, QMouseEvent, QPointingDevice, QTabletEvent
 from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from kinewrite.acquisition.canvas import TabletCanvas
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.canvas import TabletCanvas
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.acquisition.recorder import TrialRecorder
 from kinewrite.storage.reader import load_session
 from kinewrite.storage.writer import SessionWriter

@@ -11,7 +11,7 @@ from PyQt6.QtWidgets import QApplication
 
 from kinewrite import load_session
 from kinewrite.acquisition.calibration import ScreenMapping
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.clinical import AddsDialog
 from kinewrite.gui.main_window import MainWindow
 from kinewrite.storage.study import open_study

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPoint, Qt
 
 from kinewrite.acquisition.calibration import ScreenMapping
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.main_window import MainWindow
 from kinewrite.gui.plots import epoch_seconds
 from kinewrite.gui.progress import ProgressView

@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
 )
 
 from kinewrite.acquisition.calibration import ScreenMapping
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.calibration import CalibrationDialog
 from kinewrite.gui.clinical import TreatmentEventDialog
 from kinewrite.gui.main_window import MainWindow

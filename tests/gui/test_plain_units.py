@@ -7,7 +7,7 @@ import re
 
 import pyqtgraph as pg
 
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.analysis.features import extract_features
 from kinewrite.gui.feature_table import FeatureTable, shown_label, shown_unit
 from kinewrite.gui.plots import label_axis

@@ -13,7 +13,7 @@ from kinewrite.acquisition.calibration import (
     fit_pressure_profile,
     save_profile,
 )
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.pressure_pad import PressurePad
 from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.workflow import RecordWorkflow

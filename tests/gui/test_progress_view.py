@@ -377,7 +377,7 @@ def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
     one finite point, which a treatment label once covered."""
     from PyQt6.QtWidgets import QApplication
 
-    from kinewrite.report import CHART_HEIGHT_PX, CHART_WIDTH_PX, _charted
+    from kinewrite.report import CHART_HEIGHT_PX, CHART_WIDTH_PX, charted_measures
 
     view = ProgressView(SAMPLE, "SIM-001")
     qtbot.addWidget(view)
@@ -388,7 +388,7 @@ def test_report_charts_labels_stay_inside_and_hide_no_point(qtbot):
     n = 0
     for key in view.progress.tasks:
         view.set_task(key)
-        view.set_features(_charted(view.progress, key))
+        view.set_features(charted_measures(view.progress, key))
         for _ in range(3):
             QApplication.processEvents()
         n += _assert_labels_inside_and_clear(view)
@@ -619,7 +619,7 @@ def test_scale_charts_show_every_visit_where_the_report_draws_them(qtbot, monkey
     linked views up by screen position: the ADDS chart showed one month, its line running
     off the chart. Every scale entry's date must lie inside its plot's x range when the
     report paints it."""
-    import kinewrite.report_charts as charts
+    import kinewrite.gui.report_charts as charts
     from kinewrite.progress import load_progress
 
     seen: dict[str, tuple[tuple[float, float], np.ndarray]] = {}

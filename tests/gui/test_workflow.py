@@ -11,7 +11,7 @@ from PyQt6.QtWidgets import QApplication
 
 from kinewrite import Recording, load_session
 from kinewrite.acquisition.calibration import ScreenMapping
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.synthetic_pen import SyntheticPen
 from kinewrite.gui.workflow import RecordWorkflow
 from kinewrite.simulate import simulate_trial

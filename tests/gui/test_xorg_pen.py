@@ -177,8 +177,8 @@ BUSY_CHILD = r"""
 import sys, time
 import numpy as np
 from kinewrite.acquisition.buffer import SampleBuffer
-from kinewrite.acquisition.canvas import TabletCanvas
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.canvas import TabletCanvas
+from kinewrite.acquisition.qt.qt_app import make_application
 from PyQt6.QtCore import QTimer
 
 class Slow(TabletCanvas):
@@ -316,7 +316,7 @@ def test_tablet_check_on_the_virtual_pen(xorg_pen, tmp_path):
 APP_CHILD = r"""
 import json, sys
 from PyQt6.QtCore import QTimer
-from kinewrite.acquisition.qt_app import make_application
+from kinewrite.acquisition.qt.qt_app import make_application
 from kinewrite.gui.main_window import MainWindow
 
 app = make_application([])

@@ -17,7 +17,7 @@ newton calibration is given (:class:`~kinewrite.storage.calibration.Calibration`
 ``force_N = polyval(pressure_newton_coeffs, pressure / pressure_max) - tare_N``). The choice
 of these mappings is ours; their parameters are stored with each trial
 (:meth:`PressureFeedback.trial_attrs`). :class:`FeedbackSynth` renders the sound as sample
-blocks (numpy), for :class:`kinewrite.acquisition.audio.ToneOutput` or a file.
+blocks (numpy), for :class:`kinewrite.acquisition.qt.audio.ToneOutput` or a file.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ def _demo_study(progress: Any, out_dir: Path) -> int:
         print(progress_table_text(task_label(task, progress.task_of(task)), dates, series))
     report = out_dir / "report.html"
     try:
-        from ..report import build_report
+        from ..gui.report_writer import build_report
 
         build_report(study, patient, report)
     except ImportError as exc:  # Qt cannot load here (e.g. missing system libraries)

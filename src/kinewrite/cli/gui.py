@@ -119,7 +119,7 @@ def cmd_tablet_check(args: argparse.Namespace) -> int:
 
     from PyQt6.QtCore import QTimer
 
-    from ..acquisition.qt_app import make_application
+    from ..acquisition.qt.qt_app import make_application
     from ..gui.tablet_check import TabletCheckDialog
 
     app = make_application([sys.argv[0]])
@@ -237,7 +237,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if reason:
         fail(reason)
         return EXIT_INTERNAL
-    from ..acquisition.qt_app import make_application
+    from ..acquisition.qt.qt_app import make_application
     from ..gui.main_window import MainWindow
 
     app = make_application([sys.argv[0]])
@@ -267,7 +267,7 @@ def run_app(app: Any, window: Any) -> int:
     Ctrl+C) end a trial in progress as aborted (samples kept), close the session and quit
     with exit code 128 + the signal's number."""
     from .._signals import exit_code, stop_reason
-    from ..acquisition.qt_app import on_stop_signals
+    from ..acquisition.qt.qt_app import on_stop_signals
 
     stopped_by: list[int] = []
 

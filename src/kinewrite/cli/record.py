@@ -125,7 +125,7 @@ def cmd_record(args: argparse.Namespace) -> int:
                        min_pen_down_s=min(spec.min_pen_down_s, s))
 
     from ..acquisition.calibration import calibration, load_profile
-    from ..acquisition.qt_app import make_application, on_stop_signals
+    from ..acquisition.qt.qt_app import make_application, on_stop_signals
     from ..gui.record import RecordWindow
     from ..storage.session import SessionWriter
 

@@ -47,8 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ..gui.report_writer import build_report
     from ..progress import ProgressError
-    from ..report import build_report
 
     code = validate_patient_code(args.patient)
     out = Path(args.output)

@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
                 return None
             out = Path(name)
         from ..progress import ProgressError
-        from ..report import build_report
+        from .report_writer import build_report
 
         try:
             return build_report(self.study_dir, self.patient, out)

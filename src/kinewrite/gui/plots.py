@@ -56,7 +56,7 @@ def ensure_app() -> QApplication:
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication([])
-        from ..acquisition.qt_app import quiet_offscreen_noise
+        from ..acquisition.qt.qt_app import quiet_offscreen_noise
 
         quiet_offscreen_noise(app)
         _KEEP.append(app)  # a QApplication without a Python reference is destroyed

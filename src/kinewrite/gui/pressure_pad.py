@@ -4,7 +4,7 @@ The calibration dialog's *Read* buttons ask for the mean pen pressure of the las
 (:meth:`PressurePad.mean_pressure_last_second`). The pad lives on the dialog's pressure page
 (``CalibrationDialog(with_pad=True)``): a separate window would be blocked by the modal
 dialog and receive nothing. The pad is a real
-:class:`~kinewrite.acquisition.canvas.TabletCanvas`: the pen, held upright in a stand with a
+:class:`~kinewrite.acquisition.qt.canvas.TabletCanvas`: the pen, held upright in a stand with a
 known weight on it, rests on the pad, and every tablet sample it receives is kept for the
 last few seconds.
 """
@@ -18,7 +18,7 @@ import threading
 import numpy as np
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
-from ..acquisition.canvas import TabletCanvas
+from ..acquisition.qt.canvas import TabletCanvas
 from .text import PlainLabel
 
 __all__ = ["PressurePad"]

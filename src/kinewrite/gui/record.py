@@ -1,7 +1,7 @@
 """The recording screen: one task at the tablet, from start to saved trial (Qt side).
 
 :class:`RecordPanel` shows the task (title, instructions, guide drawn to scale), the
-:class:`~kinewrite.acquisition.canvas.TabletCanvas` the patient writes on, and a live quality
+:class:`~kinewrite.acquisition.qt.canvas.TabletCanvas` the patient writes on, and a live quality
 line (effective rate, dropped and duplicate samples). Starting a trial hands the canvas a
 :class:`~kinewrite.acquisition.recorder.TrialRecorder`'s buffer: the recorder's own thread
 moves samples to the session file, so a busy GUI thread never delays the disk. The trial ends
@@ -34,10 +34,10 @@ from PyQt6.QtWidgets import (
 )
 
 from ..acquisition import trial_outcome
-from ..acquisition.audio import ToneOutput
 from ..acquisition.calibration import ScreenMapping
-from ..acquisition.canvas import TabletCanvas
 from ..acquisition.feedback import PressureFeedback
+from ..acquisition.qt.audio import ToneOutput
+from ..acquisition.qt.canvas import TabletCanvas
 from ..acquisition.recorder import TrialRecorder
 from ..acquisition.tasks import TaskSpec, guide_polylines_mm
 from ..acquisition.trial_outcome import TrialOutcome

@@ -2,7 +2,7 @@
 
 The dialog shows a canvas the therapist (or patient) writes and hovers on for
 ``seconds`` (10 by default), collects the samples the canvas records (the same
-:class:`~kinewrite.acquisition.canvas.TabletCanvas` a recording uses) and the device's name
+:class:`~kinewrite.acquisition.qt.canvas.TabletCanvas` a recording uses) and the device's name
 and capabilities from the tablet events, then shows the report of
 :func:`kinewrite.acquisition.tablet_check.check_tablet` with its verdict. Nothing is saved.
 ``kinewrite tablet-check`` opens the same dialog and prints the report.
@@ -17,7 +17,7 @@ from PyQt6.QtGui import QInputDevice, QTabletEvent
 from PyQt6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
 from ..acquisition.buffer import SampleBuffer
-from ..acquisition.canvas import TabletCanvas
+from ..acquisition.qt.canvas import TabletCanvas
 from ..acquisition.tablet_check import TabletReport, check_tablet
 from .text import PlainLabel
 

@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PyQt6.QtCore import QTimer
 
     from ..acquisition.calibration import ScreenMapping
-    from ..acquisition.qt_app import make_application
+    from ..acquisition.qt.qt_app import make_application
     from ..cli.gui import run_app
     from .main_window import MainWindow
 

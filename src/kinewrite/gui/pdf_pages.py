@@ -1,5 +1,5 @@
 """A4 pages drawn with a :class:`QPainter` on a :class:`QPdfWriter`: text that wraps, tables,
-SVG pictures, each block kept on one page (the layout of :mod:`kinewrite.report_pdf`).
+SVG pictures, each block kept on one page (the layout of :mod:`kinewrite.gui.report_pdf`).
 
 Positions are in mm from the paper's top left corner; type in points. With no painter the
 same calls only measure, which counts the pages before they are drawn ("page 1 of 3").

@@ -16,8 +16,8 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from .progress import Progress
-from .report import CHART_HEIGHT_PX, CHART_WIDTH_PX, _charted
+from ..progress import Progress
+from ..report import CHART_HEIGHT_PX, CHART_WIDTH_PX, charted_measures
 
 __all__ = ["render_plots"]
 
@@ -79,8 +79,8 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     """
     from PyQt6.QtCore import Qt
 
-    from .gui.plots import ensure_app, fit_title
-    from .gui.progress import ProgressView
+    from .plots import ensure_app, fit_title
+    from .progress import ProgressView
 
     app = ensure_app()
     out: dict[str, bytes] = {}
@@ -114,11 +114,11 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
         out[name] = _svg_of(widget, width, height)
 
     try:
-        with _quiet_all_nan_bounds():
+        with quiet_all_nan_bounds():
             view._fill_tasks(p.tasks)
             for task in p.tasks:
                 view.set_task(task)
-                view.set_features(_charted(p, task))
+                view.set_features(charted_measures(p, task))
                 grab(view.plots, task, height_px)
             for scale, plot in view.clinical_plots.items():  # the names; the note under
                 fit_title(plot, scale, font_pt + 1)  # says more
@@ -130,7 +130,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
 
 
 @contextlib.contextmanager
-def _quiet_all_nan_bounds() -> Iterator[None]:
+def quiet_all_nan_bounds() -> Iterator[None]:
     """Silence the one RuntimeWarning pyqtgraph gives while the report's plots are drawn.
 
     A measure that is NaN in every session (not measured in the task, or no tremor detected

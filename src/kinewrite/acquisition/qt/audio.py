@@ -23,7 +23,7 @@ from typing import Any
 
 from PyQt6.QtCore import QIODevice, QObject
 
-from .feedback import FeedbackSynth, PressureFeedback
+from ..feedback import FeedbackSynth, PressureFeedback
 
 __all__ = ["ToneOutput", "multimedia_status"]
 

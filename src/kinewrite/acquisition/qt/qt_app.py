@@ -111,7 +111,7 @@ def on_stop_signals(app: QCoreApplication, callback: Callable[[int], None]) -> C
     """
     from PyQt6.QtCore import QSocketNotifier
 
-    from .._signals import STOP_SIGNALS
+    from ..._signals import STOP_SIGNALS
 
     reader, writer = socket.socketpair()
     reader.setblocking(False)

@@ -226,7 +226,7 @@ class TabletCanvas(QWidget):
     def current_pressure(self) -> float:
         """Pressure of the latest sample if the pen touches, else 0 (NaN for a mouse).
 
-        What :class:`~kinewrite.acquisition.audio.ToneOutput` polls for feedback.
+        What :class:`~kinewrite.acquisition.qt.audio.ToneOutput` polls for feedback.
         """
         _, _, pressure, state = self._last
         return pressure if state == _TOUCH else 0.0

@@ -22,9 +22,11 @@ from pathlib import Path
 from PyQt6.QtCore import QMarginsF
 from PyQt6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
 
-from . import report as rp
-from ._atomic import atomic_output
-from ._pdf_pages import (
+from .. import report as rp
+from .._atomic import atomic_output
+from ..progress import Progress, task_label
+from ..report_ink import ink_rows
+from .pdf_pages import (
     DPI,
     FOOT_PT,
     GREY,
@@ -41,9 +43,7 @@ from ._pdf_pages import (
     Svg,
     plain,
 )
-from .gui.plots import BAND_BRUSH, EVENT_COLOURS, ensure_app
-from .progress import Progress, task_label
-from .report_ink import ink_rows
+from .plots import BAND_BRUSH, EVENT_COLOURS, ensure_app
 
 __all__ = ["write_pdf"]
 
