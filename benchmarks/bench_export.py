@@ -183,7 +183,7 @@ def target(kind: str, workers: int):
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
-        client.run(importlib.import_module, "kinewrite.storage.export")  # warm workers
+        client.run(importlib.import_module, "kinewrite.export")  # warm workers
         yield ["--scheduler", cluster.scheduler_address]
 
 

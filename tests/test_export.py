@@ -21,16 +21,16 @@ import pytest
 from kinewrite import ANALYSIS_VERSION, extract_features, feature_names
 from kinewrite.cli import main
 from kinewrite.cli_export import Progress
-from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export import (
+from kinewrite.export import (
     ExportOptions,
-    _isolated_rows_or_problem,
     collect_rows,
     escape_formula,
     export_columns,
     rows_to_frame,
     session_rows,
 )
+from kinewrite.export.executors import isolated_rows_or_problem
+from kinewrite.simulate import simulate_trial
 from kinewrite.storage.session import (
     STATE_HOVER,
     STATE_TOUCH,
@@ -345,12 +345,12 @@ def test_isolated_export_turns_a_hang_or_a_crash_into_the_files_problem(study):
     path = str(sorted((study / "P01").glob("session-*.h5"))[0])
     options = ExportOptions(study_dir=str(study))
     start = time.monotonic()
-    rows, problem = _isolated_rows_or_problem(path, options, 1.0, rows_of=_rows_sleeping)
+    rows, problem = isolated_rows_or_problem(path, options, 1.0, rows_of=_rows_sleeping)
     assert rows == [] and problem.startswith(f"{path}: reading it did not finish in 1 s")
     assert time.monotonic() - start < 15
-    rows, problem = _isolated_rows_or_problem(path, options, 30.0, rows_of=_rows_dying)
+    rows, problem = isolated_rows_or_problem(path, options, 30.0, rows_of=_rows_dying)
     assert rows == [] and problem == f"{path}: reading it crashed the reader (exit code 3)"
-    rows, problem = _isolated_rows_or_problem(path, options, 30.0)
+    rows, problem = isolated_rows_or_problem(path, options, 30.0)
     assert problem is None
     pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(session_rows(path, options)))
 

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kinewrite.storage.export as export_module
+import kinewrite.export.rows as export_module
 from kinewrite.analysis.features import feature_names
+from kinewrite.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.progress import ProgressError, load_progress, progress_table
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"

@@ -11,7 +11,7 @@
 ``--strokes`` and ``--format bids`` are :mod:`kinewrite.cli_export_extra`
 (``docs/export.md``).
 
-One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
+One row per trial; the columns are documented in :mod:`kinewrite.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
 absolute paths. The study is only read, never written.
 
@@ -54,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "export", help="export the features of a study as CSV or Parquet, one row per trial",
         description="One row per trial of a study: patient code, session, trial, status and "
                     "every feature (units in the column names). Columns: see the docstring "
-                    "of kinewrite.storage.export.",
+                    "of kinewrite.export.",
     )
     p.add_argument("study", metavar="STUDY", help="study folder (<code>/session-*.h5)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         from . import cli_export_extra
 
         return cli_export_extra.run(args)
-    from .storage import export
+    from . import export
 
     out = Path(args.output)
     kind = export.output_format(out)

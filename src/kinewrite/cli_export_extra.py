@@ -6,8 +6,8 @@
     kinewrite export STUDY --strokes -o OUT.csv|OUT.parquet [--tasks T,...]
                      [--include-superseded]
 
-The BIDS motion dataset is :mod:`kinewrite.storage.bids`; the stroke table
-:mod:`kinewrite.storage.export_strokes`. Both read the study only, and write all or nothing.
+The BIDS motion dataset is :mod:`kinewrite.export.bids`; the stroke table
+:mod:`kinewrite.export.strokes`. Both read the study only, and write all or nothing.
 Exit codes: 0 written; 2 bad input (nothing written), each problem in one line on stderr.
 """
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _bids(args: argparse.Namespace) -> int:
     from .errors import InputError
-    from .storage.bids import export_bids
+    from .export.bids import export_bids
 
     if args.tasks:
         fail("--tasks does not apply to --format bids (a dataset holds every task)")
@@ -66,8 +66,8 @@ def _bids(args: argparse.Namespace) -> int:
 
 def _strokes(args: argparse.Namespace) -> int:
     from .errors import InputError
-    from .storage.export import output_format, require_pyarrow, write_table
-    from .storage.export_strokes import study_strokes
+    from .export import output_format, require_pyarrow, write_table
+    from .export.strokes import study_strokes
 
     out = Path(args.output)
     try:
