@@ -104,6 +104,9 @@ def _csv_list(text: str) -> tuple[str, ...]:
 class Progress:
     """A one-line progress bar on a terminal: count, rate and ETA; silent otherwise.
 
+    Not tqdm: this class does all the export needs (one bar, TTY only, a tested line
+    format), and a dependency of every installation would buy nothing more.
+
     Parameters
     ----------
     total : int

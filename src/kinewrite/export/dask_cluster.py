@@ -4,6 +4,7 @@ export's tasks on it."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,12 +78,8 @@ def connect_scheduler(address: str, timeout_s: float = 5.0) -> Any:
     distributed = require_distributed()
     if "://" not in address:
         address = f"tcp://{address}"
-    _probe(address, timeout_s)
-    try:
-        client = distributed.Client(address, timeout=timeout_s, set_as_default=False)
-    except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address ...
-        raise ExportError(f"cannot connect to Dask scheduler {address}: "
-                          f"{first_line(exc)}") from None
+    _refused_at_once(address, timeout_s)
+    client = _client(distributed, address, timeout_s)
     try:
         client.wait_for_workers(1, timeout=timeout_s)
     except Exception:
@@ -92,13 +89,10 @@ def connect_scheduler(address: str, timeout_s: float = 5.0) -> Any:
     return client
 
 
-def _probe(address: str, timeout_s: float) -> None:
-    """Fail fast and cleanly before ``Client`` is built.
-
-    A refused port or an unknown host fails at once (Dask would retry until its timeout); a
-    port where something else listens (the dashboard, say) fails the Dask handshake, here
-    rather than inside ``Client``, which leaves a half-built client behind.
-    """
+def _refused_at_once(address: str, timeout_s: float) -> None:
+    """Fail at once on a bad address, a refused port or an unknown host: ``Client`` retries
+    those until its timeout (a scheduler may be starting), which is right for a cluster being
+    brought up, not for a mistyped address. A plain TCP connection, no Dask protocol."""
     parts = urlsplit(address)
     if parts.scheme not in ("tcp", "tls"):
         return
@@ -106,42 +100,40 @@ def _probe(address: str, timeout_s: float) -> None:
         host, port = parts.hostname, parts.port
     except ValueError as exc:
         raise ExportError(f"bad Dask scheduler address {address}: {exc}") from None
-    if not host or port is None:
+    if not host or port is None:  # checked here: a Client that fails so leaves a half-built
+        # client whose clean-up blocks the exit for 10 s
         raise ExportError(f"bad Dask scheduler address {address}: expected tcp://HOST:PORT")
     try:
         socket.create_connection((host, port), timeout=timeout_s).close()
     except OSError as exc:
         reason = "timed out" if isinstance(exc, TimeoutError) else first_line(exc)
         raise ExportError(f"cannot connect to Dask scheduler {address}: {reason}") from None
-    if parts.scheme == "tcp":  # tls needs the cluster's security settings: Client checks it
-        _handshake(address, timeout_s)
 
 
-def _handshake(address: str, timeout_s: float) -> None:
-    """Ask the scheduler for its identity (in a thread: callers may run an event loop)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
+def _client(distributed: Any, address: str, timeout_s: float) -> Any:
+    """``distributed.Client(address, timeout=timeout_s)``, built in a daemon thread that is
+    given `timeout_s` + 1 s and then abandoned: the timeout bounds the connection, but a
+    port where another server listens (the dashboard's, say) can leave ``Client`` waiting
+    for a Dask answer forever (distributed 2026.8)."""
+    built: dict[str, Any] = {}
 
-    from distributed.comm import connect
-
-    async def identity() -> None:
-        comm = await connect(address, timeout=timeout_s)
+    def build() -> None:
         try:
-            await comm.write({"op": "identity", "reply": True})
-            await comm.read()
-        finally:
-            comm.abort()
+            built["client"] = distributed.Client(address, timeout=timeout_s,
+                                                 set_as_default=False)
+        except Exception as exc:  # OSError, TimeoutError, ValueError for a bad address ...
+            built["error"] = exc
 
-    def run() -> None:
-        asyncio.run(asyncio.wait_for(identity(), timeout_s))
-
-    with ThreadPoolExecutor(1) as pool:
-        try:
-            pool.submit(run).result()
-        except TimeoutError:
-            raise ExportError(f"cannot connect to Dask scheduler {address}: no Dask answer "
-                              f"within {timeout_s:g} s (the scheduler's port, not the "
-                              "dashboard's?)") from None
-        except Exception as exc:
-            raise ExportError(f"cannot connect to Dask scheduler {address}: the server there "
-                              f"does not speak the Dask protocol ({first_line(exc)})") from None
+    thread = threading.Thread(target=build, name="kinewrite-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + 1.0)
+    if thread.is_alive():
+        raise ExportError(f"cannot connect to Dask scheduler {address}: no Dask answer "
+                          f"within {timeout_s:g} s (the scheduler's port, not the "
+                          "dashboard's?)")
+    error = built.get("error")
+    if isinstance(error, ValueError):
+        raise ExportError(f"bad Dask scheduler address {address}: {first_line(error)}")
+    if error is not None:
+        raise ExportError(f"cannot connect to Dask scheduler {address}: {first_line(error)}")
+    return built["client"]
