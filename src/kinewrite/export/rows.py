@@ -14,6 +14,7 @@ from ..storage.study import SESSION_GLOB
 from .checks import check_channels, check_session_file, check_trial, refuse_truncated
 from .options import ExportError, ExportOptions
 from .study_columns import study_part
+from .warm import read_warm
 
 __all__ = ["load_with_cache", "session_part", "session_paths", "session_rows", "trial_features",
            "trial_part"]
@@ -50,7 +51,9 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
     ``ANALYSIS_VERSION`` for the trial's task (and ``options.recompute`` is false);
     otherwise they are computed with :func:`~kinewrite.analysis.features.extract_features`,
     as the session writer does. A trial that cannot be analyzed gives a row with NaN
-    features and its reason in ``analysis_error``.
+    features and its reason in ``analysis_error``. A plain file whose caches all serve is
+    read without its samples (:func:`~kinewrite.export.warm.read_warm`, the same session
+    but for the channels the rows do not use); any other through :func:`load_with_cache`.
 
     Parameters
     ----------
@@ -72,7 +75,9 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
         ``MemoryError``, ...) propagates: :func:`collect_rows` turns it into the file's
         problem line (:func:`file_problem`).
     """
-    session = load_with_cache(path)
+    session = read_warm(path, options)  # a plain file with valid caches: no sample but t, state
+    if session is None:
+        session = load_with_cache(path)
     check_session_file(session.path, session.patient_code, session.session_id, session.created)
     for trial in session.trials:
         check_trial(session.path, trial.name, trial.task, trial.status)
