@@ -114,7 +114,7 @@ def _client(distributed: Any, address: str, timeout_s: float) -> Any:
     """``distributed.Client(address, timeout=timeout_s)``, built in a daemon thread that is
     given `timeout_s` + 1 s and then abandoned: the timeout bounds the connection, but a
     port where another server listens (the dashboard's, say) can leave ``Client`` waiting
-    for a Dask answer forever (distributed 2026.8)."""
+    for a Dask answer forever (distributed 2026.11)."""
     built: dict[str, Any] = {}
 
     def build() -> None:
