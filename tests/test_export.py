@@ -470,6 +470,28 @@ def test_unreachable_scheduler_fails_fast_exit_2(study, tmp_path, address, messa
     assert not out.exists()
 
 
+def test_a_port_that_never_answers_in_dask_fails_within_the_timeout_exit_2(study, tmp_path):
+    """distributed.Client waits forever for a server that accepts and never answers (its
+    timeout bounds the connection only): the export gives up after the timeout + 1 s."""
+    pytest.importorskip("distributed")
+    import socket
+
+    out = tmp_path / "t.csv"
+    with socket.socket() as server:  # the kernel accepts connections; nobody answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        start = time.monotonic()
+        r = subprocess.run([*CLI, "export", str(study), "-o", str(out), "--scheduler",
+                            address, "--connect-timeout-s", "1"],
+                           capture_output=True, text=True, timeout=120)
+        elapsed = time.monotonic() - start
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert f"cannot connect to Dask scheduler {address}: no Dask answer within 1 s" in r.stderr
+    assert elapsed < 30  # interpreter start and imports, then 1 s + 1 s, not forever
+    assert not out.exists()
+
+
 def test_scheduler_and_workers_are_exclusive(study, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["export", str(study), "-o", str(tmp_path / "t.csv"), "--workers", "2",
