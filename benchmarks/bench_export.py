@@ -1,11 +1,12 @@
 """Throughput of ``kinewrite export``: local processes against a Dask cluster, cold and warm.
 
 Usage: ``python benchmarks/bench_export.py [--trials N] [--study-dir DIR] [--repeat R]
-[--json OUT]``. Prints the machine and a table of trials/s, and writes everything as JSON
-(default ``benchmarks/results/export.json``). With the default 1000 trials a run takes about
-1.5 minutes per repeat (the 145 MB study is built once, in seconds). ``--trials 10000`` gives
-issue-level numbers: it first builds a 10x larger study (about a minute on 2 cores, 1.5 GB of
-disk, reused afterwards), then takes about 8 minutes per repeat.
+[--one-reader] [--json OUT]``. Prints the machine and a table of trials/s, and writes
+everything as JSON (default ``benchmarks/results/export.json``). With the default 1000
+trials a run takes about 1.5 minutes per repeat (the 145 MB study is built once, in
+seconds). ``--trials 10000`` gives issue-level numbers: it first builds a 10x larger study
+(about a minute on 2 cores, 1.5 GB of disk, reused afterwards), then takes about 8 minutes
+per repeat.
 
 Method
 ------
@@ -41,6 +42,13 @@ Other load
     (``load_before``). It decays slowly and includes this benchmark's own previous run (about
     1 to 1.5 on 2 cores), so read it against the neighbouring runs: a value well above theirs
     means other work shared the machine, and that run's number is doubtful.
+One reader against the analysis (``--one-reader``, issue 16 item 5)
+    Instead of the table: the warm export with ``--workers 1`` (best of ``--repeat``), and
+    the analysis of the same recordings from memory: every trial's samples read beforehand
+    (one file at a time, not timed), then ``extract_features`` of each timed in this process
+    (wall and CPU; the export's CPU is its process's, from ``getrusage``). Reported side by
+    side with their ratios (export / analysis), wall and CPU: on a shared machine the CPU
+    times are the steadier.
 Threads
     ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and ``MKL_NUM_THREADS`` are set to 1 before
     numpy is imported; the subprocesses and cluster workers inherit them, so one worker is one
@@ -185,7 +193,7 @@ def target(kind: str, workers: int):
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
-        client.run(importlib.import_module, "kinewrite.storage.export")  # warm workers
+        client.run(importlib.import_module, "kinewrite.export")  # warm workers
         yield ["--scheduler", cluster.scheduler_address]
 
 
@@ -215,6 +223,56 @@ def run_all(study: Path, trials: int, repeat: int, scratch: Path) -> list[dict[s
                       f"{trials / best:8.1f} trials/s  (load before <= {load:.2f})",
                       flush=True)
     return results
+
+
+def analysis_from_memory(study: Path) -> dict[str, float]:
+    """Seconds (wall, CPU) of ``extract_features`` on every trial of `study`, its samples
+    already in memory (each file is read before its trials are timed; reading is not)."""
+    from kinewrite.analysis.features import extract_features
+    from kinewrite.storage.session import load_session, trial_guide_mm
+    from kinewrite.storage.study import SESSION_GLOB
+
+    wall = cpu = 0.0
+    trials = 0
+    for path in sorted(study.glob(SESSION_GLOB)):
+        work = [(t.recording, t.task, trial_guide_mm(t.attrs, t.calibration))
+                for t in load_session(path).trials]
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for recording, task, guide in work:
+            extract_features(recording, task=task, guide_xy_mm=guide)
+        wall += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
+        trials += len(work)
+    return {"wall_s": wall, "cpu_s": cpu, "trials": trials}
+
+
+def one_reader(study: Path, trials: int, repeat: int, scratch: Path) -> dict[str, Any]:
+    """The warm export with one reader against the analysis of the same trials in memory."""
+    import resource
+
+    times, cpus, loads = [], [], []
+    for i in range(repeat):
+        loads.append(load_1min())
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(export_once(study, scratch / f"warm-{i}.csv", "warm", ["--workers", "1"]))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    export_s, export_cpu_s = min(times), min(cpus)
+    load = load_1min()
+    analysis = analysis_from_memory(study)
+    result = {"export_warm_s": export_s, "export_times_s": times, "export_cpu_s": export_cpu_s,
+              "export_cpus_s": cpus, "load_before": loads,
+              "analysis_wall_s": analysis["wall_s"], "analysis_cpu_s": analysis["cpu_s"],
+              "analysis_load_before": load, "trials": analysis["trials"],
+              "ratio_export_to_analysis": export_s / analysis["wall_s"],
+              "ratio_export_to_analysis_cpu": export_cpu_s / analysis["cpu_s"]}
+    print(f"  warm export, 1 reader: {export_s:7.2f} s wall, {export_cpu_s:.2f} s CPU  "
+          f"({trials / export_s:.1f} trials/s)")
+    print(f"  analysis from memory:  {analysis['wall_s']:7.2f} s wall, "
+          f"{analysis['cpu_s']:.2f} s CPU  ({analysis['trials']} trials)")
+    print(f"  export / analysis:     {result['ratio_export_to_analysis']:.2f} wall, "
+          f"{result['ratio_export_to_analysis_cpu']:.2f} CPU")
+    return result
 
 
 # ------------------------------------------------------------------------------ report
@@ -252,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild a marked study")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (1)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="JSON output")
+    parser.add_argument("--one-reader", action="store_true",
+                        help="only the warm export with one reader against the analysis "
+                             "of the same recordings from memory")
     args = parser.parse_args(argv)
     if args.trials <= 0 or args.trials % TRIALS_PER_PATIENT:
         parser.error(f"--trials must be a positive multiple of {TRIALS_PER_PATIENT}")
@@ -262,9 +323,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{machine['python']}, kinewrite {__version__} ({machine['commit']})")
     build_s = ensure_study(study, args.trials, args.seconds, args.rebuild)
     with tempfile.TemporaryDirectory() as scratch:
-        results = run_all(study, args.trials, args.repeat, Path(scratch))
-    print()
-    print(table(results))
+        if args.one_reader:
+            results: Any = one_reader(study, args.trials, args.repeat, Path(scratch))
+        else:
+            results = run_all(study, args.trials, args.repeat, Path(scratch))
+            print()
+            print(table(results))
     doc = {"machine": machine, "settings": {"trials": args.trials, "seconds": args.seconds,
                                             "repeat": args.repeat, "study": str(study),
                                             "build_s": build_s},

@@ -21,10 +21,10 @@ import pytest
 
 from kinewrite import Recording, RecordingError, feature_names
 from kinewrite.analysis import preprocess as pp
+from kinewrite.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.gui.report_charts import quiet_all_nan_bounds
 from kinewrite.progress import ProgressError, load_progress
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.storage.schema import MAX_FEATURE_ROW, STATE_HOVER, STATE_TOUCH
 from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
@@ -387,7 +387,7 @@ def _under_memory_limit(extra_mb: int, *argv: str) -> subprocess.CompletedProces
     program already takes: a real MemoryError, raised where the allocation fails."""
     code = (
         "import resource, sys\n"
-        "import numpy, kinewrite.cli, kinewrite.storage.export, scipy.signal, pandas, h5py\n"
+        "import numpy, kinewrite.cli, kinewrite.export, scipy.signal, pandas, h5py\n"
         "a = numpy.ones((512, 512))  # OpenBLAS takes its buffers now: one it fails to take\n"
         "a @ a  # later exits the process ('OpenBLAS error: Memory allocation still failed')\n"
         "vm = next(int(l.split()[1]) * 1024 for l in open('/proc/self/status')\n"

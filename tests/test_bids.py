@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from kinewrite.cli import main
+from kinewrite.export.bids import subject_label
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.bids import subject_label
 from kinewrite.storage.session import STATE_TOUCH, Calibration, SessionWriter, load_session
 from kinewrite.trial_features import finish_trial
 
@@ -334,7 +334,7 @@ def test_bids_import_refuses_an_unknown_pen_state(sample_bids, tmp_path, capsys)
 
 
 def test_rebuilt_latency_maps_duplicates_and_unsorted_samples():
-    from kinewrite.storage.bids import rebuilt_latency
+    from kinewrite.export.bids_motion import rebuilt_latency
 
     t = np.array([0.0, 0.008, 0.008, 0.015, 0.030, 0.023])  # a duplicate, one out of order
     x = np.array([0.0, 1.0, 1.0, 2.0, 4.0, 3.0])

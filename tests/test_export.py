@@ -21,16 +21,16 @@ import pytest
 from kinewrite import ANALYSIS_VERSION, extract_features, feature_names
 from kinewrite.cli import main
 from kinewrite.cli.export import Progress
-from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export import (
+from kinewrite.export import (
     ExportOptions,
-    _isolated_rows_or_problem,
     collect_rows,
     escape_formula,
     export_columns,
     rows_to_frame,
     session_rows,
 )
+from kinewrite.export.executors import isolated_rows_or_problem
+from kinewrite.simulate import simulate_trial
 from kinewrite.storage.session import (
     STATE_HOVER,
     STATE_TOUCH,
@@ -346,12 +346,12 @@ def test_isolated_export_turns_a_hang_or_a_crash_into_the_files_problem(study):
     path = str(sorted((study / "P01").glob("session-*.h5"))[0])
     options = ExportOptions(study_dir=str(study))
     start = time.monotonic()
-    rows, problem = _isolated_rows_or_problem(path, options, 1.0, rows_of=_rows_sleeping)
+    rows, problem = isolated_rows_or_problem(path, options, 1.0, rows_of=_rows_sleeping)
     assert rows == [] and problem.startswith(f"{path}: reading it did not finish in 1 s")
     assert time.monotonic() - start < 15
-    rows, problem = _isolated_rows_or_problem(path, options, 30.0, rows_of=_rows_dying)
+    rows, problem = isolated_rows_or_problem(path, options, 30.0, rows_of=_rows_dying)
     assert rows == [] and problem == f"{path}: reading it crashed the reader (exit code 3)"
-    rows, problem = _isolated_rows_or_problem(path, options, 30.0)
+    rows, problem = isolated_rows_or_problem(path, options, 30.0)
     assert problem is None
     pd.testing.assert_frame_equal(pd.DataFrame(rows), pd.DataFrame(session_rows(path, options)))
 
@@ -468,6 +468,28 @@ def test_unreachable_scheduler_fails_fast_exit_2(study, tmp_path, address, messa
     code, _, err = _export(str(study), "-o", str(out), "--scheduler", address)
     assert time.monotonic() - start < 3.0
     assert code == 2 and len(err.splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
+def test_a_port_that_never_answers_in_dask_fails_within_the_timeout_exit_2(study, tmp_path):
+    """distributed.Client waits forever for a server that accepts and never answers (its
+    timeout bounds the connection only): the export gives up after the timeout + 1 s."""
+    pytest.importorskip("distributed")
+    import socket
+
+    out = tmp_path / "t.csv"
+    with socket.socket() as server:  # the kernel accepts connections; nobody answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        start = time.monotonic()
+        r = subprocess.run([*CLI, "export", str(study), "-o", str(out), "--scheduler",
+                            address, "--connect-timeout-s", "1"],
+                           capture_output=True, text=True, timeout=120)
+        elapsed = time.monotonic() - start
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert f"cannot connect to Dask scheduler {address}: no Dask answer within 1 s" in r.stderr
+    assert elapsed < 30  # interpreter start and imports, then 1 s + 1 s, not forever
     assert not out.exists()
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from kinewrite.cli import main
+from kinewrite.export.study_columns import STUDY_COLUMNS
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export_study import STUDY_COLUMNS
 from kinewrite.storage.session import STATE_TOUCH, SessionWriter, load_session
 from kinewrite.trial_features import finish_trial
 

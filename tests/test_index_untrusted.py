@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kinewrite.export import ExportOptions, collect_rows, session_paths
 from kinewrite.progress import load_progress
 from kinewrite.storage import study_index as ix
-from kinewrite.storage.export import ExportOptions, collect_rows, session_paths
 from kinewrite.storage.study import read_session_summary, study_summaries
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"

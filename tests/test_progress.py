@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kinewrite.storage.export as export_module
+import kinewrite.export.rows as export_module
 from kinewrite.analysis.features import feature_names
+from kinewrite.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.progress import ProgressError, load_progress, progress_table
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
 from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial

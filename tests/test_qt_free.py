@@ -9,7 +9,7 @@ def test_core_imports_no_qt() -> None:
     code = (
         "import sys\n"
         "import kinewrite, kinewrite.analysis.features, kinewrite.storage.session\n"
-        "import kinewrite.storage.study, kinewrite.storage.export, kinewrite.storage.importers\n"
+        "import kinewrite.storage.study, kinewrite.export, kinewrite.storage.importers\n"
         "import kinewrite.formats\n"
         "import kinewrite.acquisition, kinewrite.acquisition.buffer, kinewrite.simulate\n"
         "import kinewrite.acquisition.tasks, kinewrite.acquisition.calibration\n"

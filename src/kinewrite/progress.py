@@ -23,7 +23,7 @@ dates (``YYYY-MM-DD``) and come as their own tables.
 The features are those cached in the session files (read without any sample,
 :func:`~kinewrite.storage.study.read_session_summary`). Only a trial whose cache is missing or
 from another analysis version is analyzed again, exactly as ``kinewrite export`` does
-(:func:`~kinewrite.storage.export.session_rows`); a study recorded with this version never is.
+(:func:`~kinewrite.export.session_rows`); a study recorded with this version never is.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from .analysis.features import ANALYSIS_VERSION, FEATURES, feature_names
 from .analysis.measurement_error import Noise, change_verdict, measurement_noise
 from .clinical.events import TreatmentEvent
 from .errors import InputError
+from .export import check_session_file, check_trial, file_problem
 from .model import TASKS
-from .storage.export import check_session_file, check_trial, file_problem
 from .storage.study import SessionSummary, TrialSummary, study_summaries
 
 __all__ = [
@@ -323,7 +323,7 @@ def load_progress(study_dir: str | os.PathLike[str], patient: str, task: str | N
         why in ``analysis_error``.
     verify : bool, default False
         Take every row's numbers from ``kinewrite export``'s own rows of its file
-        (:func:`~kinewrite.storage.export.session_rows`: reads the samples, applies every
+        (:func:`~kinewrite.export.session_rows`: reads the samples, applies every
         check of the export), so that a file the export leaves out is left out here too.
         The report does this (~25 ms a session here); the progress view does not.
 
@@ -465,7 +465,7 @@ def _row(study_dir: Path, s: SessionSummary, number: int, t: TrialSummary) -> di
 
 def _from_export(study_dir: Path, session: SessionSummary, rows: list[dict]) -> None:
     """Fill `rows` from ``kinewrite export``'s own rows of that file (loads samples)."""
-    from .storage.export import ExportOptions, session_rows
+    from .export import ExportOptions, session_rows
 
     exported = {r["trial"]: r for r in session_rows(session.path, ExportOptions(str(study_dir)))}
     for row in rows:

@@ -9,10 +9,10 @@ import pytest
 from PyQt6.QtCore import Qt
 
 import kinewrite.analysis.features as features_module
-import kinewrite.storage.export as export_module
+import kinewrite.export.rows as export_module
 from kinewrite.analysis.reference import plain_label
+from kinewrite.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.gui.progress import ProgressView, render_progress_png
-from kinewrite.storage.export import ExportOptions, collect_rows, rows_to_frame, session_paths
 from kinewrite.trial_features import finish_trial
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"

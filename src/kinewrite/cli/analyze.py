@@ -47,7 +47,7 @@ def analyze_csv(path: str, task: str | None) -> list[dict]:
 def _analyze_session(path: str, task: str | None, isolate_s: float | None = None,
                      ) -> list[dict]:
     from ..analysis.features import ANALYSIS_VERSION
-    from ..storage.export import check_channels, check_trial, load_with_cache
+    from ..export import check_channels, check_trial, load_with_cache
     from ..storage.session import trial_guide_mm
 
     if isolate_s:  # an untrusted file: read in a child process that is killed if it hangs
@@ -97,7 +97,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             results.extend(_analyze_file(path, args.task,
                                          args.timeout if args.isolate else None))
         except Exception as exc:  # whatever one file raises is its one line; the rest go on
-            from ..storage.export import file_problem
+            from ..export import file_problem
             from ..storage.study import is_session_file
 
             fail(file_problem(path, exc, "session file" if is_session_file(path) else "file"))

@@ -9,10 +9,10 @@
     kinewrite export STUDY --format bids -o DIR                 (a BIDS motion dataset)
 
 ``--strokes`` and ``--format bids`` are at the end of this module (``docs/export.md``): the
-BIDS motion dataset is :mod:`kinewrite.storage.bids`, the stroke table
-:mod:`kinewrite.storage.export_strokes`; both read the study only and write all or nothing.
+BIDS motion dataset is :mod:`kinewrite.export.bids`, the stroke table
+:mod:`kinewrite.export.strokes`; both read the study only and write all or nothing.
 
-One row per trial; the columns are documented in :mod:`kinewrite.storage.export`. Only the
+One row per trial; the columns are documented in :mod:`kinewrite.export`. Only the
 patient code and the metadata fields named with ``--metadata`` leave the study: no notes, no
 absolute paths. The study is only read, never written.
 
@@ -55,7 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "export", help="export the features of a study as CSV or Parquet, one row per trial",
         description="One row per trial of a study: patient code, session, trial, status and "
                     "every feature (units in the column names). Columns: see the docstring "
-                    "of kinewrite.storage.export.",
+                    "of kinewrite.export.",
     )
     p.add_argument("study", metavar="STUDY", help="study folder (<code>/session-*.h5)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -104,6 +104,9 @@ def _csv_list(text: str) -> tuple[str, ...]:
 
 class Progress:
     """A one-line progress bar on a terminal: count, rate and ETA; silent otherwise.
+
+    Not tqdm: this class does all the export needs (one bar, TTY only, a tested line
+    format), and a dependency of every installation would buy nothing more.
 
     Parameters
     ----------
@@ -175,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``kinewrite export``; returns the exit code."""
     if args.format == "bids" or args.strokes:
         return run_extra(args)
-    from ..storage import export
+    from .. import export
 
     out = Path(args.output)
     kind = export.output_format(out)
@@ -254,7 +257,7 @@ def run_extra(args: argparse.Namespace) -> int:
 
 def _bids(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from ..storage.bids import export_bids
+    from ..export.bids import export_bids
 
     if args.tasks:
         fail("--tasks does not apply to --format bids (a dataset holds every task)")
@@ -281,8 +284,8 @@ def _bids(args: argparse.Namespace) -> int:
 
 def _strokes(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from ..storage.export import output_format, require_pyarrow, write_table
-    from ..storage.export_strokes import study_strokes
+    from ..export import output_format, require_pyarrow, write_table
+    from ..export.strokes import study_strokes
 
     out = Path(args.output)
     try:
