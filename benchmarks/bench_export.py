@@ -229,7 +229,8 @@ def analysis_from_memory(study: Path) -> dict[str, float]:
     """Seconds (wall, CPU) of ``extract_features`` on every trial of `study`, its samples
     already in memory (each file is read before its trials are timed; reading is not)."""
     from kinewrite.analysis.features import extract_features
-    from kinewrite.storage.session import load_session, trial_guide_mm
+    from kinewrite.storage.calibration import trial_guide_mm
+    from kinewrite.storage.reader import load_session
     from kinewrite.storage.study import SESSION_GLOB
 
     wall = cpu = 0.0

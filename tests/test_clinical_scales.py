@@ -7,23 +7,28 @@ import datetime as dt
 
 import pytest
 
-from kinewrite.clinical_scales import (
-    ADDS_ITEMS,
-    ADDS_LEVELS,
+from kinewrite.clinical.events import treatment_event
+from kinewrite.clinical.metadata import (
     METADATA_CHOICES,
     METADATA_LABELS,
+    patient_code_warning,
+    validate_metadata,
+)
+from kinewrite.clinical.scales import (
+    ADDS_ITEMS,
+    ADDS_LEVELS,
     WCRS_ITEMS,
     WCRS_MAX,
-    ClinicalInputError,
     adds_result,
-    patient_code_warning,
-    treatment_event,
+    adds_score,
     validate_date,
-    validate_metadata,
     wcrs_result,
     wcrs_subscores,
 )
-from kinewrite.storage.session import SESSION_FIELDS, SessionWriter, adds_score, load_session
+from kinewrite.errors import ClinicalInputError
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import SESSION_FIELDS
+from kinewrite.storage.writer import SessionWriter
 
 ZERO_ADDS = {i.key: 0 for i in ADDS_ITEMS}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kinewrite.clinical_scales import patient_code_warning
+from kinewrite.clinical.metadata import patient_code_warning
 from kinewrite.storage.codes import (
     InvalidCodeError,
     check_code_collision,

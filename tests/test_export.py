@@ -31,14 +31,11 @@ from kinewrite.export import (
 )
 from kinewrite.export.executors import isolated_rows_or_problem
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import (
-    STATE_HOVER,
-    STATE_TOUCH,
-    SessionWriter,
-    load_session,
-    write_features,
-)
+from kinewrite.storage.feature_row import write_features
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
 from kinewrite.storage.study import open_study
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 CLI = [sys.executable, "-m", "kinewrite.cli"]

@@ -15,7 +15,7 @@ from kinewrite.analysis.stroke_table import stroke_table
 from kinewrite.cli import main
 from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import load_session
+from kinewrite.storage.reader import load_session
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 

@@ -12,7 +12,9 @@ import pytest
 from kinewrite.cli import main
 from kinewrite.export.study_columns import STUDY_COLUMNS
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import STATE_TOUCH, SessionWriter, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"

@@ -15,7 +15,8 @@ import kinewrite.export.rows as rows_module
 from kinewrite.analysis.features import extract_features, feature_names
 from kinewrite.export import ExportOptions, rows_to_frame, session_paths, session_rows
 from kinewrite.export.warm import WARM_CHANNELS, read_warm
-from kinewrite.storage.session import load_session, trial_guide_mm
+from kinewrite.storage.calibration import trial_guide_mm
+from kinewrite.storage.reader import load_session
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
 

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, SessionWriter
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
+from kinewrite.storage.writer import SessionWriter
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 

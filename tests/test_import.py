@@ -21,7 +21,8 @@ from kinewrite.formats.inkml_context import trace_channels
 from kinewrite.formats.inkml_values import trace_matrix
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.codes import InvalidCodeError
-from kinewrite.storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_OUT, STATE_TOUCH
 
 KW = [sys.executable, "-m", "kinewrite.cli"]
 
@@ -538,7 +539,7 @@ def test_files_needing_different_calibrations_are_refused(study, tmp_path):
 @pytest.mark.parametrize("patient", ["WC-001", "WC-NEW"])
 def test_failure_midway_removes_the_partial_session(study, tmp_path, monkeypatch, capsys,
                                                     error, exit_code, patient):
-    from kinewrite.storage.session import SessionWriter
+    from kinewrite.storage.writer import SessionWriter
 
     files = [str(write(tmp_path / f"{k}.svc", svc_text(line_rows(n=150 + i))))
              for i, k in enumerate("abc")]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from kinewrite.cli import main
-from kinewrite.storage.session import STATE_HOVER, STATE_TOUCH, load_session
+from kinewrite.storage.reader import load_session
+from kinewrite.storage.schema import STATE_HOVER, STATE_TOUCH
 
 RATE_HZ = 200.0
 UNITS_PER_MM = 100.0  # e.g. a tablet of 2540 lines per inch

@@ -22,8 +22,9 @@ import pytest
 
 from kinewrite.formats import IMPORT_LOCK_NAME, imported_sources, write_csv_recording
 from kinewrite.simulate import simulate_trial
-from kinewrite.storage.session import SessionWriter, load_session
+from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import open_study
+from kinewrite.storage.writer import SessionWriter
 
 KW = [sys.executable, "-m", "kinewrite.cli"]
 N_FILES = 24

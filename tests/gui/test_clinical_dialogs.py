@@ -16,7 +16,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from kinewrite.clinical_scales import ADDS_ITEMS, BOTULINUM_PRODUCTS, WCRS_ITEMS
+from kinewrite.clinical.events import BOTULINUM_PRODUCTS
+from kinewrite.clinical.scales import ADDS_ITEMS, WCRS_ITEMS
 from kinewrite.gui.clinical import AddsDialog, TreatmentEventDialog, WcrsDialog, save_clinical
 from kinewrite.storage.reader import load_session
 from kinewrite.storage.writer import SessionWriter

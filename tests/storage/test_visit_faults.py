@@ -272,7 +272,7 @@ print("streaming", flush=True)
 time.sleep(60)""", "streaming")
     cut = tmp_path / "cut.h5"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    code = ("import sys\nfrom kinewrite.storage.session import load_session\n"
+    code = ("import sys\nfrom kinewrite.storage.reader import load_session\n"
             "try:\n    load_session(sys.argv[1])\nexcept Exception as e:\n    print(e)\n")
     r = subprocess.run([sys.executable, "-c", code, str(cut)], capture_output=True,
                        text=True, timeout=60)

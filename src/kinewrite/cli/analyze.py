@@ -48,7 +48,7 @@ def _analyze_session(path: str, task: str | None, isolate_s: float | None = None
                      ) -> list[dict]:
     from ..analysis.features import ANALYSIS_VERSION
     from ..export import check_channels, check_trial, load_with_cache
-    from ..storage.session import trial_guide_mm
+    from ..storage.calibration import trial_guide_mm
 
     if isolate_s:  # an untrusted file: read in a child process that is killed if it hangs
         from ..storage.isolated import load_isolated

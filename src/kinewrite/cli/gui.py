@@ -31,7 +31,7 @@ from .common import (
 )
 
 __all__ = ["add_parsers", "cmd_gui", "cmd_tablet_check", "install_excepthook", "no_display",
-           "run_app", "window_size"]
+           "window_size"]
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -238,6 +238,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         fail(reason)
         return EXIT_INTERNAL
     from ..acquisition.qt.qt_app import make_application
+    from ..gui.app_loop import run_app
     from ..gui.main_window import MainWindow
 
     app = make_application([sys.argv[0]])
@@ -262,26 +263,3 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_app(app, window)
 
 
-def run_app(app: Any, window: Any) -> int:
-    """Run the app's event loop until it quits; SIGTERM, SIGINT or SIGHUP (logout, shutdown,
-    Ctrl+C) end a trial in progress as aborted (samples kept), close the session and quit
-    with exit code 128 + the signal's number."""
-    from .._signals import exit_code, stop_reason
-    from ..acquisition.qt.qt_app import on_stop_signals
-
-    stopped_by: list[int] = []
-
-    def stop(signum: int) -> None:
-        stopped_by.append(signum)
-        window.record.close_session(abort_reason=stop_reason(signum))
-        app.quit()
-
-    uninstall = on_stop_signals(app, stop)
-    try:
-        status = app.exec()
-    finally:
-        uninstall()
-    if stopped_by:
-        fail(f"{stop_reason(stopped_by[0])}: the session was saved and closed")
-        return exit_code(stopped_by[0])
-    return EXIT_OK if status == 0 else EXIT_INTERNAL

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .._signals import stop_requests
-from ..errors import InputError
+from ..errors import InputError, SessionBusyError
 from ..formats import (
     FORMATS,
     SVC_PRESSURE_LEVELS,
@@ -36,7 +36,7 @@ from ..formats import (
 )
 from ..model import TASKS
 from ..storage.codes import InvalidCodeError, check_code_collision, validate_patient_code
-from ..storage.session import SessionBusyError, normalize_created
+from ..storage.naming import normalize_created
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail, positive, warn_if_name_like
 
 __all__ = ["add_parser", "read_hwr_all", "run", "run_bids"]

@@ -109,7 +109,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if reason:  # before anything is created
         fail(reason)
         return EXIT_INTERNAL
-    from ..storage.session import MIN_FREE_BYTES
+    from ..storage.schema import MIN_FREE_BYTES
 
     problem = (room_problem(study, MIN_FREE_BYTES)  # before an empty session is made
                or output_folder_problem(study))  # created 0700 if new; read-only refused
@@ -127,7 +127,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     from ..acquisition.calibration import calibration, load_profile
     from ..acquisition.qt.qt_app import make_application, on_stop_signals
     from ..gui.record import RecordWindow
-    from ..storage.session import SessionWriter
+    from ..storage.writer import SessionWriter
 
     app = make_application([sys.argv[0]])
     install_excepthook()

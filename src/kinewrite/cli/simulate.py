@@ -85,7 +85,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if args.realtime:
         from ..storage.codes import validate_patient_code
-        from ..storage.session import MIN_FREE_BYTES
+        from ..storage.schema import MIN_FREE_BYTES
 
         validate_patient_code(args.patient)  # InvalidCodeError: one line, exit 2
         if args.min_free_mb is None:
@@ -125,8 +125,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _simulate_realtime(args: argparse.Namespace, trial) -> int:
     from ..acquisition.stream import stream_trial
+    from ..errors import DiskSpaceError
     from ..storage.codes import validate_patient_code
-    from ..storage.session import DiskSpaceError, SessionWriter
+    from ..storage.writer import SessionWriter
     from ..trial_features import finish_trial
 
     if not args.study or not args.patient:

@@ -30,7 +30,7 @@ METADATA_CHOICES: dict[str, tuple[str, ...]] = {
     "eyes": ("open", "closed"),
 }
 
-#: Form labels of :data:`~kinewrite.storage.session.SESSION_FIELDS`.
+#: Form labels of :data:`~kinewrite.storage.schema.SESSION_FIELDS`.
 METADATA_LABELS: dict[str, str] = {
     "hand": "Hand used",
     "handedness": "Handedness",

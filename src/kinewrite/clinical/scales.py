@@ -137,7 +137,7 @@ def adds_score(items: Mapping[str, float] | None = None, level_pct: int | None =
     ----------
     items : mapping of activity -> 0..3, optional
         The 7 activities of Fahn's scale (keys and labels in
-        :data:`kinewrite.clinical_scales.ADDS_ITEMS`), each scored 0 (normal) to 3.
+        :data:`kinewrite.clinical.scales.ADDS_ITEMS`), each scored 0 (normal) to 3.
     level_pct : {100, 95, 90}, optional
         The top levels, used when no activity is impaired.
 
@@ -216,7 +216,7 @@ def adds_result(items: Mapping[str, object] | None = None,
         Empty for a level entry.
     level_pct : int or None
     score_pct : float
-        From :func:`kinewrite.storage.session.adds_score` (what the session file stores).
+        From :func:`kinewrite.clinical.scales.adds_score` (what the session file stores).
 
     Examples
     --------

@@ -32,7 +32,7 @@ Session columns (one value per session file):
     ``WC-017/session-20260301T091502Z-1a2b3c4d.h5``. It holds nothing the other session
     columns do not (the folder is the patient code, the name the creation time and the id).
 *metadata fields* (text, only those asked for)
-    Session metadata of :data:`~kinewrite.storage.session.SESSION_FIELDS` named with
+    Session metadata of :data:`~kinewrite.storage.schema.SESSION_FIELDS` named with
     ``--metadata`` (column name = field name), empty where the session does not record it.
     None is exported unless asked for; ``notes`` is free text and may hold anything a
     therapist typed.
@@ -96,7 +96,7 @@ that cannot be analyzed (no sample, pen never down, a resampled grid beyond
 ``analysis_error``: the trial exists, its numbers do not.
 
 The cached features are the compact row ``/trials/NNN/features/values`` of each trial,
-read by :func:`~kinewrite.storage.session.read_feature_row` as the progress view and
+read by :func:`~kinewrite.storage.feature_row.read_feature_row` as the progress view and
 ``kinewrite report`` read it (:func:`load_with_cache`); the per-feature attributes count only
 for files written before the compact row existed. A file whose attributes were altered to
 disagree with its row gives the row's numbers in every reader.

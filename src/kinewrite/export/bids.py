@@ -64,21 +64,21 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .. import __version__
 from .._atomic import fsync_folder
+from .._version import __version__
 from ..errors import InputError
+from ..formats.bids_names import NA, BidsError, subject_label
 from ..model import RecordingError
-from ..storage.session import Session, Trial
+from ..storage.reader import Session, Trial
 from .bids_files import (
     EVENTS_JSON,
-    NA,
     PARTICIPANTS_JSON,
     SCANS_JSON,
     SESSIONS_JSON,
@@ -107,19 +107,6 @@ __all__ = [
 #: The BIDS version the dataset declares (motion is part of BIDS since 1.9.0).
 BIDS_VERSION = "1.10.0"
 
-_LABEL_DROP = re.compile(r"[-_.]")
-_LABEL = re.compile(r"[A-Za-z0-9]+")
-
-
-class BidsError(InputError):
-    """The dataset cannot be written or read as asked; the message is one line, and
-    `problems` one line per file when several files are at fault."""
-
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.problems = tuple(problems) or (message,)
-
-
 @dataclass(frozen=True)
 class BidsSummary:
     """What :func:`export_bids` wrote."""
@@ -130,26 +117,6 @@ class BidsSummary:
     motion_files: int
     #: One line per trial left out because its samples are invalid (the rest is written).
     problems: tuple[str, ...] = ()
-
-
-def subject_label(code: str) -> str:
-    """The BIDS subject label of a patient code: the code without ``_``, ``-`` and ``.``.
-
-    Examples
-    --------
-    >>> subject_label("SIM-001"), subject_label("wc_17.b")
-    ('SIM001', 'wc17b')
-
-    Raises
-    ------
-    BidsError
-        If nothing but letters and digits remains (one line naming the code).
-    """
-    label = _LABEL_DROP.sub("", code)
-    if not _LABEL.fullmatch(label):
-        raise BidsError(f"patient code {code!r} cannot be a BIDS subject label (letters and "
-                        "digits only, after dropping '_', '-' and '.')")
-    return label
 
 
 # ----------------------------------------------------------------------------- the dataset

@@ -11,13 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
+from ..formats.bids_names import NA
 
-__all__ = ["EVENTS_JSON", "NA", "PARTICIPANTS_JSON", "SCANS_JSON", "SESSIONS_JSON", "acq_time",
+__all__ = ["EVENTS_JSON", "PARTICIPANTS_JSON", "SCANS_JSON", "SESSIONS_JSON", "acq_time",
            "finite_or_none", "readme_text", "write_json", "write_tsv"]
 
-#: What a missing value is in the TSV files.
-NA = "n/a"
 
 
 def write_tsv(frame: pd.DataFrame, path: Path, header: bool = True) -> None:

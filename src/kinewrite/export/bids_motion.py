@@ -12,10 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..analysis import preprocess as pp
-from ..storage.session import STATE_TOUCH, Trial
-from .bids_files import NA, finite_or_none, write_json, write_tsv
+from ..formats.bids_names import NA
+from ..storage.reader import Trial
+from ..storage.schema import STATE_TOUCH
+from .bids_files import finite_or_none, write_json, write_tsv
 
 __all__ = ["TRACKED_POINT", "TRACKSYS", "Channel", "pen_events", "rebuilt_latency",
            "trial_channels", "write_trial"]

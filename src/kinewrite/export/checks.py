@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import InputError
 from ..model import TASKS
 from ..storage.codes import validate_patient_code
-from ..storage.session import TRIAL_STATUSES
+from ..storage.schema import TRIAL_STATUSES
 from ..storage.study_index import name_matches
 
 __all__ = ["check_channels", "check_session_file", "check_trial", "file_problem", "first_line",

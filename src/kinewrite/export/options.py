@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..model import TASKS
-from ..storage.session import SESSION_FIELDS, Trial
+from ..storage.reader import Trial
+from ..storage.schema import SESSION_FIELDS
 
 __all__ = ["ExportError", "ExportOptions"]
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..analysis.features import ANALYSIS_VERSION, extract_features, feature_names
 from ..model import RecordingError
-from ..storage.session import Session, Trial, load_session, trial_guide_mm
+from ..storage.calibration import trial_guide_mm
+from ..storage.reader import Session, Trial, load_session
 from ..storage.study import SESSION_GLOB
 from .checks import check_channels, check_session_file, check_trial, refuse_truncated
 from .options import ExportError, ExportOptions
@@ -94,10 +95,10 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
 
 
 def load_with_cache(path: str | os.PathLike[str]) -> Session:
-    """:func:`~kinewrite.storage.session.load_session` of a file that is not truncated.
+    """:func:`~kinewrite.storage.reader.load_session` of a file that is not truncated.
 
     Each trial's ``features`` are the cache as every reader reads it: the compact row
-    ``/trials/NNN/features/values`` (:func:`~kinewrite.storage.session.read_feature_row`);
+    ``/trials/NNN/features/values`` (:func:`~kinewrite.storage.feature_row.read_feature_row`);
     the per-feature attributes count only in a file written before the compact row existed,
     so a file whose attributes were altered to disagree with its row gives the row's numbers
     in every reader (export, analyze, review, progress, report).

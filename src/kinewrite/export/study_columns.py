@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ..storage.session import Session, Trial
+from ..storage.reader import Session, Trial
 
 __all__ = ["STUDY_COLUMNS", "STUDY_DESCRIPTIONS", "STUDY_TYPES", "fill_treatment_days",
            "study_part"]

@@ -3,11 +3,11 @@ samples the export does not use.
 
 A warm export (features cached by this analysis version) needs of each trial its
 attributes, its compact feature row and the two channels the trial checks read (``t`` and
-``state``, :mod:`kinewrite.export.study_columns`); :func:`~kinewrite.storage.session.
+``state``, :mod:`kinewrite.export.study_columns`); :func:`~kinewrite.storage.reader.
 load_session` reads every channel of every trial through h5py's high-level objects, about
 15 ms for a file of 5 trials, most of it per-object overhead. :func:`read_warm` opens the
 file once and reads through h5py's low-level API (one id per object, attributes in one
-pass), and gives the same :class:`~kinewrite.storage.session.Session`, with only those two
+pass), and gives the same :class:`~kinewrite.storage.reader.Session`, with only those two
 channels in each trial's ``channels``.
 
 It reads only a plain file: one that opens cleanly, holds no trial still ``recording``,
@@ -29,22 +29,14 @@ import h5py
 import numpy as np
 
 from ..analysis.features import ANALYSIS_VERSION, feature_names
-from ..storage.session import (
-    CHANNELS,
-    FORMAT,
-    FORMAT_VERSION,
-    SESSION_FIELDS,
-    Calibration,
-    ClinicalEntry,
-    Session,
-    Trial,
-    event_from_attrs,
-    read_feature_row,
-    recovery_note,
-    refuse_foreign_data,
-    refuse_foreign_dataset,
-    refuse_inflated_dataset,
-)
+from ..clinical.events import event_from_attrs
+from ..clinical.scales import ClinicalEntry
+from ..storage.calibration import Calibration
+from ..storage.feature_row import read_feature_row
+from ..storage.opening import recovery_note
+from ..storage.reader import Session, Trial
+from ..storage.schema import CHANNELS, FORMAT, FORMAT_VERSION, SESSION_FIELDS
+from ..storage.trust import refuse_foreign_data, refuse_foreign_dataset, refuse_inflated_dataset
 from .options import ExportOptions
 
 __all__ = ["WARM_CHANNELS", "read_warm"]
@@ -60,7 +52,7 @@ class _NotPlain(Exception):
 
 
 def read_warm(path: str | os.PathLike[str], options: ExportOptions) -> Session | None:
-    """The session at `path` as :func:`~kinewrite.storage.session.load_session` reads it,
+    """The session at `path` as :func:`~kinewrite.storage.reader.load_session` reads it,
     with only :data:`WARM_CHANNELS` loaded; None if the file is not plain (see the module
     docstring) or `options` asks to recompute.
 

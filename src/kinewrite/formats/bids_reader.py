@@ -2,7 +2,7 @@
 
 ``kinewrite import DATASET --format bids --study STUDY --patient CODE`` imports the
 subject of ``CODE`` (its label from the dataset's ``participants.tsv`` column
-``patient_code``, else :func:`~kinewrite.storage.bids.subject_label` of the code): one new
+``patient_code``, else :func:`~kinewrite.export.bids.subject_label` of the code): one new
 session per ``ses-<n>`` (dated with its ``acq_time`` in ``sub-<label>_sessions.tsv``), one
 trial per ``*_motion.tsv`` in the order of the session's ``scans.tsv``, the task from the
 file's ``task-`` entity.
@@ -35,9 +35,11 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import TASKS
-from ..storage.bids import NA, BidsError, subject_label
+from ..storage.calibration import Calibration
 from ..storage.codes import check_code_collision, validate_patient_code
-from ..storage.session import STATE_TOUCH, Calibration, normalize_created
+from ..storage.naming import normalize_created
+from ..storage.schema import STATE_TOUCH
+from .bids_names import NA, BidsError, subject_label
 from .bounded_read import MAX_BYTES
 from .import_lock import no_checkpoint
 from .session_build import ImportResult, import_into_patient

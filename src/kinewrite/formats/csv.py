@@ -21,7 +21,7 @@ import pandas as pd
 from .._atomic import atomic_output
 from ..errors import InputError
 from ..model import TASKS, Recording, RecordingError
-from ..storage.session import STATE_HOVER, STATE_TOUCH
+from ..storage.schema import STATE_HOVER, STATE_TOUCH
 from .trial import (
     ImportedTrial,
     Scale,

@@ -13,7 +13,8 @@ from pathlib import Path
 import h5py
 
 from ..errors import InputError
-from ..storage.session import load_session, refuse_foreign_data
+from ..storage.reader import load_session
+from ..storage.trust import refuse_foreign_data
 from .trial import ImportedTrial
 
 __all__ = ["Skipped", "imported_sources", "not_yet_imported"]

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from ..errors import InputError
-from ..storage.session import STATE_HOVER, STATE_TOUCH
+from ..storage.schema import STATE_HOVER, STATE_TOUCH
 from .bounded_read import read_bounded
 from .svc import SVC_PRESSURE_LEVELS, SVC_UNITS_PER_MM
 from .trial import MAX_EXACT_INT, ImportedTrial, Scale, validate_trial

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..storage.session import STATE_HOVER, STATE_OUT, STATE_TOUCH
+from ..storage.schema import STATE_HOVER, STATE_OUT, STATE_TOUCH
 from .inkml_context import (
     Channel,
     all_formats,

@@ -2,7 +2,7 @@
 
 The session is built in a hidden temporary file beside its final name (``.session-...
 .import.XXXX.tmp``, mode 0600, never listed by a study) with the ordinary
-:class:`~kinewrite.storage.session.SessionWriter`, read back and compared with the files,
+:class:`~kinewrite.storage.writer.SessionWriter`, read back and compared with the files,
 then renamed into place: a failure, SIGTERM or SIGKILL at any moment leaves either no new
 session or the whole one. Files already in the patient's sessions are skipped
 (:mod:`~kinewrite.formats.dedup`); imports of one patient run one at a time
@@ -27,16 +27,12 @@ from ..analysis.scale import check_scale
 from ..errors import InputError, RecordingError
 from ..model import TASKS
 from ..storage.attrs import now_utc
+from ..storage.calibration import Calibration
 from ..storage.codes import check_code_collision, validate_patient_code
 from ..storage.layout import write_new_session
-from ..storage.session import (
-    Calibration,
-    SessionWriter,
-    channels_to_recording,
-    load_session,
-    normalize_created,
-    session_filename,
-)
+from ..storage.naming import normalize_created, session_filename
+from ..storage.reader import channels_to_recording, load_session
+from ..storage.writer import SessionWriter
 from ..trial_features import finish_trial
 from .dedup import Skipped, not_yet_imported
 from .import_lock import TEMP_TAG, import_lock, no_checkpoint, remove_leftovers

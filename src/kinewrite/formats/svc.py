@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import InputError
-from ..storage.session import STATE_HOVER, STATE_TOUCH
+from ..storage.schema import STATE_HOVER, STATE_TOUCH
 from .trial import (
     MAX_EXACT_INT,
     TIME_UNITS_S,

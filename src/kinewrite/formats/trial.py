@@ -4,7 +4,7 @@ reader applies before anything is written.
 
 The channels keep the values the file holds (device units, pressure levels); the conversion
 to mm and to the 0..1 pressure fraction is the session's
-:class:`~kinewrite.storage.session.Calibration` (:func:`session_calibration`), and every
+:class:`~kinewrite.storage.calibration.Calibration` (:func:`session_calibration`), and every
 trial records the conversion it used in its ``unit_conversion`` attribute.
 """
 
@@ -18,7 +18,8 @@ import numpy as np
 
 from ..analysis.preprocess import effective_rate_hz
 from ..errors import InputError, RecordingError
-from ..storage.session import Calibration, channels_to_recording
+from ..storage.calibration import Calibration
+from ..storage.reader import channels_to_recording
 
 __all__ = [
     "MAX_EXACT_INT",

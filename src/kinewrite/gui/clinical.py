@@ -1,6 +1,6 @@
 """Dialogs for clinical scales (ADDS, WCRS) and treatment events (PyQt6).
 
-Each dialog shows the items of :mod:`kinewrite.clinical_scales`, computes the score live,
+Each dialog shows the items of :mod:`kinewrite.clinical`, computes the score live,
 validates on OK (the dialog stays open and says what is wrong) and hands back the keyword
 arguments of :class:`~kinewrite.storage.writer.SessionWriter`'s method::
 
@@ -287,7 +287,7 @@ class WcrsDialog(_ScaleDialog):
     """Writer's Cramp Rating Scale (Wissel et al. 1996): writing-movement items, writing
     speed, the subscores and the total (0-30) shown live.
 
-    The item list is a reconstruction (see :mod:`kinewrite.clinical_scales`); the dialog says
+    The item list is a reconstruction (see :mod:`kinewrite.clinical`); the dialog says
     so in a visible note.
     """
 

@@ -4,7 +4,7 @@
 (docs/science.md §8) with fixed choices where the science has them
 (:data:`kinewrite.clinical.metadata.METADATA_CHOICES`); :class:`PatientCodeEdit` takes the one
 identity a session holds, a pseudonymous code, and says inline why a text is not one. The
-choices, labels and checks live in the Qt-free :mod:`kinewrite.clinical_scales`.
+choices, labels and checks live in the Qt-free :mod:`kinewrite.clinical`.
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..acquisition.calibration import ScreenMapping
     from ..acquisition.qt.qt_app import make_application
-    from ..cli.gui import run_app
+    from .app_loop import run_app
     from .main_window import MainWindow
 
     args.study.mkdir(parents=True, exist_ok=True)

@@ -154,7 +154,7 @@ class SessionEdits:
         ``dose_units`` is the total in U; ``product`` the toxin product (units of different
         products are not interchangeable); ``doses_units`` the dose per muscle in U (None,
         or NaN, where unknown). Validate first with
-        :func:`kinewrite.clinical_scales.treatment_event`.
+        :func:`kinewrite.clinical.events.treatment_event`.
         """
         if kind not in EVENT_KINDS:
             raise ValueError(f"event kind must be one of {EVENT_KINDS}")

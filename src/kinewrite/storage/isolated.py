@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .session import load_session
+from .reader import load_session
 
 __all__ = ["DEFAULT_TIMEOUT_S", "load_isolated"]
 
@@ -41,7 +41,7 @@ def _context(reader: Callable[[Path], Any]) -> Any:
         _CONTEXT = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
         if "forkserver" in methods:
             module = getattr(getattr(reader, "func", reader), "__module__", None)
-            preload = ["kinewrite.storage.session"]
+            preload = ["kinewrite.storage.reader"]
             if module and module.startswith("kinewrite.") and module not in preload:
                 preload.append(module)
             _CONTEXT.set_forkserver_preload(preload)
