@@ -88,6 +88,14 @@ class Recording:
         }
     )
 
+    @property
+    def pen_down_mask(self) -> np.ndarray:
+        """:attr:`pen_down` as a boolean array: construction fills it (all True when it was
+        not given), so this is it, typed without ``None``."""
+        if self.pen_down is None:  # pragma: no cover (__post_init__ always fills it)
+            return np.ones(self.t.size, dtype=bool)
+        return self.pen_down
+
     def __post_init__(self) -> None:
         setter = object.__setattr__
         t = _as_float_array("t", self.t)

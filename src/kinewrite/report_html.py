@@ -136,9 +136,9 @@ def report_html(p: Progress, images: dict[str, bytes], generated: str | None = N
         parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in SCALES_HEAD)
                      + "</tr>")
         for date, adds, wcrs, raters in scale_rows(p):
-            cells = "".join(f"<td class='num'>{v}</td>" if v else "<td></td>"
-                            for v in (adds, wcrs))
-            parts.append(f"<tr><td class='num'>{e(date)}</td>{cells}<td>{e(raters)}</td></tr>")
+            numbers = "".join(f"<td class='num'>{v}</td>" if v else "<td></td>"
+                              for v in (adds, wcrs))
+            parts.append(f"<tr><td class='num'>{e(date)}</td>{numbers}<td>{e(raters)}</td></tr>")
         parts.append("</table></td><td class='side-chart'>")
         if "clinical" in images:
             parts.append(f"<img alt='ADDS and WCRS over time' "

@@ -59,8 +59,9 @@ def _ink_of(p: Progress, task: str, i: int) -> tuple[str, str]:
         rec = trial.recording
     except (OSError, KeyError, ValueError) as exc:
         return "", f"handwriting not shown: {str(exc)[:80]}"
-    down = rec.pen_down if rec.pen_down is not None else [True] * rec.t.size
-    svg = ink_svg(rec.x, rec.y, down)
+    if rec is None:
+        return "", "no ink (the trial has no samples)"
+    svg = ink_svg(rec.x, rec.y, rec.pen_down_mask)
     return svg, "" if svg else "no ink (the pen never touched)"
 
 

@@ -47,16 +47,32 @@ _RHYTHMIC = ("sentence", "loops", "circles", "free")
 
 class QualityLike(Protocol):
     """What :func:`check_trial` reads of a live quality report (any object with these
-    attributes will do; ``gaps`` may be a count or a sequence of gaps)."""
+    attributes will do; ``gaps`` may be a count or a sequence of gaps). Read-only, so a
+    frozen :class:`~kinewrite.acquisition.quality.QualityReport` is one."""
 
-    n_samples: int
-    duration_s: float
-    effective_rate_hz: float
-    jitter_ms: float
-    duplicate_timestamps: int
-    gaps: Any
-    dropped_estimate: int
-    pen_down_s: float
+    @property
+    def n_samples(self) -> int: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def effective_rate_hz(self) -> float: ...
+
+    @property
+    def jitter_ms(self) -> float: ...
+
+    @property
+    def duplicate_timestamps(self) -> int: ...
+
+    @property
+    def gaps(self) -> Any: ...
+
+    @property
+    def dropped_estimate(self) -> int | None: ...
+
+    @property
+    def pen_down_s(self) -> float: ...
 
 
 @dataclass(frozen=True)

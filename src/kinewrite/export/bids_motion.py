@@ -76,7 +76,7 @@ def trial_channels(trial: Trial) -> tuple[list[Channel], pp.Clock]:
         state = np.full(rec.n_samples, STATE_TOUCH, dtype=np.uint8)
     extra = [rec.x, rec.y] + ([] if rec.pressure is None else [rec.pressure])
     nominal = trial.nominal_rate_hz if math.isfinite(trial.nominal_rate_hz) else None
-    latency, clock = rebuilt_latency(rec.t, rec.pen_down, extra, nominal)
+    latency, clock = rebuilt_latency(rec.t, rec.pen_down_mask, extra, nominal)
     channels = [
         Channel("latency", NA, "LATENCY", "s", "rebuilt sample clock (kinewrite analysis), "
                 "from the first sample", latency),

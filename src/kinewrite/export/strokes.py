@@ -67,7 +67,10 @@ def session_strokes(path: str | os.PathLike[str], options: ExportOptions) -> lis
             continue
         nominal = trial.nominal_rate_hz if np.isfinite(trial.nominal_rate_hz) else None
         try:
-            table = stroke_table(trial.recording, trial.task, nominal)
+            recording = trial.recording
+            if recording is None:
+                continue
+            table = stroke_table(recording, trial.task, nominal)
         except (RecordingError, ValueError):
             continue  # the trial table says why (analysis_error)
         frame = pd.DataFrame(table)

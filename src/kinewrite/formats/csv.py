@@ -158,7 +158,7 @@ def write_csv_recording(
     cols = {"t": recording.t, "x": recording.x, "y": recording.y}
     if recording.pressure is not None:
         cols["pressure"] = recording.pressure
-    cols["pen_down"] = recording.pen_down.astype(np.int8)
+    cols["pen_down"] = recording.pen_down_mask.astype(np.int8)
     if recording.tilt_x is not None:
         cols["tilt_x"] = recording.tilt_x
     if recording.tilt_y is not None:
@@ -185,7 +185,7 @@ def read_csv_trial(data: bytes, name: str) -> ImportedTrial:
     recording, task = parse_csv_recording(data, name)
     channels: dict[str, np.ndarray] = {
         "t": recording.t, "x": recording.x, "y": recording.y,
-        "state": np.where(recording.pen_down, STATE_TOUCH, STATE_HOVER).astype(np.uint8),
+        "state": np.where(recording.pen_down_mask, STATE_TOUCH, STATE_HOVER).astype(np.uint8),
     }
     units = {"t": "s", "x": "mm", "y": "mm", "state": "code"}
     if recording.pressure is not None:

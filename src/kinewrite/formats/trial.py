@@ -123,7 +123,7 @@ def validate_trial(trial: ImportedTrial) -> None:
         recording = channels_to_recording(trial.channels, trial.calibration)
     except RecordingError as exc:
         raise InputError(f"{trial.source}: {exc}") from None
-    if not recording.pen_down.any():
+    if not recording.pen_down_mask.any():
         raise InputError(f"{trial.source}: pen never touches the surface "
                          "(all samples are pen up)")
 
