@@ -1,0 +1,55 @@
+"""The house rules of docs/architecture.md, checked on the source: the import contracts
+(import-linter, configured in pyproject.toml), mypy on the Qt-free core, modules of at most
+400 lines, and no module importing another module's private names."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src" / "kinewrite"
+MAX_LINES = 400
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "egg-info" not in str(p))
+
+
+def test_import_contracts_are_kept() -> None:
+    pytest.importorskip("importlinter", reason="import-linter is in the test extra")
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command;"
+         " sys.exit(lint_imports_command())"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "0 broken" in out.stdout and "5 kept" in out.stdout, out.stdout[-2000:]
+
+
+def test_mypy_is_clean_on_the_core() -> None:
+    pytest.importorskip("mypy", reason="mypy is in the test extra")
+    out = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=600)
+    assert out.returncode == 0, out.stdout[-4000:]
+
+
+def test_every_module_is_at_most_400_lines() -> None:
+    long = {str(p.relative_to(SRC)): n for p in _modules()
+            if (n := len(p.read_text("utf-8").splitlines())) > MAX_LINES}
+    assert long == {}, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    found = []
+    for path in _modules():
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "")
+                                                     .startswith("kinewrite")):
+                found += [f"{path.relative_to(SRC)}: {node.module}.{a.name}"
+                          for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    assert found == [], found
