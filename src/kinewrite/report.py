@@ -288,11 +288,3 @@ def chart_captions(p: Progress) -> dict[str, list[tuple[str, str]]]:
         explained.update(fresh)
         out[task] = [(plain_label(n), plain_caption(n)) for n in fresh]
     return out
-
-def __getattr__(name: str):
-    """``kinewrite.report.report_html`` where it was before it had a module of its own."""
-    if name == "report_html":
-        from .report_html import report_html
-
-        return report_html
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
