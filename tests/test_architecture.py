@@ -53,3 +53,30 @@ def test_no_module_imports_another_modules_private_names() -> None:
                           for a in node.names
                           if a.name.startswith("_") and not a.name.startswith("__")]
     assert found == [], found
+
+
+def _layout_in_the_doc() -> set[str]:
+    """The module paths (relative to src/kinewrite) that docs/architecture.md §2 lists."""
+    text = (ROOT / "docs" / "architecture.md").read_text("utf-8")
+    block = text.split("## §2.", 1)[1].split("```", 2)[1]
+    listed, folders = set(), []
+    for line in block.splitlines()[1:]:
+        if not line.strip() or not line.startswith("  "):
+            continue
+        depth = (len(line) - len(line.lstrip())) // 2 - 1
+        name = line.split()[0]
+        del folders[depth:]
+        if name.endswith("/"):
+            folders.append(name.rstrip("/"))
+        elif name.endswith(".py"):
+            listed.add("/".join([*folders, name]))
+    return listed
+
+
+def test_the_layout_in_docs_architecture_matches_the_tree() -> None:
+    tree = {str(p.relative_to(SRC)) for p in _modules()
+            if p.name not in ("__main__.py",) and not (p.name == "__init__.py"
+                                                       and p.parent != SRC)}
+    listed = _layout_in_the_doc()
+    assert sorted(tree - listed) == [], "modules missing from docs/architecture.md §2"
+    assert sorted(listed - tree) == [], "docs/architecture.md §2 lists modules that do not exist"
