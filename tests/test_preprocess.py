@@ -5,6 +5,7 @@ import pytest
 from scipy import signal
 
 from kinewrite.analysis import preprocess as pp
+from kinewrite.analysis.preprocess import clock as pp_clock
 from kinewrite.simulate import tablet_clock
 
 
@@ -41,7 +42,7 @@ def test_irregular_device_keeps_its_own_stamps(rng):
 
 def test_duplicates_are_spread_back_in_time():
     stamp = np.array([0.0, 0.010, 0.010, 0.030])
-    out = pp._spread_duplicates(stamp, period=0.010)
+    out = pp_clock._spread_duplicates(stamp, period=0.010)
     np.testing.assert_allclose(out, [0.0, 0.005, 0.010, 0.030])
 
 

@@ -28,7 +28,8 @@ import math
 
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
-from .analysis.reference import ideal_for, plain_caption, plain_label, reference_for
+from .analysis.plain_names import plain_caption, plain_label
+from .analysis.reference_bands import ideal_for, reference_for
 from .progress import Progress, task_label
 
 __all__ = ["KEY_MEASURES", "charted_measures", "key_measures", "summary_lines"]

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The analysis modules whose every public function must show an example.
 MODULES = ("kinematics", "strokes", "tremor", "spiral", "pressure", "force", "pipeline",
-           "preprocess", "review_signals", "registry", "families", "features",
-           "stroke_table")
+           "preprocess.sample_order", "preprocess.clock", "preprocess.segments",
+           "preprocess.resample", "preprocess.filters", "preprocess.orientation",
+           "review_signals", "registry", "families", "features", "stroke_table")
 
 
 def test_pytest_collects_the_analysis_doctests():

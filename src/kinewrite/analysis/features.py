@@ -15,6 +15,7 @@ import numpy as np
 from ..model import TASKS, Recording
 from .families import FamilyInputs
 from .pipeline import prepare
+from .reference_bands import bands_markdown
 from .registry import (
     ALL,
     FEATURES,
@@ -122,8 +123,6 @@ def features_markdown() -> str:
     for f in FEATURES:
         tasks = "all" if f.tasks == ALL else ", ".join(f.tasks)
         lines.append(f"| `{f.name}` | {f.unit} | {tasks} | {f.definition} | {f.reference} |")
-    from .reference import bands_markdown  # reference.py imports this module
-
     lines += ["", bands_markdown().rstrip("\n"), "",
               "How much a measure varies between repeated trials of one visit, and which "
               "change between visits is beyond that noise: docs/measurement-error.md.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preprocess import Segments
+from .preprocess.segments import Segments
 
 __all__ = ["ldlj", "normalized_jerk", "segment_gradient"]
 

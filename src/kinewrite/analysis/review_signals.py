@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import Recording, RecordingError
-from . import preprocess as pp
 from .families import FamilyInputs
 from .force import pressure_in_newtons_if_calibrated
 from .pipeline import Prepared, prepare
+from .preprocess.segments import Segments
 from .spiral import SpiralFit, unravel_about
 from .strokes import Strokes
 from .tremor import TremorResult, exclusion_half_width_hz
@@ -32,7 +32,7 @@ from .tremor import TremorResult, exclusion_half_width_hz
 __all__ = ["ReviewSignals", "nan_breaks", "review_signals"]
 
 
-def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
+def nan_breaks(values: np.ndarray, segments: Segments) -> np.ndarray:
     """`values` (concatenated segments) with a NaN inserted between consecutive segments.
 
     One curve item drawn with ``connect="finite"`` then shows every segment without joining
@@ -40,7 +40,7 @@ def nan_breaks(values: np.ndarray, segments: pp.Segments) -> np.ndarray:
 
     Examples
     --------
-    >>> nan_breaks(np.arange(5.0), pp.Segments(np.array([0, 2]), np.array([2, 3]))).tolist()
+    >>> nan_breaks(np.arange(5.0), Segments(np.array([0, 2]), np.array([2, 3]))).tolist()
     [0.0, 1.0, nan, 2.0, 3.0, 4.0]
     """
     values = np.asarray(values, dtype=np.float64)
@@ -75,7 +75,7 @@ class ReviewSignals:
     pressure_unit: str  # "N" or "1" (fraction of the device range)
     color_speed_mm_s: np.ndarray  # grid speed interpolated onto the raw samples
     g_t_s: np.ndarray
-    segments: pp.Segments
+    segments: Segments
     speed_mm_s: np.ndarray
     vy_mm_s: np.ndarray
     curve_t_s: np.ndarray

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .preprocess import Segments
+from .preprocess.segments import Segments
 
 __all__ = ["PenRuns", "Strokes", "pen_runs", "segment_strokes"]
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from .preprocess import Segments, butter_sos, filtfilt_segments, settle_samples
+from .preprocess.filters import butter_sos, filtfilt_segments, settle_samples
+from .preprocess.segments import Segments
 
 __all__ = ["TremorResult", "detect_tremor", "exclusion_half_width_hz", "highpass",
            "welch_segments"]

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from ..analysis.features import FEATURES
-from ..analysis.reference import plain_label
+from ..analysis.plain_names import plain_label
 
 __all__ = ["TRIAL_COLUMNS", "display_unit", "format_value", "progress_table_text",
            "trials_table"]

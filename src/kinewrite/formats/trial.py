@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.preprocess import effective_rate_hz
+from ..analysis.preprocess.clock import effective_rate_hz
 from ..errors import InputError, RecordingError
 from ..storage.calibration import Calibration
 from ..storage.reader import channels_to_recording
