@@ -24,7 +24,8 @@ from PyQt6.QtWidgets import (
 )
 
 from ..acquisition.visit import VisitController
-from .clinical import AddsDialog, TreatmentEventDialog, WcrsDialog
+from .clinical_event import TreatmentEventDialog
+from .clinical_scales import AddsDialog, WcrsDialog
 from .text import PlainLabel
 
 __all__ = ["DonePage"]

@@ -44,7 +44,7 @@ from ..acquisition.visit import (
     stylus_profile,
 )
 from ..errors import InputError
-from .clinical import AddsDialog, WcrsDialog
+from .clinical_scales import AddsDialog, WcrsDialog
 from .done_page import DonePage
 from .record import RecordPanel
 from .result_panel import ResultPanel, ink_crop
