@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..acquisition.calibration import ScreenMapping
+from ..acquisition.calibration.mapping import ScreenMapping
 from ..errors import InputError
 from ..storage.study import study_summaries
 from ..storage.writer import SessionWriter

@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PyQt6.QtCore import QTimer
 
-    from ..acquisition.calibration import ScreenMapping
+    from ..acquisition.calibration.mapping import ScreenMapping
     from ..acquisition.qt.qt_app import make_application
     from .app_loop import run_app
     from .main_window import MainWindow
