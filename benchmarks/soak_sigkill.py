@@ -145,7 +145,7 @@ def one_app_kill(study: Path, i: int, display: str, rng: random.Random) -> dict:
 
 def visit_soak(kills: int, rng: random.Random, long_minutes: float) -> tuple[list[dict], dict]:
     """Kill the app's scripted visit at random moments of each phase in turn."""
-    from kinewrite.gui.visit_drill import DrillLog, check_killed_visit, phase_slots, run_drill
+    from kinewrite.gui.visit_drill_soak import DrillLog, check_killed_visit, phase_slots, run_drill
 
     with tempfile.TemporaryDirectory() as tmp:
         dry = run_drill(Path(tmp) / "dry", long_minutes=long_minutes)

@@ -27,7 +27,8 @@ from typing import Any
 from ..storage.calibration import Calibration
 from ..storage.reader import Session, load_session
 from ..storage.writer import SessionWriter
-from .calibration import ScreenMapping, calibration
+from .calibration.combine import calibration
+from .calibration.mapping import ScreenMapping
 from .tasks import Protocol, TaskSpec
 from .trial_outcome import TrialOutcome, summary_row
 from .visit_setup import (

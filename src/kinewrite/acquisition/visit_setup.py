@@ -15,7 +15,8 @@ from typing import Any
 
 from ..clinical.metadata import METADATA_LABELS
 from ..errors import InputError
-from .calibration import PressureProfile, list_profiles
+from .calibration.pressure import PressureProfile
+from .calibration.profile_files import list_profiles
 
 __all__ = [
     "AUTO_DEVICE",

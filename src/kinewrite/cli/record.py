@@ -65,7 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def screen_mapping(app: Any, mm_per_px: float | None = None) -> Any:
     """The px-to-mm mapping: explicit, else the saved one, else the screen's physical size."""
-    from ..acquisition.calibration import ScreenMapping
+    from ..acquisition.calibration.mapping import ScreenMapping
     from ..gui.settings import load_screen_mapping
 
     if mm_per_px is not None:
@@ -124,7 +124,8 @@ def cmd_record(args: argparse.Namespace) -> int:
                        min_duration_s=min(spec.min_duration_s, s),
                        min_pen_down_s=min(spec.min_pen_down_s, s))
 
-    from ..acquisition.calibration import calibration, load_profile
+    from ..acquisition.calibration.combine import calibration
+    from ..acquisition.calibration.profile_files import load_profile
     from ..acquisition.qt.qt_app import make_application, on_stop_signals
     from ..gui.record import RecordWindow
     from ..storage.writer import SessionWriter

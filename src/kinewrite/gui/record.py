@@ -34,7 +34,7 @@ from PyQt6.QtWidgets import (
 )
 
 from ..acquisition import trial_outcome
-from ..acquisition.calibration import ScreenMapping
+from ..acquisition.calibration.mapping import ScreenMapping
 from ..acquisition.feedback import PressureFeedback
 from ..acquisition.qt.audio import ToneOutput
 from ..acquisition.qt.canvas import TabletCanvas

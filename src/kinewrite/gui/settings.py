@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_text, private_folder
-from ..acquisition.calibration import CalibrationError, ScreenMapping
+from ..acquisition.calibration.errors import CalibrationError
+from ..acquisition.calibration.mapping import ScreenMapping
 from ..acquisition.tasks import config_dir
 
 __all__ = ["load_screen_mapping", "load_settings", "save_screen_mapping", "save_settings"]

@@ -21,7 +21,7 @@ from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from ..acquisition.calibration import ScreenMapping
+from ..acquisition.calibration.mapping import ScreenMapping
 from ..acquisition.qt import canvas as canvas_module
 from ..model import Recording
 

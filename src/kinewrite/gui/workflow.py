@@ -33,7 +33,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..acquisition.calibration import ScreenMapping
+from ..acquisition.calibration.mapping import ScreenMapping
 from ..acquisition.trial_outcome import TrialOutcome, outcome_verdict
 from ..acquisition.visit import (
     CARRIED_FIELDS,

@@ -2,8 +2,9 @@
 
 Ingestion and drawing are decoupled. The event handlers only read the event, push one sample
 into a sink (a :class:`~kinewrite.acquisition.buffer.SampleBuffer`: a list append under a
-lock) and append the point to a pending-draw list: no disk, no painting. A ~60 Hz timer paints
-the pending points incrementally onto an off-screen image and asks for a repaint of the dirty
+lock) and append the point to a pending-draw list: no disk, no painting. A ~60 Hz timer hands
+the pending points to the canvas's :class:`~kinewrite.acquisition.qt.ink.InkLayer`, which
+paints them incrementally onto an off-screen image, and asks for a repaint of the dirty
 rectangle; ``paintEvent`` only blits the guide and the ink images. A slow repaint therefore
 delays, but never loses, samples (``tests/gui/test_busy_gui.py``), and the redraw cost does
 not grow with the number of points already drawn (``benchmarks/bench_acquisition.py``).
@@ -61,22 +62,20 @@ import time
 from typing import Protocol
 
 import numpy as np
-from PyQt6 import sip
-from PyQt6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import (
     QColor,
-    QImage,
     QInputDevice,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
-    QPen,
-    QPolygonF,
     QResizeEvent,
     QTabletEvent,
 )
 from PyQt6.QtWidgets import QApplication, QWidget
+
+from .ink import InkLayer, Point
 
 __all__ = ["SampleSink", "TabletCanvas"]
 
@@ -146,24 +145,17 @@ class TabletCanvas(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(200, 150)
-        self._ink_width = (float(ink_width_px[0]), float(ink_width_px[1]))
-        self._ink_color = QColor(ink_color or QColor(16, 32, 96))
-        self._guide_color = QColor(guide_color or QColor(200, 200, 200))
-        self._background = QColor(background or QColor(255, 255, 255))
+        self._layer = InkLayer(ink_width_px, ink_color or QColor(16, 32, 96),
+                               guide_color or QColor(200, 200, 200),
+                               background or QColor(255, 255, 255))
         self._sink: SampleSink | None = None
-        self._pending: list[tuple[float, float, float, int]] = []
-        self._carry: tuple[float, float, float, int] | None = None  # last drawn point
-        self._hover_at: QPointF | None = None
-        self._ink = QImage()
-        self._guide_img = QImage()
-        self._guides: list[np.ndarray] = []
-        self._guide_visible = False
+        self._pending: list[Point] = []  # received, not yet drawn
         self._count = 0
         self._emitted = -1
         self._tablet_seen = False
         self._mouse_seen = False
         self._down = False
-        self._last: tuple[float, float, float, int] = (_NAN, _NAN, _NAN, _OUT)
+        self._last: Point = (_NAN, _NAN, _NAN, _OUT)
         self._last_angles = (_NAN, _NAN, _NAN)
         self._filter_installed = False
         self._reset_clock()
@@ -239,9 +231,7 @@ class TabletCanvas(QWidget):
     def clear_ink(self) -> None:
         """Erase the ink (and points not yet drawn); the guide stays."""
         self._pending.clear()
-        self._carry = None
-        if not self._ink.isNull():
-            self._ink.fill(Qt.GlobalColor.transparent)
+        self._layer.clear()
         self.update()
 
     def set_guide(self, polylines_px: list[np.ndarray] | None, visible: bool = True) -> None:
@@ -260,16 +250,7 @@ class TabletCanvas(QWidget):
         ValueError
             If a polyline is not an (n, 2) array of finite numbers.
         """
-        lines = []
-        for i, line in enumerate(polylines_px or []):
-            a = np.asarray(line, dtype=np.float64)
-            if a.ndim != 2 or a.shape[1] != 2 or not np.all(np.isfinite(a)):
-                raise ValueError(f"guide polyline {i}: expected an (n, 2) array of finite px "
-                                 f"coordinates, got shape {a.shape}")
-            lines.append(a)
-        self._guides = lines
-        self._guide_visible = bool(visible)
-        self._render_guide()
+        self._layer.set_guide(polylines_px, visible, self.size(), self.devicePixelRatioF())
         self.update()
 
     def draw_pending(self, max_points: int | None = None) -> int:
@@ -291,14 +272,8 @@ class TabletCanvas(QWidget):
         if not pending:
             return 0
         n = len(pending)
-        last = pending[-1]
-        hover_was = self._hover_at
-        self._hover_at = QPointF(last[0], last[1]) if last[3] == _HOVER else None
-        if self._carry is not None:
-            pending.insert(0, self._carry)
-        self._carry = last
-        dirty = self._paint_segments(np.array(pending, dtype=np.float64))
-        if self._hover_at is not None or hover_was is not None:
+        dirty, hover_moved = self._layer.draw(pending, self.size(), self.devicePixelRatioF())
+        if hover_moved:
             self.update()  # the hover marker moved: a full (cheap) blit
         elif dirty is not None:
             self.update(dirty)
@@ -362,25 +337,15 @@ class TabletCanvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Grow the ink image (keeping the ink) and re-render the guide."""
-        self._ensure_ink(event.size())
-        self._render_guide()
+        dpr = self.devicePixelRatioF()
+        self._layer.ensure_ink(event.size(), dpr)
+        self._layer.render_guide(self.size(), dpr)
         super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Blit background, guide and ink (nothing is drawn point by point here)."""
         p = QPainter(self)
-        rect = event.rect()
-        p.fillRect(rect, self._background)
-        if self._guide_visible and not self._guide_img.isNull():
-            p.drawImage(QRectF(rect), self._guide_img, self._image_rect(rect, self._guide_img))
-        if not self._ink.isNull():
-            p.drawImage(QRectF(rect), self._ink, self._image_rect(rect, self._ink))
-        if self._hover_at is not None:
-            pen = QPen(self._guide_color.darker(130))
-            pen.setWidthF(1.0)
-            p.setPen(pen)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.drawEllipse(self._hover_at, 3.0, 3.0)
+        self._layer.paint(p, event.rect())
         p.end()
 
     # ------------------------------------------------------------------ private
@@ -424,95 +389,3 @@ class TabletCanvas(QWidget):
         if down != self._down:
             self._down = down
             (self.penDown if down else self.penUp).emit()
-
-    def _ensure_ink(self, size: QSize) -> None:
-        dpr = self.devicePixelRatioF()
-        w, h = int(np.ceil(size.width() * dpr)), int(np.ceil(size.height() * dpr))
-        old = self._ink
-        if not old.isNull() and old.width() >= w and old.height() >= h:
-            return
-        img = QImage(max(w, old.width()), max(h, old.height()),
-                     QImage.Format.Format_ARGB32_Premultiplied)
-        img.setDevicePixelRatio(dpr)
-        img.fill(Qt.GlobalColor.transparent)
-        if not old.isNull():
-            p = QPainter(img)
-            p.drawImage(0, 0, old)
-            p.end()
-        self._ink = img
-
-    def _image_rect(self, rect: QRect, img: QImage) -> QRectF:
-        dpr = img.devicePixelRatio()
-        return QRectF(rect.x() * dpr, rect.y() * dpr, rect.width() * dpr, rect.height() * dpr)
-
-    def _render_guide(self) -> None:
-        if not self._guides or self.width() <= 0 or self.height() <= 0:
-            self._guide_img = QImage()
-            return
-        dpr = self.devicePixelRatioF()
-        img = QImage(int(np.ceil(self.width() * dpr)), int(np.ceil(self.height() * dpr)),
-                     QImage.Format.Format_ARGB32_Premultiplied)
-        img.setDevicePixelRatio(dpr)
-        img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self._guide_color)
-        pen.setWidthF(2.0)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        p.setPen(pen)
-        for line in self._guides:
-            if line.shape[0] >= 2:
-                p.drawPolyline(_polygon(line))
-        p.end()
-        self._guide_img = img
-
-    def _paint_segments(self, pts: np.ndarray) -> QRect | None:
-        """Draw the touching segments of `pts` (x, y, pressure, state rows); dirty rect."""
-        if pts.shape[0] < 2:
-            return None
-        touch = pts[:, 3] == _TOUCH
-        seg = touch[1:] & touch[:-1]  # segment i joins points i and i+1
-        if not seg.any():
-            return None
-        if self._ink.isNull():
-            self._ensure_ink(self.size())
-        lo, hi = self._ink_width
-        p = pts[:, 2]
-        p = np.where(np.isnan(p), 0.5, np.clip(p, 0.0, 1.0))
-        width = np.round(2.0 * (lo + (hi - lo) * 0.5 * (p[1:] + p[:-1]))) / 2.0
-        # runs of consecutive drawable segments of one width: one polyline each
-        key = np.where(seg, width, -1.0)
-        change = np.flatnonzero(np.diff(key) != 0) + 1
-        starts = np.concatenate(([0], change))
-        stops = np.concatenate((change, [key.size]))
-        painter = QPainter(self._ink)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self._ink_color)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        for a, b in zip(starts, stops, strict=True):  # one iteration per run, not per sample
-            w = key[a]
-            if w < 0:
-                continue
-            pen.setWidthF(float(w))
-            painter.setPen(pen)
-            painter.drawPolyline(_polygon(pts[a : b + 1, :2]))
-        painter.end()
-        used = np.concatenate((seg, [False])) | np.concatenate(([False], seg))
-        xy = pts[used, :2]
-        margin = hi + 2.0
-        x0, y0 = np.floor(xy.min(axis=0) - margin)
-        x1, y1 = np.ceil(xy.max(axis=0) + margin)
-        return QRect(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
-
-
-def _polygon(xy: np.ndarray) -> QPolygonF:
-    """A QPolygonF filled from an (n, 2) float array in one copy (no QPointF per point)."""
-    n = int(xy.shape[0])
-    poly = QPolygonF()
-    poly.resize(n)
-    if n:
-        view = np.frombuffer(sip.voidptr(poly.data(), n * 16, True), dtype=np.float64)
-        view.reshape(n, 2)[:] = xy
-    return poly
