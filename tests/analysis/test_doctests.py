@@ -38,7 +38,7 @@ def _public_functions():
 @pytest.mark.parametrize("func", list(_public_functions()))
 def test_public_function_has_a_runnable_example(func):
     if func.__name__ == "features_markdown":  # its example is docs/features.md itself
-        pytest.skip("checked against docs/features.md in tests/test_registry.py")
+        pytest.skip("checked against docs/features.md in tests/analysis/test_registry.py")
     doc = inspect.getdoc(func) or ""
     assert "Examples\n--------" in doc, f"{func.__qualname__} has no Examples section"
     examples = doctest.DocTestParser().get_examples(doc)

@@ -1,5 +1,5 @@
 """preprocess.py on signals whose filtered, rotated or re-clocked form is known
-(docs/science.md §2). The older preprocess tests are in tests/test_preprocess.py."""
+(docs/science.md §2). The older preprocess tests are in tests/analysis/test_preprocess.py."""
 
 import numpy as np
 import pytest

@@ -7,8 +7,8 @@ parsers by installing handlers that raise on a DOCTYPE, an entity declaration an
 entity reference, which is what :func:`parse_xml` does in five lines, with a one-line message
 naming the file. The bounds it does not give (nesting depth, element count) and the small tree
 built in the same pass would stay ours, so the dependency would replace five lines and add a
-package to audit (decided for issue 16; the refusals are tested in tests/test_import.py and
-tests/fuzz/test_import_fuzz.py).
+package to audit (decided for issue 16; the refusals are tested in tests/formats/test_import.py
+and tests/fuzz/test_import_fuzz.py).
 """
 
 from __future__ import annotations

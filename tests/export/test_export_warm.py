@@ -18,7 +18,7 @@ from kinewrite.export.warm import WARM_CHANNELS, read_warm
 from kinewrite.storage.calibration import trial_guide_mm
 from kinewrite.storage.reader import load_session
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
 
 def _same_value(a: object, b: object) -> bool:

@@ -32,7 +32,7 @@ def test_every_reference_names_a_registered_feature_in_its_unit():
 def test_every_band_is_cited_in_docs_features():
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "features.md").read_text("utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "features.md").read_text("utf-8")
     section = doc.split("## Reference bands", 1)[1].split("## References", 1)[0]
     for ref in REFERENCES:
         row = next(line for line in section.splitlines() if line.startswith(f"| `{ref.feature}`"))

@@ -24,7 +24,7 @@ from kinewrite.progress import load_progress
 from kinewrite.storage import study_index as ix
 from kinewrite.storage.study import read_session_summary, study_summaries
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 CLI = [sys.executable, "-m", "kinewrite.cli"]
 FEATURE = "duration_s"
 

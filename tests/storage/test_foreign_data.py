@@ -19,7 +19,7 @@ from kinewrite.storage.isolated import load_isolated
 from kinewrite.storage.reader import load_session
 from kinewrite.storage.study import read_session_summary
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study" / "SIM-001"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "study" / "SIM-001"
 CLI = [sys.executable, "-m", "kinewrite"]
 
 

@@ -12,7 +12,7 @@ from kinewrite.storage.study_index import INDEX_NAME, load_index
 from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from kinewrite.analysis.registry import (
 )
 from kinewrite.simulate import simulate_trial
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "features.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "features.md"
 
 #: The names issue #2 requires, every one of them.
 REQUIRED = """duration_s pen_down_time_s in_air_time_s on_surface_strokes pen_lifts path_length_mm

@@ -113,7 +113,7 @@ def test_demo_on_bundled_samples(tmp_path):
     table = (tmp_path / "out" / "features.csv").read_text().splitlines()
     header = table[0].split(",")
     assert {"file", "task", "stroke_frequency_hz", "tremor_frequency_hz"} <= set(header)
-    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
     assert len(table) == 1 + len(list(samples.glob("*.csv")))
 
 
@@ -147,7 +147,7 @@ def test_demo_without_samples_exit_2(tmp_path):
 def test_analyze_isolated_gives_the_same_numbers_and_survives_head():
     """``--isolate`` reads each session in a child process: same output; a closed pipe
     (``| head``) is not an error."""
-    session = sorted((Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+    session = sorted((Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
                       / "SIM-001").glob("session-*.h5"))[0]
     direct, isolated = run("analyze", "--json", str(session)), run(
         "analyze", "--isolate", "--timeout", "30", "--json", str(session))
@@ -182,7 +182,7 @@ def test_a_missing_qt_library_is_named_with_its_package(tmp_path):
     (fake / "__init__.py").write_text(
         'raise ImportError("libEGL.so.1: cannot open shared object file: No such file or '
         'directory")\n')
-    src = Path(__file__).resolve().parents[1] / "src"
+    src = Path(__file__).resolve().parents[2] / "src"
     env = {**os.environ, "PYTHONPATH": f"{fake.parent}{os.pathsep}{src}"}
     r = subprocess.run([sys.executable, "-m", "kinewrite", "demo", "-o", str(tmp_path / "o")],
                        capture_output=True, text=True, timeout=120, env=env)

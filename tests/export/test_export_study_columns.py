@@ -17,7 +17,7 @@ from kinewrite.storage.schema import STATE_TOUCH
 from kinewrite.storage.writer import SessionWriter
 from kinewrite.trial_features import finish_trial
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
 
 def export(study: Path, out: Path, *extra: str) -> pd.DataFrame:

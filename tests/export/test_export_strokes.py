@@ -17,7 +17,7 @@ from kinewrite.model import Recording
 from kinewrite.simulate import simulate_trial
 from kinewrite.storage.reader import load_session
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "study"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
 
 
 @pytest.fixture(scope="module")

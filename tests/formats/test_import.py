@@ -75,7 +75,8 @@ def write(path: Path, text: str | bytes) -> Path:
 
 def import_ok(study: Path, *args: str, patient: str = "WC-001") -> Path:
     """Import in-process; returns the one new session file. ``--reimport``: these tests read
-    the same file with different options (tests/test_import_kills.py tests the skipping)."""
+    the same file with different options (tests/formats/test_import_kills.py tests the
+    skipping)."""
     before = set(study.glob("*/session-*.h5"))
     assert main(["import", *args, "--reimport", "--study", str(study),
                  "--patient", patient]) == 0
@@ -696,7 +697,7 @@ def test_name_like_code_is_warned_about_and_imported(study, tmp_path):
 
 def test_what_a_killed_import_left_is_invisible_and_removed(study, tmp_path):
     """A temporary session and a writer lock as SIGKILL leaves them (built by hand here;
-    tests/test_import_kills.py kills real imports): never listed, removed by the next
+    tests/formats/test_import_kills.py kills real imports): never listed, removed by the next
     import, and the lock of a dead process blocks nothing."""
     from kinewrite.storage.study import open_study
 
