@@ -29,7 +29,8 @@ import math
 from ._version import __version__
 from .analysis.features import FEATURES, feature_names
 from .analysis.reference import ideal_for, plain_caption, plain_label, reference_for
-from .progress import Progress, task_label
+from .progress.labels import task_label
+from .progress.model import Progress
 
 __all__ = ["KEY_MEASURES", "charted_measures", "key_measures", "summary_lines"]
 

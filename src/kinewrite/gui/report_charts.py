@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..progress import Progress
+from ..progress.model import Progress
 from ..report import CHART_HEIGHT_PX, CHART_WIDTH_PX, charted_measures
 
 __all__ = ["render_plots"]

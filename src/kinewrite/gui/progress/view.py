@@ -53,17 +53,19 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ..analysis.features import FEATURES, REFERENCES, feature_names
-from ..analysis.reference import (
+from ...analysis.features import FEATURES, REFERENCES, feature_names
+from ...analysis.reference import (
     PLAIN_GROUPS,
     ideal_for,
     plain_caption,
     plain_label,
     reference_for,
 )
-from ..progress import Progress, ProgressError, load_progress, task_label
-from .event_labels import EventLabels
-from .plots import (
+from ...progress.labels import task_label
+from ...progress.load import load_progress
+from ...progress.model import Progress, ProgressError
+from ..event_labels import EventLabels
+from ..plots import (
     EVENT_COLOURS,
     SERIES_COLOUR,
     add_event_marker,
@@ -74,7 +76,7 @@ from .plots import (
     save_png,
     unit_text,
 )
-from .text import PlainLabel, escape, plain_tooltip, rich_label
+from ..text import PlainLabel, escape, plain_tooltip, rich_label
 
 __all__ = ["DEFAULT_FEATURES", "ProgressView", "render_progress_png", "technical_unit"]
 
