@@ -80,7 +80,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     from PyQt6.QtCore import Qt
 
     from .plots import ensure_app, fit_title
-    from .progress.view import ProgressView
+    from .progress_view import ProgressView
 
     app = ensure_app()
     out: dict[str, bytes] = {}

@@ -3,9 +3,9 @@ axis, the text of the definition box, and the measures shown first for each task
 
 from __future__ import annotations
 
-from ...analysis.features import FEATURES, REFERENCES
-from ...analysis.reference import ideal_for, plain_label, reference_for
-from ..plots import unit_text
+from ..analysis.features import FEATURES, REFERENCES
+from ..analysis.reference import ideal_for, plain_label, reference_for
+from .plots import unit_text
 
 __all__ = ["DEFAULT_FEATURES", "FEATURE_BY_NAME", "TASK_PREFERENCE", "measure_label",
            "technical_text", "technical_unit", "unit_words"]

@@ -13,11 +13,11 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QListWidgetItem
 
-from ...analysis.features import feature_names
-from ...analysis.reference import PLAIN_GROUPS, plain_caption, plain_label
-from ...progress.labels import task_label
-from ..text import escape, plain_tooltip
-from .names import DEFAULT_FEATURES, TASK_PREFERENCE, measure_label, technical_text
+from ..analysis.features import feature_names
+from ..analysis.reference import PLAIN_GROUPS, plain_caption, plain_label
+from ..progress.labels import task_label
+from .progress_names import DEFAULT_FEATURES, TASK_PREFERENCE, measure_label, technical_text
+from .text import escape, plain_tooltip
 
 __all__ = ["MeasureChoice"]
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 
-from ..event_labels import EventLabels
-from ..plots import EVENT_COLOURS, add_event_marker
-from ..text import plain_tooltip
+from .event_labels import EventLabels
+from .plots import EVENT_COLOURS, add_event_marker
+from .text import plain_tooltip
 
 __all__ = ["add_scale_events", "add_treatments", "event_key_text"]
 

@@ -14,13 +14,13 @@ import pandas as pd
 import pyqtgraph as pg
 from PyQt6.QtGui import QFont
 
-from ...analysis.reference import plain_caption, reference_for
-from ...progress.model import Progress
-from ..event_labels import EventLabels
-from ..plots import SERIES_COLOUR, add_reference, epoch_seconds, new_plot
-from ..text import plain_tooltip
-from .names import FEATURE_BY_NAME, measure_label, technical_unit, unit_words
-from .treatments import add_treatments
+from ..analysis.reference import plain_caption, reference_for
+from ..progress.model import Progress
+from .event_labels import EventLabels
+from .plots import SERIES_COLOUR, add_reference, epoch_seconds, new_plot
+from .progress_names import FEATURE_BY_NAME, measure_label, technical_unit, unit_words
+from .progress_treatments import add_treatments
+from .text import plain_tooltip
 
 __all__ = ["MOUSE_TEXT", "NOT_MEASURED_TEXT", "NO_TREMOR_TEXT", "REAL_CHANGE_TEXT",
            "MeasurePlot", "Timeline", "draw_measure", "read_back"]

@@ -29,21 +29,21 @@ pressure are not comparable with the tablet's). Each plot's title
 says whether the change from the first to the last visit is beyond the patient's own
 measurement noise (:meth:`kinewrite.progress.Progress.change`).
 
-The package's modules, one job each: :mod:`~kinewrite.gui.progress.view` the widget (its
-layout, the drawing of the chosen plots, a click opening a trial),
-:mod:`~kinewrite.gui.progress.choice` the choice of task and measures (technical names, the
-definition box), :mod:`~kinewrite.gui.progress.names` what a measure is called,
-:mod:`~kinewrite.gui.progress.measure_plot` the plot of one measure with its marks,
-:mod:`~kinewrite.gui.progress.treatments` the treatment lines, labels and key,
-:mod:`~kinewrite.gui.progress.clinical_plots` the scales' plots, and
-:mod:`~kinewrite.gui.progress.render` the PNG.
+This module gathers the view's public names; its parts, one job a module:
+:mod:`~kinewrite.gui.progress_view` the widget (its layout, the drawing of the chosen plots, a
+click opening a trial), :mod:`~kinewrite.gui.progress_choice` the choice of task and measures
+(technical names, the definition box), :mod:`~kinewrite.gui.progress_names` what a measure is
+called, :mod:`~kinewrite.gui.progress_measure` the plot of one measure with its marks,
+:mod:`~kinewrite.gui.progress_treatments` the treatment lines, labels and key,
+:mod:`~kinewrite.gui.progress_scales` the scales' plots, and
+:mod:`~kinewrite.gui.progress_png` the PNG.
 """
 
-from .clinical_plots import CLINICAL
-from .measure_plot import MOUSE_TEXT, NO_TREMOR_TEXT, NOT_MEASURED_TEXT, REAL_CHANGE_TEXT
-from .names import DEFAULT_FEATURES, technical_unit
-from .render import render_progress_png
-from .view import AXIS_LABEL_PX, LABEL_ROW_PX, PLOT_MIN_PX, ProgressView
+from .progress_measure import MOUSE_TEXT, NO_TREMOR_TEXT, NOT_MEASURED_TEXT, REAL_CHANGE_TEXT
+from .progress_names import DEFAULT_FEATURES, technical_unit
+from .progress_png import render_progress_png
+from .progress_scales import CLINICAL
+from .progress_view import AXIS_LABEL_PX, LABEL_ROW_PX, PLOT_MIN_PX, ProgressView
 
 __all__ = [
     "AXIS_LABEL_PX",

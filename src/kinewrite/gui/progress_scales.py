@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 
-from ..plots import epoch_seconds, new_plot
-from .measure_plot import Timeline, read_back
-from .treatments import add_scale_events
+from .plots import epoch_seconds, new_plot
+from .progress_measure import Timeline, read_back
+from .progress_treatments import add_scale_events
 
 __all__ = ["CLINICAL", "draw_scales"]
 

@@ -24,15 +24,15 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from ...progress.load import load_progress
-from ...progress.model import Progress, ProgressError
-from ..event_labels import EventLabels
-from ..plots import epoch_seconds
-from ..text import PlainLabel, escape, rich_label
-from .choice import MeasureChoice
-from .clinical_plots import CLINICAL, draw_scales
-from .measure_plot import Timeline, draw_measure
-from .treatments import event_key_text
+from ..progress.load import load_progress
+from ..progress.model import Progress, ProgressError
+from .event_labels import EventLabels
+from .plots import epoch_seconds
+from .progress_choice import MeasureChoice
+from .progress_measure import Timeline, draw_measure
+from .progress_scales import CLINICAL, draw_scales
+from .progress_treatments import event_key_text
+from .text import PlainLabel, escape, rich_label
 
 __all__ = ["AXIS_LABEL_PX", "LABEL_ROW_PX", "PLOT_MIN_PX", "ProgressView"]
 
@@ -252,7 +252,8 @@ class ProgressView(MeasureChoice, QWidget):
         self._fill_tasks(p.tasks)
 
     # ------------------------------------------------------------------ drawing
-    #: The treatments' key under the plots (:func:`~.treatments.event_key_text`).
+    #: The treatments' key under the plots
+    #: (:func:`~kinewrite.gui.progress_treatments.event_key_text`).
     event_key_text = staticmethod(event_key_text)
 
     def _draw(self) -> None:

@@ -1,13 +1,13 @@
-"""The Progress view rendered to a PNG, offscreen (``kinewrite progress --png``, tests)."""
+"""The Progress view rendered to a PNG, offscreen."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from ...progress.model import ProgressError
-from ..plots import ensure_app, save_png
-from .view import ProgressView
+from ..progress.model import ProgressError
+from .plots import ensure_app, save_png
+from .progress_view import ProgressView
 
 __all__ = ["render_progress_png"]
 
