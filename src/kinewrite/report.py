@@ -30,7 +30,8 @@ from ._version import __version__
 from .analysis.features import FEATURES, feature_names
 from .analysis.plain_names import plain_caption, plain_label
 from .analysis.reference_bands import ideal_for, reference_for
-from .progress import Progress, task_label
+from .progress.labels import task_label
+from .progress.model import Progress
 
 __all__ = ["KEY_MEASURES", "charted_measures", "key_measures", "summary_lines"]
 

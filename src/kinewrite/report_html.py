@@ -12,7 +12,8 @@ import base64
 import html
 from datetime import UTC, datetime
 
-from .progress import Progress, task_label
+from .progress.labels import task_label
+from .progress.model import Progress
 from .report import (
     BANNER_TEXT,
     FOOTER_TEXT,

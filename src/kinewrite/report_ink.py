@@ -3,7 +3,8 @@ as inline SVG (vector polylines, no Qt), for the HTML file and the PDF."""
 
 from __future__ import annotations
 
-from .progress import Progress, task_label
+from .progress.labels import task_label
+from .progress.model import Progress
 
 __all__ = ["ink_rows", "ink_svg"]
 

@@ -20,7 +20,7 @@ import pytest
 
 from kinewrite import ANALYSIS_VERSION, extract_features, feature_names
 from kinewrite.cli import main
-from kinewrite.cli.export import Progress
+from kinewrite.cli.export import ProgressBar
 from kinewrite.export import (
     ExportOptions,
     collect_rows,
@@ -508,7 +508,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_on_a_terminal_only():
     tty, pipe = _Terminal(), io.StringIO()
     for stream in (tty, pipe):
-        bar = Progress(30, stream=stream, min_interval_s=0.0)
+        bar = ProgressBar(30, stream=stream, min_interval_s=0.0)
         for n in (10, 10, 10):
             bar.update(n)
         bar.close()
@@ -516,4 +516,4 @@ def test_progress_bar_on_a_terminal_only():
     frames = tty.getvalue().split("\r")[1:]
     assert len(frames) == 3 and frames[-1].endswith("\n")
     assert "10/30 trials" in frames[0] and "/s" in frames[0] and "ETA 0:0" in frames[0]
-    assert frames[-1].startswith("[" + "#" * Progress.WIDTH + "] 30/30 trials")
+    assert frames[-1].startswith("[" + "#" * ProgressBar.WIDTH + "] 30/30 trials")

@@ -43,7 +43,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     progress = None
     if not args.samples or args.study:  # the progress part: an unknown patient fails here
-        from ..progress import load_progress
+        from ..progress.load import load_progress
 
         study = Path(args.study) if args.study else default_study_dir()
         progress = load_progress(study, args.patient)  # ProgressError: one line, exit 2
@@ -93,7 +93,7 @@ def _demo_study(progress: Any, out_dir: Path) -> int:
         print("Treatments:")
     for _, ev in progress.events.iterrows():
         print(f"  {ev['date_text']}  {ev['label']}")
-    from ..progress import task_label
+    from ..progress.labels import task_label
     from .demo_text import progress_table_text
 
     print("\nKey measures per visit (–: does not apply, not measured, or no tremor found):")

@@ -46,7 +46,7 @@ from typing import Any, TextIO
 from .._atomic import output_problem
 from .common import EXIT_BAD_INPUT, EXIT_OK, fail
 
-__all__ = ["Progress", "add_parser", "run", "run_extra"]
+__all__ = ["ProgressBar", "add_parser", "run", "run_extra"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -102,7 +102,7 @@ def _csv_list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
-class Progress:
+class ProgressBar:
     """A one-line progress bar on a terminal: count, rate and ETA; silent otherwise.
 
     Not tqdm: this class does all the export needs (one bar, TTY only, a tested line
@@ -227,7 +227,7 @@ def _collect(args: argparse.Namespace, paths: list[Path], options: Any,
     client = None
     if args.scheduler:
         client = export.connect_scheduler(args.scheduler, args.connect_timeout_s)
-    progress = Progress(len(paths), label="session files")
+    progress = ProgressBar(len(paths), label="session files")
     try:
         return export.collect_rows(paths, options, workers=args.workers, client=client,
                                    on_done=progress.update,

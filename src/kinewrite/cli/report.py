@@ -48,7 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ..gui.report_writer import build_report
-    from ..progress import ProgressError
+    from ..progress.model import ProgressError
 
     code = validate_patient_code(args.patient)
     out = Path(args.output)

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..progress import Progress
+from ..progress.model import Progress
 from ..report import CHART_HEIGHT_PX, CHART_WIDTH_PX, charted_measures
 
 __all__ = ["render_plots"]
@@ -80,7 +80,7 @@ def render_plots(p: Progress, out_dir: Path | None = None, width_px: int = CHART
     from PyQt6.QtCore import Qt
 
     from .plots import ensure_app, fit_title
-    from .progress import ProgressView
+    from .progress_view import ProgressView
 
     app = ensure_app()
     out: dict[str, bytes] = {}

@@ -24,7 +24,8 @@ from PyQt6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from .. import report as rp
 from .._atomic import atomic_output
-from ..progress import Progress, task_label
+from ..progress.labels import task_label
+from ..progress.model import Progress
 from ..report_ink import ink_rows
 from .pdf_pages import (
     DPI,

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from .._atomic import atomic_write_text
-from ..progress import load_progress
+from ..progress.load import load_progress
 from ..report_html import report_html
 from .report_charts import render_plots
 from .report_pdf import CHART_HEIGHT_PX as PDF_CHART_HEIGHT_PX
