@@ -347,3 +347,21 @@ def test_plotted_strokes_and_tremor_peak_are_the_features_on_the_sample_study(vi
             assert got["tremor_peak_hz"].tolist() == [f["tremor_frequency_hz"]], trial.name
         else:
             assert got["tremor_peak_hz"].size == 0, trial.name
+
+
+def test_no_spectrum_draws_no_empty_axes(view):
+    """Straight lines have no pen-down segment of 1 s: the spectrum plot says so without log
+    axes, grid, band or legend (empty axes read as a measurement of nothing); a trial with a
+    spectrum shows them again."""
+    session = load_session(sorted(SAMPLE_STUDY.glob("SIM-001/session-*.h5"))[-1])
+    lines = next(t.name for t in session.trials if t.task == "lines")
+    spiral = next(t.name for t in session.trials if t.task == "spiral")
+    view.load_trial(session, lines)
+    spectrum = view.spectrum
+    assert spectrum.titleLabel.text.startswith("no spectrum")
+    assert not spectrum.getAxis("left").isVisible()
+    assert not spectrum.getAxis("bottom").isVisible()
+    assert not view.plotted()["spectrum_hz"].size
+    view.load_trial(session, spiral)
+    assert spectrum.getAxis("left").isVisible() and spectrum.getAxis("bottom").isVisible()
+    assert view.plotted()["spectrum_hz"].size > 0

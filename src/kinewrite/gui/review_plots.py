@@ -194,11 +194,21 @@ class ReviewPlots(QSplitter):
         self._fill_spiral(d, trial)
         self.replay.set_time(self.replay.duration)
 
+    def _show_spectrum_frame(self, shown: bool) -> None:
+        """Axes, grid, band and legend only where there is a spectrum: empty log axes with
+        crowded ticks under "no spectrum" read as a measurement of nothing."""
+        for axis in ("left", "bottom"):
+            self.spectrum.showAxis(axis, shown)
+        self.spectrum.showGrid(x=shown, y=shown, alpha=0.15)
+        self._band.setVisible(shown)
+        self._legend.setVisible(shown)
+
     def _fill_spectrum(self, d: ReviewData, trial: Trial) -> None:
         for region in self._excluded_regions:
             self.spectrum.removeItem(region)
         self._excluded_regions = []
         tr = d.tremor
+        self._show_spectrum_frame(tr.freqs_hz.size > 0)
         if tr.freqs_hz.size == 0:
             self._spectrum_curve.setData([], [])
             self._threshold.setData([], [])
