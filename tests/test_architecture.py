@@ -81,3 +81,38 @@ def test_the_layout_in_docs_architecture_matches_the_tree() -> None:
               if m == "__init__.py" or not m.endswith("__init__.py")}
     assert sorted(tree - listed) == [], "modules missing from docs/architecture.md §2"
     assert sorted(listed - tree) == [], "docs/architecture.md §2 lists modules that do not exist"
+
+
+def test_no_import_cycle() -> None:
+    """No module imports itself through others (grimp, import-linter's graph, counts lazy and
+    type-only imports too): strongly connected components of the import graph."""
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter")
+    graph = grimp.build_graph("kinewrite")
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's algorithm, recursive (the graph is small)
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in graph.find_modules_directly_imported_by(module):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                other = stack.pop()
+                component.append(other)
+                if other == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    assert cycles == [], cycles

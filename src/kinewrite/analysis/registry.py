@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model import TASKS
-
-if TYPE_CHECKING:  # the families module imports this one
-    from .families import FamilyInputs
 
 __all__ = ["FEATURES", "REFERENCES", "FamilyFunction", "Feature", "RegistryError",
            "families_for", "family_feature_names", "family_names", "feature_names",
@@ -207,8 +204,10 @@ def feature_names(task: str | None = None) -> list[str]:
     return [f.name for f in FEATURES if task is None or task in f.tasks]
 
 
-#: A family's computation: the trial's shared signals in, its features' values out.
-FamilyFunction = Callable[["FamilyInputs"], Mapping[str, float]]
+#: A family's computation: the trial's shared signals
+#: (:class:`~kinewrite.analysis.families.FamilyInputs`; typed ``Any`` here because the
+#: families module imports this one, never the reverse) in, its features' values out.
+FamilyFunction = Callable[[Any], Mapping[str, float]]
 
 #: Registered family functions by family name (filled by :func:`register_family`).
 _COMPUTERS: dict[str, FamilyFunction] = {}
