@@ -12,8 +12,13 @@ Facts of the path the assertions rely on (checked with this setup, Qt 6.11):
   reaches the canvas to 1/51 px (the axis step on a 1280 px screen); canvas px = screen px
   minus the canvas' screen origin (found from the first sample).
 * Pressure valuator v (0..1000) reaches the canvas as v / 1000 exactly (a double).
-* Timestamps are the server's ms clock at the moment the driver hands the event over: whole
-  ms, not host Unix time.
+* Timestamps are the server's ms clock (``CLOCK_MONOTONIC``, the clock of Python's
+  ``time.monotonic``, truncated to whole ms) at the moment its input thread reads the event
+  from the driver's socket: whole ms, not host Unix time. Any X client sees the same stamp
+  (XInput2 raw events; ``ServerStamps`` in ``tools/xorg_pen.py``), so the timing
+  assertions judge kinewrite against the stamps the server actually gave: on a loaded
+  machine this test's sender writes late and catches up (bunched stamps, stalls), which
+  is the harness's doing, not kinewrite's.
 * The X server forwards proximity only as core/XI1 events; XInput2, which Qt reads, has
   none, and Qt's xcb plugin reports proximity only for Wacom drivers (their serial-ID
   property). So the pen entering or leaving proximity adds no sample; the canvas' "out of
@@ -159,7 +164,7 @@ def test_every_event_arrives_in_order_with_pressure_and_server_time(xorg_pen, se
     np.testing.assert_array_equal(stamp_ms, server_ms)
     behind_ms = (stamp_ms - _monotonic_ms(np.concatenate(began))) % 2**32
     assert np.all(behind_ms < 2**31), "a sample stamped before its event was written"
-    assert np.median(behind_ms) <= 1, "t is the server's stamp when it read the event"
+    assert np.median(behind_ms) <= 1e3 / RATE_HZ, "t is the server's stamp when it read it"
     # The timing is what this sender and the server made of the script, not the script's:
     # on a loaded machine the sender writes late and catches up (steps < 5 ms, events
     # handed over in one ms: duplicates; a stall > 15 ms: a gap). Judged against that.
