@@ -16,7 +16,7 @@ no other input device of the machine is picked up.
 
 Used by ``tests/gui/test_xorg_pen.py`` (the fixture) and the benchmarks; runnable::
 
-    python tools/xorg_pen.py            # start Xorg, draw a circle, print what was sent
+    python tools/xorg_pen.py            # start Xorg, draw a circle, print what was sent/stamped
     python tools/xorg_pen.py --hold     # keep the server running (DISPLAY printed) until Ctrl+C
 
 Xorg with ``-config`` must run as root (or the config must be in a standard folder);
@@ -546,9 +546,14 @@ def main(argv: list[str] | None = None) -> int:
         t = np.arange(a.size) / 200.0
         x, y = 640 + 200 * np.cos(a), 512 + 200 * np.sin(a)
         down = np.r_[np.zeros(10, bool), np.ones(180, bool), np.zeros(10, bool)]
-        n = xp.pen.play(t, x, y, down, np.full(a.size, 0.5)).size
-        xp.pen.sync()
-        print(f"sent {n} events (a circle at 200 Hz) and the server processed them")
+        with ServerStamps(xp.display) as server:
+            n = xp.pen.play(t, x, y, down, np.full(a.size, 0.5)).size
+            xp.pen.sync()
+            stamps = server.since()
+        steps = np.diff(stamps)
+        print(f"sent {n} events (a circle at 200 Hz) and the server processed them; it "
+              f"stamped {stamps.size}: median step {np.median(steps):g} ms, "
+              f"{np.count_nonzero(steps == 0)} duplicate stamps")
         if args.hold:
             with contextlib.suppress(KeyboardInterrupt):
                 while xp.process.poll() is None:
