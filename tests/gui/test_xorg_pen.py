@@ -359,13 +359,15 @@ def test_tablet_check_on_the_virtual_pen(xorg_pen, server_stamps, tmp_path):
     assert report["device_name"] == "kinewrite virtual stylus"
     assert report["pointer_type"] == "pen"
     assert report["timestamp_source"] == "device" and report["timestamp_step_ms"] >= 1.0
-    # the test ran 2 s from the first event: ~400 events, ~340 of them touching, each with
-    # its own pressure level (1/1000 steps of the ramp, 1.5 per event)
     assert server_ms.size == k.size, "the server stamped every event"
+    # the test ran 2 s (a Qt coarse timer: within 5 %, plus the check's own lateness on a
+    # busy machine) from the first event: the first n events, ~400, ~340 of them touching,
+    # each with its own pressure level (the ramp's 1/1000 steps, 1.5 per event)
     n = report["n_events"]
-    assert 380 <= n <= 440
-    assert report["pressure_levels"] >= 300
-    assert 0.5 < report["pressure_max"] < 0.75
+    assert 1.85 <= report["duration_s"] <= 2.5
+    touched = p[:n][down[:n]]
+    assert report["pressure_levels"] == np.unique(touched).size >= 250
+    assert report["pressure_max"] == pytest.approx(touched.max(), abs=1e-9)
     assert report["hover"] is True and report["tilt"] is False
     # The check saw the first n events the pen wrote, so its numbers are those of the first
     # n stamps the server gave (a second X client's view): duplicates and gaps are this
