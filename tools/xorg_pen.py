@@ -347,7 +347,11 @@ class ServerStamps:
     """
 
     def __init__(self, display: str) -> None:
-        x11, xi = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXi.so.6")
+        try:
+            x11, xi = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXi.so.6")
+        except OSError as exc:
+            raise RuntimeError(f"ServerStamps needs libX11 and libXi (Debian packages "
+                               f"libx11-6, libxi6): {exc}") from None
         x11.XOpenDisplay.restype = ctypes.c_void_p
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
         x11.XDefaultRootWindow.restype = ctypes.c_ulong

@@ -106,9 +106,15 @@ def _expected_quality(stamps_ms: np.ndarray, rate_hz: float) -> dict[str, float]
 @pytest.fixture()
 def server_stamps(xorg_pen):
     """The X server's own stamp of every pen event (:class:`xorg_pen.ServerStamps`)."""
+    import os
+
     import xorg_pen as xp
 
-    with xp.ServerStamps(xorg_pen.display) as stamps:
+    try:
+        stamps = xp.ServerStamps(xorg_pen.display)
+    except RuntimeError as exc:  # as the xorg_pen fixture: CI fails, elsewhere a skip
+        (pytest.fail if os.environ.get("KINEWRITE_REQUIRE_XORG") else pytest.skip)(str(exc))
+    with stamps:
         yield stamps
 
 
