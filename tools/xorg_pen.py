@@ -16,7 +16,7 @@ no other input device of the machine is picked up.
 
 Used by ``tests/gui/test_xorg_pen.py`` (the fixture) and the benchmarks; runnable::
 
-    python tools/xorg_pen.py            # start Xorg, draw a circle, print what was sent
+    python tools/xorg_pen.py            # start Xorg, draw a circle, print what was sent/stamped
     python tools/xorg_pen.py --hold     # keep the server running (DISPLAY printed) until Ctrl+C
 
 Xorg with ``-config`` must run as root (or the config must be in a standard folder);
@@ -34,7 +34,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
+import select
 import shutil
 import signal
 import socket
@@ -42,6 +44,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +52,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["AXIS_MAX", "PRESSURE_MAX", "VirtualPen", "XorgPen", "xorg_pen", "xorg_problem"]
+__all__ = ["AXIS_MAX", "PRESSURE_MAX", "ServerStamps", "VirtualPen", "XorgPen", "xorg_pen",
+           "xorg_problem"]
 
 #: Abs X / Abs Y span the screen over 0..AXIS_MAX (the driver's fixed range).
 AXIS_MAX = 0xFFFF
@@ -191,6 +195,7 @@ class VirtualPen:
         self.down = False
         self.in_proximity = False
         self.sent_at: list[float] = []
+        self.began_at: list[float] = []
 
     def _read(self) -> tuple[int, bytes]:
         head = self._recv(_HEADER.size)
@@ -243,11 +248,21 @@ class VirtualPen:
         up: a hover move). A pen still down after the last sample is lifted there (one more
         event). With `proximity` the pen enters proximity before the first sample and leaves
         after the last. Returns the host ``time.monotonic`` at which each event was written
-        (proximity events not included); :attr:`sent_at` grows as they are written, so
-        another thread can follow the progress.
+        (read just after the write returned; proximity events not included); :attr:`sent_at`
+        grows as they are written, so another thread can follow the progress, and
+        :attr:`began_at` holds the ``time.monotonic`` just before each write: the event
+        reached the socket between the two (a sender preempted between its write and its
+        clock read makes ``sent_at`` late, never ``began_at``).
+
+        The X server stamps an event with its own ms clock (``CLOCK_MONOTONIC``, the clock
+        of ``time.monotonic``, truncated to whole ms) when its input thread reads it, so
+        its stamp is at least ``floor(began_at)`` in ms; a sender (or a server) running late
+        on a busy machine makes stamps late, bunched (duplicates) and apart (gaps).
+        :class:`ServerStamps` records the stamps the server gave.
         """
         rel = np.asarray(t_s, dtype=np.float64) - float(t_s[0])
-        self.sent_at: list[float] = []
+        self.sent_at = []
+        self.began_at = []
         if proximity and not self.in_proximity:
             self.proximity(True, float(x_px[0]), float(y_px[0]))
         t0 = time.monotonic() + 0.005
@@ -258,6 +273,7 @@ class VirtualPen:
             x, y = float(x_px[i]), float(y_px[i])
             is_down = bool(down[i])
             p = float(pressure[i]) if is_down else 0.0
+            self.began_at.append(time.monotonic())
             if is_down != self.down:
                 self.tip(is_down, x, y, p)
             else:
@@ -265,6 +281,7 @@ class VirtualPen:
             self.sent_at.append(time.monotonic())
         x, y = float(x_px[-1]), float(y_px[-1])
         if self.down:
+            self.began_at.append(time.monotonic())
             self.tip(False, x, y, 0.0)
             self.sent_at.append(time.monotonic())
         if proximity:
@@ -281,6 +298,126 @@ class VirtualPen:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._sock.close()
+
+
+# ------------------------------------------------------------------ the server's own stamps
+# Xlib / XInput2 structures (x86_64 and other LP64 ABIs: C alignment via ctypes)
+class _XIEventMask(ctypes.Structure):
+    _fields_ = [("deviceid", ctypes.c_int), ("mask_len", ctypes.c_int),
+                ("mask", ctypes.POINTER(ctypes.c_ubyte))]
+
+
+class _XGenericEventCookie(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                ("extension", ctypes.c_int), ("evtype", ctypes.c_int),
+                ("cookie", ctypes.c_uint), ("data", ctypes.c_void_p)]
+
+
+class _XEvent(ctypes.Union):
+    _fields_ = [("type", ctypes.c_int), ("xcookie", _XGenericEventCookie),
+                ("pad", ctypes.c_long * 24)]
+
+
+class _XIRawEvent(ctypes.Structure):  # the leading fields of XIRawEvent
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                ("extension", ctypes.c_int), ("evtype", ctypes.c_int),
+                ("time", ctypes.c_ulong), ("deviceid", ctypes.c_int),
+                ("sourceid", ctypes.c_int), ("detail", ctypes.c_int), ("flags", ctypes.c_int)]
+
+
+_GENERIC_EVENT = 35
+_XI_RAW_BUTTON_PRESS, _XI_RAW_BUTTON_RELEASE, _XI_RAW_MOTION = 15, 16, 17
+
+
+class ServerStamps:
+    """The X server's timestamp of every pen event, as any X client sees it.
+
+    A second client of the server (libX11 and libXi through :mod:`ctypes`, in a thread)
+    selects XInput2 *raw* events on the root window: the server sends one per device event
+    (``XI_RawMotion``, ``XI_RawButtonPress``/``Release``) to every client asking, with the
+    very ms timestamp it gives the device event Qt receives. Only the slave devices' raw
+    events are kept (the master pointer repeats each). So :attr:`stamps_ms` is what the
+    server did with the pen's events - stamped each when its input thread read it from the
+    socket, late and in bunches when the sender or the server ran late - independent of
+    kinewrite: the expectation a recording's ``t`` is judged against.
+
+    Use as a context manager; :meth:`mark` and :meth:`since` select the events of one replay.
+    """
+
+    def __init__(self, display: str) -> None:
+        try:
+            x11, xi = ctypes.CDLL("libX11.so.6"), ctypes.CDLL("libXi.so.6")
+        except OSError as exc:
+            raise RuntimeError(f"ServerStamps needs libX11 and libXi (Debian packages "
+                               f"libx11-6, libxi6): {exc}") from None
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        self._x11 = x11
+        self._dpy = ctypes.c_void_p(x11.XOpenDisplay(display.encode()))
+        if not self._dpy.value:
+            raise RuntimeError(f"ServerStamps: cannot open display {display}")
+        opcode, first_event, first_error = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+        if not x11.XQueryExtension(self._dpy, b"XInputExtension", ctypes.byref(opcode),
+                                   ctypes.byref(first_event), ctypes.byref(first_error)):
+            raise RuntimeError("ServerStamps: the server has no XInputExtension")
+        self._opcode = opcode.value
+        major, minor = ctypes.c_int(2), ctypes.c_int(2)
+        xi.XIQueryVersion(self._dpy, ctypes.byref(major), ctypes.byref(minor))
+        bits = (ctypes.c_ubyte * 4)()
+        for e in (_XI_RAW_BUTTON_PRESS, _XI_RAW_BUTTON_RELEASE, _XI_RAW_MOTION):
+            bits[e >> 3] |= 1 << (e & 7)
+        mask = _XIEventMask(0, len(bits), bits)  # deviceid 0: XIAllDevices
+        root = ctypes.c_ulong(x11.XDefaultRootWindow(self._dpy))
+        xi.XISelectEvents(self._dpy, root, ctypes.byref(mask), 1)
+        x11.XSync(self._dpy, 0)  # selected before any pen event is written
+        self._fd = x11.XConnectionNumber(self._dpy)
+        self._stamps: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        x11, dpy, event = self._x11, self._dpy, _XEvent()
+        while not self._stop.is_set():
+            if not x11.XPending(dpy):
+                select.select([self._fd], [], [], 0.05)
+                continue
+            x11.XNextEvent(dpy, ctypes.byref(event))
+            cookie = event.xcookie
+            if cookie.type != _GENERIC_EVENT or cookie.extension != self._opcode:
+                continue
+            if x11.XGetEventData(dpy, ctypes.byref(event.xcookie)):
+                raw = ctypes.cast(event.xcookie.data, ctypes.POINTER(_XIRawEvent)).contents
+                if raw.deviceid == raw.sourceid:  # the slave device, not its master's copy
+                    self._stamps.append(int(raw.time))
+                x11.XFreeEventData(dpy, ctypes.byref(event.xcookie))
+
+    def mark(self) -> int:
+        """How many stamps were seen so far (pass to :meth:`since`)."""
+        return len(self._stamps)
+
+    def since(self, mark: int = 0, settle_s: float = 0.3) -> np.ndarray:
+        """The server's ms stamps of the pen events after `mark`, in order (uint32 ms),
+        once no new one arrived for `settle_s`."""
+        n = -1
+        while n != len(self._stamps):
+            n = len(self._stamps)
+            time.sleep(settle_s)
+        return np.array(self._stamps[mark:n], dtype=np.int64)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._x11.XCloseDisplay(self._dpy)
+
+    def __enter__(self) -> ServerStamps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass
@@ -413,9 +550,14 @@ def main(argv: list[str] | None = None) -> int:
         t = np.arange(a.size) / 200.0
         x, y = 640 + 200 * np.cos(a), 512 + 200 * np.sin(a)
         down = np.r_[np.zeros(10, bool), np.ones(180, bool), np.zeros(10, bool)]
-        n = xp.pen.play(t, x, y, down, np.full(a.size, 0.5)).size
-        xp.pen.sync()
-        print(f"sent {n} events (a circle at 200 Hz) and the server processed them")
+        with ServerStamps(xp.display) as server:
+            n = xp.pen.play(t, x, y, down, np.full(a.size, 0.5)).size
+            xp.pen.sync()
+            stamps = server.since()
+        steps = np.diff(stamps)
+        print(f"sent {n} events (a circle at 200 Hz) and the server processed them; it "
+              f"stamped {stamps.size}: median step {np.median(steps):g} ms, "
+              f"{np.count_nonzero(steps == 0)} duplicate stamps")
         if args.hold:
             with contextlib.suppress(KeyboardInterrupt):
                 while xp.process.poll() is None:

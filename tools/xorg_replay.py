@@ -39,6 +39,8 @@ __all__ = ["GRAPHOMOTOR", "Played", "RecordRun", "graphomotor_spirals", "lasa_de
            "play_recording", "record_process", "window_geometry"]
 
 GRAPHOMOTOR = "graphomotor==0.2.1"
+#: How long a started client may take to say it is ready and show its window, s.
+START_TIMEOUT_S = 120.0
 _GM_SDIST = "graphomotor-0.2.1.tar.gz"
 
 
@@ -234,9 +236,11 @@ def record_process(xp: XorgPen, args: list[str], env: dict[str, str] | None = No
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        if not seen.wait(30) or proc.poll() is not None:
+        # generous: a Qt process importing numpy/scipy/h5py takes seconds on a quiet machine,
+        # over 30 s on two cores shared with CPU hogs
+        if not seen.wait(START_TIMEOUT_S) or proc.poll() is not None:
             raise RuntimeError(f"{command[1:3]} did not start: {''.join(lines)[-2000:]}")
-        geometry = window_geometry(xp, window_name)
+        geometry = window_geometry(xp, window_name, START_TIMEOUT_S)
         time.sleep(0.3)  # mapped and exposed
         yield RecordRun(proc, geometry, lines, reader)
     finally:
