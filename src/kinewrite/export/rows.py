@@ -91,6 +91,8 @@ def session_rows(path: str | os.PathLike[str], options: ExportOptions) -> list[d
             features = None if part["analysis_error"] else {
                 name: part[name] for name in feature_names(trial.task)}
             rows.append({**base, **part, **study_part(session, trial, features)})
+    if rows and session.recovery:  # not a column: the CLI prints it as the file's note
+        rows[0]["_recovery"] = session.recovery
     return rows
 
 
