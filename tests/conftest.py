@@ -88,3 +88,28 @@ def mouse_study(tmp_path):
                      state=np.full(rec.t.size, STATE_TOUCH))
             finish_trial(w, "complete")
     return tmp_path
+
+
+def _why_qt_does_not_load() -> str | None:
+    """None if PyQt6's GUI module loads, else why not (its first line)."""
+    try:
+        from PyQt6 import QtGui  # noqa: F401
+    except (ImportError, OSError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """The README's Qt-free run (``-p no:pytest-qt`` on a machine without Qt's system
+    libraries): the tests marked ``qt`` (they draw a chart, a PDF or a window) are skipped
+    with the reason. With pytest-qt loaded, as in CI, nothing is skipped: pytest-qt loads Qt
+    at start and a missing library stops the run there."""
+    if config.pluginmanager.has_plugin("pytest-qt"):
+        return
+    reason = _why_qt_does_not_load()
+    if reason is None:
+        return
+    skip = pytest.mark.skip(reason=f"Qt does not load here ({reason})")
+    for item in items:
+        if item.get_closest_marker("qt") is not None:
+            item.add_marker(skip)

@@ -34,6 +34,7 @@ def report(tmp_path_factory):
     return out.read_text(encoding="utf-8")
 
 
+@pytest.mark.qt
 def test_self_contained_and_printable(report):
     assert report.startswith("<!DOCTYPE html>")
     # nothing fetched: no external URL in any src/href, no script, no stylesheet link
@@ -50,6 +51,7 @@ def test_self_contained_and_printable(report):
     assert report.count("<svg class='ink'") == 2 * 6  # first and latest of each protocol task
 
 
+@pytest.mark.qt
 def test_simulated_banner_and_content(report):
     assert report.count("SIMULATED DATA") >= 3  # the summary, the progress, the handwriting
     for text in ("Botulinum toxin 80 U", "Pen-grip training", "writing rhythm",
@@ -59,6 +61,7 @@ def test_simulated_banner_and_content(report):
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", body), re.findall(r"\b[a-z]+_[a-z_]+\b", body)
 
 
+@pytest.mark.qt
 def test_numbers_are_the_stored_ones(report):
     p = load_progress(SAMPLE, "SIM-001")
     last = p.table[p.table["session_date"] == "2026-02-09"]
@@ -82,6 +85,7 @@ def test_numbers_are_the_stored_ones(report):
     assert "beyond measurement noise" in report and "Spiral on the guide" in report
 
 
+@pytest.mark.qt
 def test_no_band_without_a_source_and_no_tremor_is_not_0_mm(report):
     from kinewrite.report import summary_lines
 
@@ -138,6 +142,7 @@ def test_errors_exit_2_one_line(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.qt
 def test_chart_text_prints_at_9_pt_or_more(report):
     """Each chart's smallest text, at the width it is printed (the A4 text width, 186 mm, or
     less for the scales beside their table) in the HTML and in the PDF, is >= 9 pt."""
@@ -166,6 +171,7 @@ def _page_count(pdf: bytes) -> int:
 
 @pytest.mark.skipif(__import__("shutil").which("chromium") is None,
                     reason="needs headless Chromium (Debian package chromium)")
+@pytest.mark.qt
 def test_a_typical_patient_prints_on_2_or_3_a4_pages(report, tmp_path):
     html_file = tmp_path / "r.html"
     html_file.write_text(report, encoding="utf-8")
@@ -206,6 +212,7 @@ def _pdf_text(pdf: Path) -> str:
     return r.stdout
 
 
+@pytest.mark.qt
 def test_report_writes_a_pdf_directly_on_2_or_3_pages(pdf_report):
     data = pdf_report.read_bytes()
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
@@ -213,6 +220,7 @@ def test_report_writes_a_pdf_directly_on_2_or_3_pages(pdf_report):
     assert re.search(rb"/MediaBox\s*\[0 0 595", data)  # A4: 595 x 842 pt
 
 
+@pytest.mark.qt
 def test_pdf_says_what_the_html_says(pdf_report):
     """Real text: the patient, the sections, the task and chart titles, the summary's plain
     names and numbers (those of the HTML report), the footer's sources; no snake_case."""
@@ -237,6 +245,7 @@ def test_pdf_says_what_the_html_says(pdf_report):
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
 
 
+@pytest.mark.qt
 def test_pdf_charts_and_handwriting_are_vector(pdf_report):
     """The charts and the handwriting are painted as paths (QSvgRenderer into the PDF
     painter): the pages' content streams hold thousands of path operators and the file
@@ -264,6 +273,7 @@ def _one_visit_study(tmp_path: Path) -> Path:
     return study
 
 
+@pytest.mark.qt
 def test_one_visit_pdf_says_so(tmp_path):
     out = tmp_path / "one.pdf"
     r = run("report", "--study", str(_one_visit_study(tmp_path)), "--patient", "SIM-001",
@@ -275,6 +285,7 @@ def test_one_visit_pdf_says_so(tmp_path):
     assert 1 <= _pdf_pages(out) <= 3
 
 
+@pytest.mark.qt
 def test_one_visit_says_so(tmp_path):
     study = _one_visit_study(tmp_path)
     out = tmp_path / "one.html"
@@ -313,6 +324,7 @@ def test_the_report_model_and_html_import_no_qt():
     assert out.stdout.strip() == "", out.stdout
 
 
+@pytest.mark.qt
 def test_pdf_names_the_mouse_visit(mouse_study, tmp_path):
     """The PDF says which visit was recorded with a mouse, and its legend the hollow point."""
     from kinewrite.gui.report_writer import build_report

@@ -127,7 +127,8 @@ def test_a_read_only_output_folder(tmp_path, study, readonly_dir, kind):
     assert listing(readonly_dir) == []
 
 
-@pytest.mark.parametrize("kind", FILE_OUTPUTS)
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.qt) if k != "simulate" else k
+                                  for k in FILE_OUTPUTS])  # writing a report draws with Qt
 def test_a_full_disk_leaves_no_temporary_file(tmp_path, study, full_disk, kind):
     out = full_disk / "out.file"
     r = run(*file_output_command(kind, out, study), tmp=tmp_path)
@@ -292,6 +293,7 @@ def _plant(link: Path, victim: Path) -> None:
     link.symlink_to(victim)
 
 
+@pytest.mark.qt
 def test_report_temp_name_cannot_be_redirected_by_a_planted_link(tmp_path, study):
     out_dir = tmp_path / "out"
     out_dir.mkdir()

@@ -300,6 +300,7 @@ def _run_report(study: Path, code: str, out: Path) -> subprocess.CompletedProces
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
 
 
+@pytest.mark.qt
 def test_report_is_written_without_the_damaged_session_exit_2(hostile, tmp_path):
     study, paths, _ = hostile
     out = tmp_path / "r.html"
@@ -324,6 +325,7 @@ def test_report_of_only_a_damaged_session_writes_nothing(hostile, tmp_path):
         "(1 left out)"]
 
 
+@pytest.mark.qt
 def test_successful_report_prints_no_warning(tmp_path):
     """A patient whose key measures are NaN in every session (no tremor detected: a plain
     simulated writer) made pyqtgraph print "RuntimeWarning: All-NaN slice encountered"."""

@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ..gui.report_writer import build_report
+    from ..progress import load_progress
     from ..progress.model import ProgressError
 
     code = validate_patient_code(args.patient)
@@ -58,7 +58,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     problems: list[str] = []
     try:
-        path = build_report(args.study, code, out, problems)
+        progress = load_progress(args.study, code, verify=True)  # no Qt: its errors first
+        problems.extend(progress.problems)
+        from ..gui.report_writer import write_report  # loads Qt
+
+        path = write_report(progress, out)
     except ProgressError as exc:  # one line, exit 2 (after the files that were left out)
         for problem in exc.problems:
             fail(problem)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from .._atomic import atomic_write_text
 from ..progress.load import load_progress
+from ..progress.model import Progress
 from ..report_html import report_html
 from .report_charts import render_plots
 from .report_pdf import CHART_HEIGHT_PX as PDF_CHART_HEIGHT_PX
 from .report_pdf import write_pdf
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "write_report"]
 
 
 def build_report(study_dir: str | os.PathLike[str], patient: str,
@@ -39,8 +40,13 @@ def build_report(study_dir: str | os.PathLike[str], patient: str,
     p = load_progress(study_dir, patient, verify=True)
     if problems is not None:
         problems.extend(p.problems)
-    out = Path(out_html)
+    return write_report(p, out_html)
 
+
+def write_report(p: Progress, out_html: str | os.PathLike[str]) -> Path:
+    """Write the report of the loaded progress `p` (:func:`build_report` without the
+    reading): a PDF if `out_html` ends in ``.pdf``, else the self-contained HTML file."""
+    out = Path(out_html)
     if out.suffix.lower() == ".pdf":
         return write_pdf(p, render_plots(p, height_px=PDF_CHART_HEIGHT_PX), out)
     images = render_plots(p)
