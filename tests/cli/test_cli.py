@@ -144,6 +144,15 @@ def test_demo_without_samples_exit_2(tmp_path):
     assert r.returncode == 2 and "no bundled sample" in r.stderr
 
 
+def test_analyze_isolate_timeout_not_positive_is_one_line_not_each_files_fault():
+    """A bad --timeout is the option's one line (it was each file's "damaged session file")."""
+    sessions = sorted((Path(__file__).resolve().parents[2] / "data" / "samples" / "study"
+                       / "SIM-001").glob("*.h5"))[:2]
+    r = run("analyze", "--isolate", "--timeout", "-1", *map(str, sessions))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == ["kinewrite: --timeout must be > 0 s, got -1"]
+
+
 def test_analyze_isolated_gives_the_same_numbers_and_survives_head():
     """``--isolate`` reads each session in a child process: same output; a closed pipe
     (``| head``) is not an error."""

@@ -363,6 +363,20 @@ def test_isolate_is_local_only(study, tmp_path):
     assert not (tmp_path / "t.csv").exists()
 
 
+@pytest.mark.parametrize("value", ["-1", "0", "nan"])
+def test_a_connect_timeout_that_is_not_positive_is_the_options_one_line(study, tmp_path, value,
+                                                                        capsys):
+    """Refused by the parser, naming the option, before the export reaches Dask (whose own
+    words were "Timeout value out of range", naming nothing)."""
+    with pytest.raises(SystemExit) as stop:
+        main(["export", str(study), "-o", str(tmp_path / "t.csv"), "--scheduler",
+              "tcp://127.0.0.1:9", "--connect-timeout-s", value])
+    assert stop.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--connect-timeout-s" in last and "must be" in last, last
+    assert not (tmp_path / "t.csv").exists()
+
+
 def test_study_of_only_bad_files_writes_nothing(tmp_path):
     (tmp_path / "s" / "P1").mkdir(parents=True)
     (tmp_path / "s" / "P1" / "session-x.h5").write_text("not hdf5")

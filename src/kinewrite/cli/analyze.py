@@ -91,6 +91,9 @@ def _analyze_file(path: str, task: str | None, isolate_s: float | None = None) -
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    if args.isolate and not args.timeout > 0:  # the option's fault, not each file's
+        fail(f"--timeout must be > 0 s, got {args.timeout:g}")
+        return EXIT_BAD_INPUT
     results, status = [], EXIT_OK
     for path in args.files:
         try:

@@ -44,7 +44,7 @@ from types import ModuleType
 from typing import Any, TextIO
 
 from .._atomic import output_problem
-from .common import EXIT_BAD_INPUT, EXIT_OK, fail
+from .common import EXIT_BAD_INPUT, EXIT_OK, fail, positive
 
 __all__ = ["ProgressBar", "add_parser", "run", "run_extra"]
 
@@ -73,7 +73,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on the Dask cluster of this scheduler (tcp://HOST:PORT); "
                             "the study must be on a filesystem the workers share")
-    p.add_argument("--connect-timeout-s", type=float, default=5.0, metavar="S",
+    p.add_argument("--connect-timeout-s", type=positive, default=5.0, metavar="S",
                    help="how long to try to reach the scheduler (default 5 s)")
     p.add_argument("--tasks", type=_csv_list, metavar="T,...",
                    help="only trials of these tasks (default: all)")
